@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["{infra,services,policies,test}/**/*.test.ts"],
+    exclude: ["**/node_modules/**", "out/**"],
+    // Infra plans and service peers are real processes; give them room on a 2-core machine.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
