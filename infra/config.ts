@@ -210,29 +210,23 @@ export function defaultNodePools(environment: Environment): NodePool[] {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
-  const path = issue.path
+  const key = issue.path
     .map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
     .join("");
-  const key = path || "(config)";
   if (issue.code === "unrecognized_keys") {
-    return `${key ? `${key}: ` : ""}unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `'${k}'`).join(", ")}`.replace(
-      /^\(config\): /,
-      "",
-    );
+    const keys = issue.keys.map((k) => `'${k}'`).join(", ");
+    return `${key ? `${key}: ` : ""}unknown key${issue.keys.length > 1 ? "s" : ""} ${keys}`;
   }
+  const expected =
+    issue.code === "invalid_value" && "values" in issue
+      ? `one of ${issue.values.map((v) => String(v)).join(" | ")}`
+      : issue.code === "invalid_type"
+        ? `a ${issue.expected}`
+        : issue.message;
   const top = issue.path[0];
-  if (issue.code === "invalid_type" && typeof top === "string" && !(top in raw) && issue.path.length === 1) {
-    return `${key}: required (${expectation(issue)})`;
-  }
-  if (issue.code === "invalid_value" && "values" in issue) {
-    return `${key}: expected one of ${issue.values.map((v) => String(v)).join(" | ")}`;
-  }
-  return `${key}: ${issue.message}`;
-}
-
-function expectation(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type") return `expected ${issue.expected}`;
-  return issue.message;
+  if (issue.path.length === 1 && typeof top === "string" && !(top in raw))
+    return `${key}: required (${expected})`;
+  return `${key}: ${issue.code === "invalid_value" ? `expected ${expected}` : issue.message}`;
 }
 
 /**
