@@ -110,8 +110,15 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       inputs: (reg?.inputs ?? {}) as Record<string, any>,
     };
   });
+  const root: InventoryResource = {
+    urn: stackUrn,
+    type: "pulumi:pulumi:Stack",
+    name: `${opts.project}-${opts.stack}`,
+    dependsOn: [],
+    inputs: {},
+  };
   return {
-    resources,
+    resources: [root, ...resources],
     outputs: (outputs ?? {}) as Record<string, unknown>,
     unmockedCalls: [...unmocked].sort(),
   };

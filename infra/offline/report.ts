@@ -1,17 +1,22 @@
 /** report.md: what a reviewer reads first — counts, validation, policy results, the graph. */
 import type { StackConfig } from "../config.ts";
+import type { InventoryResource } from "./inventory.ts";
 import type { PlanResult } from "./plan.ts";
 
 const LAYERS = ["cloud", "platform", "apps"] as const;
 
 /** A resource's layer is the top-level component it sits under (llmops:cloud:*, llmops:platform:*, ...). */
-export function layerOf(urn: string): string {
-  const qualifiedType = urn.split("::")[2] ?? "";
-  const top = qualifiedType.split("$")[1] ?? qualifiedType;
-  const layer = LAYERS.find((l) => top.startsWith(`llmops:${l}:`));
-  return (
-    layer ?? (top === "pulumi:pulumi:Stack" || qualifiedType === "pulumi:pulumi:Stack" ? "stack" : "other")
-  );
+export function layerOf(resource: InventoryResource, byUrn: Map<string, InventoryResource>): string {
+  let top = resource;
+  for (
+    let parent = byUrn.get(top.parent ?? "");
+    parent && parent.type !== "pulumi:pulumi:Stack";
+    parent = byUrn.get(parent.parent ?? "")
+  ) {
+    top = parent;
+  }
+  if (top.type === "pulumi:pulumi:Stack") return "stack";
+  return LAYERS.find((l) => top.type.startsWith(`llmops:${l}:`)) ?? "other";
 }
 
 const cell = (s: unknown) =>
@@ -31,9 +36,10 @@ export function renderReport(result: PlanResult, config: StackConfig): string {
   );
 
   lines.push("## Resources by layer", "", "| layer | resources | types |", "|---|---:|---:|");
+  const byUrn = new Map(inventory.resources.map((r) => [r.urn, r]));
   const byLayer = new Map<string, { count: number; types: Set<string> }>();
   for (const r of inventory.resources) {
-    const l = layerOf(r.urn);
+    const l = layerOf(r, byUrn);
     const e = byLayer.get(l) ?? { count: 0, types: new Set() };
     e.count++;
     e.types.add(r.type);
