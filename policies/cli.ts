@@ -1,0 +1,127 @@
+/**
+ * npm run policy -- check <resources.json> [--env dev|prod] [--sarif FILE] [--json]
+ * Exit 0: no mandatory violation; 1: at least one; 2: bad usage or unreadable input.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { checkInventory, type Inventory, type PolicyReport, toSarif } from "./offline/index.ts";
+
+const USAGE = "usage: npm run policy -- check <resources.json> [--env dev|prod] [--sarif FILE] [--json]";
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]) {
+  const [cmd, ...rest] = argv;
+  if (cmd === "-h" || cmd === "--help") return { help: true } as const;
+  if (cmd !== "check") throw new UsageError(cmd ? `unknown command "${cmd}"` : "missing command");
+  let file: string | undefined;
+  let env: string | undefined;
+  let sarif: string | undefined;
+  let json = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i]!;
+    const value = () => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : rest[++i];
+      if (!v) throw new UsageError(`${a.split("=")[0]} needs a value`);
+      return v;
+    };
+    if (a === "--env" || a.startsWith("--env=")) env = value();
+    else if (a === "--sarif" || a.startsWith("--sarif=")) sarif = value();
+    else if (a === "--json") json = true;
+    else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
+    else if (!file) file = a;
+    else throw new UsageError(`unexpected argument ${a}`);
+  }
+  if (!file) throw new UsageError("missing <resources.json>");
+  if (env !== undefined && env !== "dev" && env !== "prod")
+    throw new UsageError(`--env must be dev or prod, not "${env}"`);
+  return { help: false, file, env: env as "dev" | "prod" | undefined, sarif, json } as const;
+}
+
+function readInventory(file: string): Inventory {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let inv: any;
+  try {
+    inv = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!inv || typeof inv !== "object" || !Array.isArray(inv.resources))
+    throw new UsageError(
+      `${file} is not an inventory (expected {"project","stack","config","resources":[...]})`,
+    );
+  for (const [i, r] of inv.resources.entries())
+    if (!r || typeof r.urn !== "string" || typeof r.type !== "string")
+      throw new UsageError(`${file}: resources[${i}] has no urn/type`);
+  return {
+    project: inv.project ?? "",
+    stack: inv.stack ?? "",
+    config: inv.config ?? {},
+    resources: inv.resources,
+  };
+}
+
+export function formatReport(report: PolicyReport): string {
+  const lines: string[] = [];
+  for (const v of report.violations) {
+    const tag = v.enforcementLevel === "mandatory" ? "MANDATORY" : "advisory";
+    lines.push(`[${tag}] ${v.policy} (${v.severity})`);
+    lines.push(
+      `  resource:    ${v.urn ?? "(stack)"}${v.type ? `  type=${v.type}` : ""}${v.name ? `  name=${v.name}` : ""}`,
+    );
+    lines.push(`  message:     ${v.message}`);
+    lines.push(`  remediation: ${v.remediation}`);
+  }
+  lines.push(
+    `policy check (${report.env}): ${report.rulesEvaluated} rules, ${report.mandatory} mandatory and ` +
+      `${report.advisory} advisory violation(s)`,
+  );
+  return lines.join("\n");
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv);
+    if (args.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    const inv = readInventory(args.file);
+    const cfgEnv = inv.config?.environment;
+    const env = args.env ?? (cfgEnv === "dev" || cfgEnv === "prod" ? cfgEnv : undefined);
+    if (!env)
+      throw new UsageError(
+        `no --env given and inventory config.environment is ${JSON.stringify(cfgEnv ?? null)}`,
+      );
+    const report = await checkInventory(inv, { env });
+    if (args.sarif) {
+      try {
+        writeFileSync(args.sarif, `${JSON.stringify(toSarif(report), null, 2)}\n`);
+      } catch (e) {
+        throw new UsageError(
+          `cannot write ${args.sarif}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        );
+      }
+    }
+    console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return report.mandatory > 0 ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`policy: ${e.message} (${USAGE})`);
+      return 2;
+    }
+    console.error(`policy: ${(e as Error).message}`);
+    return 2;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("policies/cli.ts")) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

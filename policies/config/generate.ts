@@ -1,0 +1,44 @@
+/**
+ * Writes config/dev.json and config/prod.json (the --policy-pack-config files) from the rule list:
+ * security baseline mandatory everywhere, reliability mandatory in prod and advisory in dev, and every
+ * rule option spelled out with the platform's values. Run: npx tsx policies/config/generate.ts
+ * (a test checks the committed files match what this would write, so edit OPTIONS here.)
+ */
+import { writeFileSync } from "node:fs";
+import { rules } from "../rules/index.ts";
+
+const PLATFORM_NAMESPACES = [
+  "cert-manager",
+  "external-dns",
+  "external-secrets",
+  "gatekeeper-system",
+  "istio-ingress",
+  "istio-system",
+  "kafka",
+  "keda",
+];
+
+/** Option values that differ from the rule defaults (same in both environments unless keyed by env). */
+export const OPTIONS: Record<string, Record<string, unknown>> = {
+  "k8s-image-provenance": { allowedRegistries: ["ghcr.io/llmops"], requireDigest: false },
+  "k8s-namespace-pod-security": {
+    baselineNamespaces: PLATFORM_NAMESPACES,
+    // node-exporter (hostNetwork/hostPID/hostPath) and the log collector (hostPath /var/log)
+    privilegedNamespaces: ["kube-system", "monitoring", "logging"],
+  },
+  "k8s-default-deny": { exemptNamespaces: ["kube-system", "kube-public", "kube-node-lease"] },
+};
+
+export function packConfig(env: "dev" | "prod"): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const r of rules) {
+    const enforcementLevel = r.category === "security" || env === "prod" ? "mandatory" : "advisory";
+    out[r.id] = { enforcementLevel, ...r.defaults, ...(OPTIONS[r.id] ?? {}) };
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  for (const env of ["dev", "prod"] as const)
+    writeFileSync(new URL(`./${env}.json`, import.meta.url), `${JSON.stringify(packConfig(env), null, 2)}\n`);
+}

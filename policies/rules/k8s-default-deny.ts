@@ -1,0 +1,75 @@
+import { asArray, isKubernetesObject, nsOf } from "./k8s.ts";
+import { stackRule } from "./types.ts";
+
+const NS = "kubernetes:core/v1:Namespace";
+const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const CLUSTER_SCOPED = new Set([
+  NS,
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+  "kubernetes:storage.k8s.io/v1:StorageClass",
+  "kubernetes:cert-manager.io/v1:ClusterIssuer",
+  "kubernetes:external-secrets.io/v1:ClusterSecretStore",
+  "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
+  "kubernetes:scheduling.k8s.io/v1:PriorityClass",
+]);
+
+/** A NetworkPolicy selecting every pod and allowing nothing in the given direction. */
+export function deniesAll(np: Record<string, any>, dir: "Ingress" | "Egress"): boolean {
+  const s = np.spec ?? {};
+  const sel = s.podSelector ?? {};
+  const all = Object.keys(sel.matchLabels ?? {}).length === 0 && asArray(sel.matchExpressions).length === 0;
+  const types: string[] = asArray(s.policyTypes);
+  const key = dir === "Ingress" ? "ingress" : "egress";
+  const declared = types.includes(dir) || (dir === "Ingress" && types.length === 0);
+  return all && declared && asArray(s[key]).length === 0;
+}
+
+export const k8sDefaultDeny = stackRule({
+  id: "k8s-default-deny",
+  description:
+    "Every namespace the stack manages or deploys into has a default-deny NetworkPolicy (ingress and egress).",
+  severity: "high",
+  category: "security",
+  checklist: [
+    { seed: "sentinel", item: 'Security: "Enable network policies"' },
+    {
+      seed: "core",
+      item: 'Network Policies: "Default deny-all policies", "Explicit allow rules per service"',
+    },
+    { seed: "router", item: '"Configure network policies"' },
+  ],
+  remediation:
+    "Add a NetworkPolicy with podSelector: {} and policyTypes [Ingress, Egress] and no rules in each namespace, " +
+    "then explicit allow policies per service (DNS egress, Gateway ingress, Prometheus scrape, Kafka/Postgres).",
+  options: { directions: ["Ingress", "Egress"] as string[], exemptNamespaces: ["kube-system"] as string[] },
+  configSchema: {
+    directions: { type: "array", items: { type: "string", enum: ["Ingress", "Egress"] } },
+    exemptNamespaces: { type: "array", items: { type: "string" } },
+  },
+  check(args, o) {
+    const namespaces = new Map<string, string | undefined>();
+    for (const r of args.resources) {
+      if (r.type === NS) namespaces.set(r.props.metadata?.name ?? r.name, r.urn);
+      else if (isKubernetesObject(r.type) && !CLUSTER_SCOPED.has(r.type) && r.props?.metadata?.namespace) {
+        const ns = r.props.metadata.namespace as string;
+        if (!namespaces.has(ns)) namespaces.set(ns, undefined);
+      }
+    }
+    const nps = args.resources.filter((r) => r.type === NP);
+    const out: { urn?: string; message: string }[] = [];
+    for (const [ns, urn] of namespaces) {
+      if (o.exemptNamespaces.includes(ns)) continue;
+      const here = nps.filter((n) => nsOf(n.props) === ns);
+      const missing = o.directions.filter(
+        (d) => !here.some((n) => deniesAll(n.props, d as "Ingress" | "Egress")),
+      );
+      if (missing.length)
+        out.push({
+          ...(urn ? { urn } : {}),
+          message: `namespace ${ns} has no default-deny NetworkPolicy for ${missing.join(" and ")}.`,
+        });
+    }
+    return out;
+  },
+});

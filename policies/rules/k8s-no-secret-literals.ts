@@ -1,0 +1,98 @@
+import {
+  asArray,
+  CEL_ALL_CONTAINERS,
+  CEL_CONTAINERS,
+  CEL_POD_SPEC,
+  containersOf,
+  podSpecOf,
+  WORKLOAD_MATCH,
+  WORKLOAD_TYPES,
+} from "./k8s.ts";
+import { resourceRule } from "./types.ts";
+
+/** Key names that hold credentials. RE2/JS compatible (also used in the Gatekeeper CEL). */
+export const SECRET_KEY_RE =
+  "(?i)(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|credential|access[_-]?key|auth[_-]?key|dsn)";
+/** Values that look like credentials whatever their key. */
+export const SECRET_VALUE_RE =
+  "(-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|" +
+  "xox[baprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|[a-z][a-z0-9+.-]*://[^/:@ ]+:[^/@ ]+@)";
+/** Values that are clearly not secrets (placeholders, references). */
+const HARMLESS_RE = "^(|true|false|[0-9]+|\\$\\(.*\\)|/.*)$";
+
+const toJsRe = (re: string) => (re.startsWith("(?i)") ? new RegExp(re.slice(4), "i") : new RegExp(re));
+const keyRe = toJsRe(SECRET_KEY_RE);
+const valRe = toJsRe(SECRET_VALUE_RE);
+const harmlessRe = toJsRe(HARMLESS_RE);
+
+export function looksSecret(key: string, value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  if (valRe.test(value)) return true;
+  return keyRe.test(key) && !harmlessRe.test(value);
+}
+
+const CM = "kubernetes:core/v1:ConfigMap";
+
+export const k8sNoSecretLiterals = resourceRule({
+  id: "k8s-no-secret-literals",
+  description:
+    "No credentials as literals in container env or ConfigMaps: secrets come from Secret references " +
+    "(ExternalSecret-managed).",
+  severity: "critical",
+  category: "security",
+  checklist: [
+    { seed: "sentinel", item: 'Configuration: "Externalize all secrets"' },
+    { seed: "router", item: '"Replace all placeholder secrets"' },
+    { seed: "core", item: 'Security > Secrets Management: "Never commit secrets to git"' },
+  ],
+  remediation:
+    "Move the value into the cloud secret store, sync it with an ExternalSecret and reference it with " +
+    "env[].valueFrom.secretKeyRef (or envFrom.secretRef); keep ConfigMaps for non-secret settings.",
+  types: [...WORKLOAD_TYPES, CM],
+  check(props, _o, args) {
+    const out: string[] = [];
+    if (args.type === CM) {
+      for (const [k, v] of Object.entries(props.data ?? {}))
+        if (looksSecret(k, v)) out.push(`ConfigMap key "${k}" holds a secret-looking literal.`);
+      return out;
+    }
+    for (const { c, label } of containersOf(podSpecOf(args.type, props)))
+      for (const e of asArray(c?.env))
+        if (e?.value !== undefined && looksSecret(String(e.name ?? ""), e.value))
+          out.push(`${label} env "${e.name}" holds a secret-looking literal; use valueFrom.secretKeyRef.`);
+    return out;
+  },
+  gatekeeper: {
+    kind: "LlmopsNoSecretLiterals",
+    match: [...WORKLOAD_MATCH, { apiGroups: [""], kinds: ["ConfigMap"] }],
+    parameters: {},
+    params: () => ({}),
+    variables: [
+      { name: "keyRe", expression: JSON.stringify(SECRET_KEY_RE) },
+      { name: "valRe", expression: JSON.stringify(SECRET_VALUE_RE) },
+      { name: "harmlessRe", expression: JSON.stringify(HARMLESS_RE) },
+      {
+        name: "podSpec",
+        expression: `variables.anyObject.kind == 'ConfigMap' ? {} : (${CEL_POD_SPEC.expression})`,
+      },
+      CEL_CONTAINERS,
+      CEL_ALL_CONTAINERS,
+    ],
+    validations: [
+      {
+        expression:
+          "variables.anyObject.kind != 'ConfigMap' || !has(variables.anyObject.data) || " +
+          "variables.anyObject.data.all(k, !(variables.anyObject.data[k].matches(variables.valRe) || " +
+          "(k.matches(variables.keyRe) && !variables.anyObject.data[k].matches(variables.harmlessRe))))",
+        message: "ConfigMap holds a secret-looking literal; use a Secret (ExternalSecret) instead",
+      },
+      {
+        expression:
+          "variables.anyObject.kind == 'ConfigMap' || variables.allContainers.all(c, !has(c.env) || c.env.all(e, " +
+          "!has(e.value) || !(e.value.matches(variables.valRe) || (e.name.matches(variables.keyRe) && " +
+          "!e.value.matches(variables.harmlessRe)))))",
+        message: "container env holds a secret-looking literal; use valueFrom.secretKeyRef",
+      },
+    ],
+  },
+});
