@@ -2,7 +2,7 @@
  * Runs `npm run plan` exactly as a user does (a child process: the Pulumi runtime is global
  * per process) and loads what it wrote, for assertions on the inventory and manifests.
  */
-import { spawnSync } from "node:child_process";
+import { execFile, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,11 +21,25 @@ export interface PlanRun {
 }
 
 /** Runs the plan CLI with raw arguments (for usage/exit-code tests). */
-export function runPlanCli(args: string[], opts: { cwd?: string } = {}): PlanRun {
+export function runPlanCli(args: string[]): PlanRun {
   const outDir = mkdtempSync(join(tmpdir(), "plan-"));
-  const withOut = args.includes("--out") ? args : [...args, "--out", outDir];
-  const r = spawnSync(TSX, [CLI, ...withOut], { cwd: opts.cwd ?? ROOT, encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(TSX, [CLI, ...args, "--out", outDir], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, outDir };
+}
+
+/** The same, without blocking the test worker, so independent runs can overlap. */
+export async function runPlanCliAsync(args: string[]): Promise<PlanRun> {
+  const outDir = mkdtempSync(join(tmpdir(), "plan-"));
+  return new Promise((resolve) => {
+    execFile(TSX, [CLI, ...args, "--out", outDir], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
+      const status = err ? (typeof err.code === "number" ? err.code : null) : 0;
+      resolve({ status, stdout, stderr, outDir });
+    });
+  });
 }
 
 export interface Plan extends PlanRun {

@@ -2,26 +2,32 @@
  * `npm run plan` as the review gate and users call it: usage errors exit 2 with one line,
  * a plan writes its four outputs, secrets never reach them, and the exit code follows the gate.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
+import { type Plan, planStack, runPlanCliAsync } from "../helpers/plan.ts";
 
-describe("plan usage errors exit 2 with a one-line reason", () => {
+describe.concurrent("plan usage errors exit 2 with a one-line reason", () => {
   it.each([
-    [["nosuchstack"], /^plan: unknown stack 'nosuchstack': no Pulumi\.nosuchstack\.yaml \(available: dev, prod\)$/],
+    [
+      ["nosuchstack"],
+      /^plan: unknown stack 'nosuchstack': no Pulumi\.nosuchstack\.yaml \(available: dev, prod\)$/,
+    ],
     [[], /^plan: expected exactly one stack name$/m],
     [["dev", "prod"], /^plan: expected exactly one stack name$/m],
     [["dev", "-c", "replicas=3"], /^plan: unknown config key 'replicas' \(known: cloud, environment, /],
     [["dev", "-c", "cloud"], /^plan: -c expects key=value, got 'cloud'$/],
-    [["dev", "-c", "cloud=oracle"], /^plan: invalid config for stack 'dev': cloud: expected one of aws \| gcp \| azure$/],
+    [
+      ["dev", "-c", "cloud=oracle"],
+      /^plan: invalid config for stack 'dev': cloud: expected one of aws \| gcp \| azure$/,
+    ],
     [
       ["dev", "-c", "imageTag=latest", "-c", "domain=Bad Domain"],
       /^plan: invalid config for stack 'dev': domain: a lowercase DNS name .*; imageTag: a pinned tag or digest, never 'latest'$/,
     ],
     [["dev", "--bogus"], /^plan: Unknown option '--bogus'/],
-  ])("plan %j", (args, message) => {
-    const run = runPlanCli(args);
+  ])("plan %j", async (args, message) => {
+    const run = await runPlanCliAsync(args);
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split("\n")[0]).toMatch(message);
     expect(run.stderr).not.toMatch(/\n\s+at /);
@@ -35,7 +41,8 @@ describe("plan of the dev stack", () => {
   });
 
   it("writes the four outputs", () => {
-    for (const f of ["resources.json", "report.md", "report.sarif"]) expect(existsSync(join(plan.outDir, f))).toBe(true);
+    for (const f of ["resources.json", "report.md", "report.sarif"])
+      expect(existsSync(join(plan.outDir, f))).toBe(true);
     expect(readdirSync(join(plan.outDir, "manifests")).length).toBeGreaterThan(0);
   });
 
@@ -51,7 +58,9 @@ describe("plan of the dev stack", () => {
       if (r.parent) expect(urns.has(r.parent) || r.parent.endsWith("::llmops-dev")).toBe(true);
       for (const d of r.dependsOn) expect(urns.has(d)).toBe(true);
     }
-    const layers = inventory.resources.filter((r) => /^llmops:(cloud|platform|apps):/.test(r.type)).map((r) => r.type);
+    const layers = inventory.resources
+      .filter((r) => /^llmops:(cloud|platform|apps):/.test(r.type))
+      .map((r) => r.type);
     expect(layers.some((t) => t.startsWith("llmops:cloud:"))).toBe(true);
     expect(layers).toContain("llmops:platform:Platform");
     expect(layers).toContain("llmops:apps:Apps");
@@ -74,7 +83,9 @@ describe("plan of the dev stack", () => {
   });
 
   it("validates every Kubernetes manifest against a schema", () => {
-    expect(plan.report).toMatch(/## Kubernetes manifests\n\n\d+ objects; \d+ valid against their schema, 0 invalid/);
+    expect(plan.report).toMatch(
+      /## Kubernetes manifests\n\n\d+ objects; \d+ valid against their schema, 0 invalid/,
+    );
   });
 
   it("reports counts by layer, policy results and the dependency graph", () => {
@@ -94,7 +105,9 @@ describe("the same program plans on every cloud", () => {
   it.each(["gcp", "azure"])("prod -c cloud=%s writes the four outputs and exits 0", (cloud) => {
     const plan = planStack("prod", { cloud });
     expect(plan.inventory.config.cloud).toBe(cloud);
-    expect(plan.inventory.resources.some((r) => r.type.startsWith(cloud === "gcp" ? "gcp:" : "azure-native:"))).toBe(true);
+    expect(
+      plan.inventory.resources.some((r) => r.type.startsWith(cloud === "gcp" ? "gcp:" : "azure-native:")),
+    ).toBe(true);
     expect(plan.status).toBe(0);
   });
 });
