@@ -1,17 +1,5 @@
-/** The plan's resources.json: every registered resource with its inputs as given (secrets redacted). */
-export interface InventoryResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  provider?: string;
-  dependsOn: string[];
-  inputs: Record<string, any>;
-}
-
-export interface Inventory {
-  project: string;
-  stack: string;
-  config: Record<string, unknown>;
-  resources: InventoryResource[];
-}
+/**
+ * The plan's resources.json: every registered resource with its inputs as given (secrets redacted).
+ * The policy pack owns the format because it is the pack's input (`npm run policy -- check`).
+ */
+export type { Inventory, InventoryResource } from "@llmops/policies/offline";
