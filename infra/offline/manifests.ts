@@ -104,7 +104,7 @@ async function validatorFor(
     entry = (async () => {
       const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
       const pkg = group ? CRD_PACKAGES[group] : undefined;
-      const builtIn = !group || !group.includes(".") || (group.endsWith(".k8s.io") && !pkg);
+      const builtIn = !group?.includes(".") || (group.endsWith(".k8s.io") && !pkg);
       if (builtIn) {
         const v = await modelValidator(`kubernetes-models/${group ? `${group}/` : ""}${version}/${kind}`);
         if (v) return { validate: v, source: "kubernetes-models" };
