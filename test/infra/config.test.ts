@@ -175,11 +175,11 @@ describe("stack config", () => {
       }),
     );
     expect(pulumi.Output.isInstance(c.llmProviders[0]!.apiKey)).toBe(true);
-    expect(await c.llmProviders[0]!.apiKey.isSecret).toBe(true);
+    expect(await pulumi.isSecret(c.llmProviders[0]!.apiKey)).toBe(true);
     expect(await reveal(c.llmProviders[0]!.apiKey)).toBe("sk-test");
-    expect(await c.clientApiKeys[0]!.key.isSecret).toBe(true);
-    expect(await c.adminApiKeys[0]!.isSecret).toBe(true);
-    expect(await c.alerting.slackWebhookUrl!.isSecret).toBe(true);
+    expect(await pulumi.isSecret(c.clientApiKeys[0]!.key)).toBe(true);
+    expect(await pulumi.isSecret(c.adminApiKeys[0]!)).toBe(true);
+    expect(await pulumi.isSecret(c.alerting.slackWebhookUrl!)).toBe(true);
     expect(JSON.stringify(c)).not.toContain("sk-test");
   });
 
