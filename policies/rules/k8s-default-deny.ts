@@ -53,7 +53,8 @@ export const k8sDefaultDeny = stackRule({
       if (r.type === NS) namespaces.set(r.props.metadata?.name ?? r.name, r.urn);
       else if (isKubernetesObject(r.type) && !CLUSTER_SCOPED.has(r.type) && r.props?.metadata?.namespace) {
         const ns = r.props.metadata.namespace as string;
-        if (!namespaces.has(ns)) namespaces.set(ns, undefined);
+        // Not declared by the stack: report against the first object deployed into it.
+        if (!namespaces.has(ns)) namespaces.set(ns, r.urn);
       }
     }
     const nps = args.resources.filter((r) => r.type === NP);
