@@ -71,12 +71,16 @@ export const k8sNoSecretLiterals = resourceRule({
       { name: "keyRe", expression: JSON.stringify(SECRET_KEY_RE) },
       { name: "valRe", expression: JSON.stringify(SECRET_VALUE_RE) },
       { name: "harmlessRe", expression: JSON.stringify(HARMLESS_RE) },
+      // podSpec is only evaluated (lazily) for workloads; ConfigMaps short-circuit to no containers.
+      CEL_POD_SPEC,
       {
-        name: "podSpec",
-        expression: `variables.anyObject.kind == 'ConfigMap' ? {} : (${CEL_POD_SPEC.expression})`,
+        name: "containers",
+        expression: `variables.anyObject.kind == 'ConfigMap' ? [] : (${CEL_CONTAINERS.expression})`,
       },
-      CEL_CONTAINERS,
-      CEL_ALL_CONTAINERS,
+      {
+        name: "allContainers",
+        expression: `variables.anyObject.kind == 'ConfigMap' ? [] : (${CEL_ALL_CONTAINERS.expression})`,
+      },
     ],
     validations: [
       {

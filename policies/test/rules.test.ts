@@ -1,19 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { checkInventory, type Inventory } from "../offline/index.ts";
 import { policies, rules } from "../rules/index.ts";
 import { checklistText } from "../rules/types.ts";
-import { type Case, cases, extras } from "./cases.ts";
-
-export async function runCase(c: Case) {
-  const inv: Inventory = {
-    project: "llmops",
-    stack: "prod",
-    config: { environment: "prod" },
-    resources: [...c.resources, ...extras(c)],
-  };
-  const report = await checkInventory(inv, { env: "prod", only: [c.rule] });
-  return report.violations.filter((v) => v.policy === c.rule);
-}
+import { cases } from "./cases.ts";
+import { runCase } from "./harness.ts";
 
 describe("rule metadata", () => {
   it("has 30 rules with unique ids, each registered once as a policy", () => {

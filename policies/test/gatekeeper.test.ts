@@ -1,0 +1,150 @@
+import { describe, expect, it } from "vitest";
+import { evaluate } from "../gatekeeper/cel.ts";
+import {
+  CEL_ENGINE,
+  GATEKEEPER_MIN_VERSION,
+  GATEKEEPER_VERSION,
+  gatekeeperRules,
+  renderGatekeeper,
+  templateName,
+} from "../gatekeeper/index.ts";
+import { versionAtLeast } from "../rules/helm.ts";
+import { isKubernetesObject } from "../rules/k8s.ts";
+import { cases } from "./cases.ts";
+import { compliantInventory } from "./fixtures.ts";
+import { runCase } from "./harness.ts";
+
+const rendered = renderGatekeeper({ env: "prod", allowedRegistries: ["ghcr.io/llmops"] });
+const pair = (ruleId: string) => {
+  const rule = gatekeeperRules().find((r) => r.id === ruleId)!;
+  const template = rendered.find(
+    (o) => o.kind === "ConstraintTemplate" && o.metadata.name === templateName(rule),
+  )!;
+  const constraint = rendered.find((o) => o.kind === rule.gatekeeper!.kind && o.metadata.name === rule.id)!;
+  return { template, constraint };
+};
+
+const celRuleIds = new Set(gatekeeperRules().map((r) => r.id));
+const parityCases = cases.filter(
+  (c) => celRuleIds.has(c.rule) && c.resources.every((r) => isKubernetesObject(r.type)),
+);
+
+describe("Gatekeeper rendering", () => {
+  it("renders a v1 CEL ConstraintTemplate and a Constraint per single-object Kubernetes rule", () => {
+    const ids = gatekeeperRules().map((r) => r.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "k8s-min-replicas",
+        "k8s-pdb-settings",
+        "k8s-pod-spread",
+        "k8s-probes",
+        "k8s-resources",
+        "k8s-security-context",
+        "k8s-host-isolation",
+        "k8s-image-provenance",
+        "k8s-required-labels",
+        "k8s-no-secret-literals",
+        "k8s-exposure",
+        "k8s-namespace-pod-security",
+      ]),
+    );
+    expect(rendered).toHaveLength(ids.length * 2);
+    for (const r of gatekeeperRules()) {
+      const { template, constraint } = pair(r.id);
+      expect(template.apiVersion).toBe("templates.gatekeeper.sh/v1");
+      expect(template.metadata.name).toBe(r.gatekeeper!.kind.toLowerCase());
+      expect(template.spec.crd.spec.names.kind).toBe(r.gatekeeper!.kind);
+      expect(template.spec.crd.spec.validation.openAPIV3Schema.type).toBe("object");
+      const target = template.spec.targets[0];
+      expect(target.target).toBe("admission.k8s.gatekeeper.sh");
+      expect(target.rego).toBeUndefined();
+      expect(target.code).toEqual([
+        { engine: CEL_ENGINE, source: expect.objectContaining({ validations: expect.any(Array) }) },
+      ]);
+      expect(constraint.apiVersion).toBe("constraints.gatekeeper.sh/v1beta1");
+      expect(constraint.spec.enforcementAction).toBe("deny");
+      expect(constraint.spec.match.kinds).toEqual(r.gatekeeper!.match);
+      expect(constraint.spec.match.excludedNamespaces).toContain("kube-system");
+    }
+  });
+
+  it("carries the recommended labels so the objects pass k8s-required-labels themselves", () => {
+    for (const o of rendered) expect(Object.keys(o.metadata.labels)).toContain("app.kubernetes.io/part-of");
+  });
+
+  it("takes thresholds from the same pack config and maps dev reliability rules to warn", () => {
+    const dev = renderGatekeeper({
+      env: "dev",
+      allowedRegistries: ["r.example.com/x/"],
+      namespaces: ["llmops"],
+    });
+    const c = (id: string) => dev.find((o) => o.metadata.name === id && o.kind !== "ConstraintTemplate")!;
+    expect(c("k8s-min-replicas").spec.enforcementAction).toBe("warn");
+    expect(c("k8s-min-replicas").spec.parameters).toEqual({ minReplicas: 3 });
+    expect(c("k8s-security-context").spec.enforcementAction).toBe("deny");
+    expect(c("k8s-image-provenance").spec.parameters.allowedRegistries).toEqual(["r.example.com/x"]);
+    expect(c("k8s-probes").spec.match.namespaces).toEqual(["llmops"]);
+  });
+
+  it(`needs Gatekeeper >= ${GATEKEEPER_MIN_VERSION} (CEL on by default) and pins ${GATEKEEPER_VERSION}`, () => {
+    expect(versionAtLeast(GATEKEEPER_VERSION, GATEKEEPER_MIN_VERSION)).toBe(true);
+    expect(versionAtLeast("3.16.3", GATEKEEPER_MIN_VERSION)).toBe(false);
+    expect(versionAtLeast("3.24.0-beta.0", "3.24.0")).toBe(false);
+  });
+});
+
+describe("CEL parity with CrossGuard on the same fixtures", () => {
+  it("covers every rendered rule with passing and failing fixtures", () => {
+    for (const id of celRuleIds) {
+      expect(
+        parityCases.some((c) => c.rule === id && c.fails),
+        `${id} fail`,
+      ).toBe(true);
+      expect(
+        parityCases.some((c) => c.rule === id && !c.fails),
+        `${id} pass`,
+      ).toBe(true);
+    }
+  });
+
+  it.each(parityCases.map((c) => [c.rule, c.name, c] as const))("%s: %s", async (_r, _n, c) => {
+    const { template, constraint } = pair(c.rule);
+    const crossguard = await runCase(c);
+    for (const r of c.resources) {
+      const cel = evaluate(template, constraint, r.inputs);
+      const cgDenied = crossguard.some((v) => v.urn === r.urn);
+      expect(cel.matched).toBe(true);
+      expect(
+        !cel.allowed,
+        `CEL ${cel.messages.join("; ")} vs CrossGuard ${crossguard.map((v) => v.message)}`,
+      ).toBe(cgDenied);
+      expect(!cel.allowed).toBe(c.fails);
+      if (!cel.allowed) expect(cel.messages.join("")).not.toBe("");
+    }
+  });
+
+  it("admits every Kubernetes object of the compliant inventory", () => {
+    for (const r of compliantInventory().resources.filter((x) => isKubernetesObject(x.type))) {
+      for (const rule of gatekeeperRules()) {
+        const { template, constraint } = pair(rule.id);
+        const res = evaluate(template, constraint, r.inputs);
+        expect(res.allowed, `${rule.id} on ${r.type} ${r.name}: ${res.messages}`).toBe(true);
+      }
+    }
+  });
+
+  it("does not match objects in excluded namespaces or of other kinds", () => {
+    const { template, constraint } = pair("k8s-probes");
+    const d = structuredClone(
+      compliantInventory().resources.find((r) => r.type.endsWith(":Deployment"))!.inputs,
+    );
+    delete d.spec.template.spec.containers[0].livenessProbe;
+    expect(evaluate(template, constraint, d).allowed).toBe(false);
+    d.metadata.namespace = "kube-system";
+    expect(evaluate(template, constraint, d).matched).toBe(false);
+    expect(
+      evaluate(template, constraint, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x" } })
+        .matched,
+    ).toBe(false);
+  });
+});
