@@ -1,7 +1,22 @@
-/** The platform layer: everything the services rely on inside the cluster. */
+/**
+ * The platform layer: everything the services rely on inside the cluster. This file only wires
+ * the modules together and states the install order; each module owns one component.
+ *
+ *   namespaces (PSA labels, default-deny NetworkPolicies) + storage classes
+ *     -> kube-prometheus-stack (monitoring CRDs: every chart's ServiceMonitor needs them)
+ *     -> cert-manager -> ClusterIssuers
+ *     -> Strimzi -> KafkaNodePool -> Kafka -> KafkaTopics, KafkaUsers
+ */
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
 import type { StackConfig } from "../config.ts";
+import { installCertManager } from "./certs.ts";
+import type { PlatformContext } from "./context.ts";
+import { installKafka } from "./kafka.ts";
+import { DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE } from "./names.ts";
+import { createNamespaces, NS } from "./namespaces.ts";
+import { SIZING } from "./sizing.ts";
+import { createStorage } from "./storage.ts";
 
 export interface PlatformArgs {
   config: StackConfig;
@@ -23,25 +38,42 @@ export interface PlatformOutputs {
 }
 
 export class Platform extends pulumi.ComponentResource implements PlatformOutputs {
-  readonly appNamespace = "llmops";
-  readonly gateway = { name: "public", namespace: "istio-ingress", httpsListener: "https" };
-  readonly kafka = {
-    clusterName: "llmops",
-    namespace: "kafka",
-    bootstrapServers: "llmops-kafka-bootstrap.kafka.svc:9093",
-    caSecretName: "llmops-cluster-ca-cert",
+  readonly appNamespace = NS.apps;
+  readonly gateway = {
+    name: GATEWAY.name,
+    namespace: GATEWAY.namespace,
+    httpsListener: GATEWAY.httpsListener,
   };
-  readonly secretStoreName = "cloud-secrets";
+  readonly kafka = {
+    clusterName: KAFKA.cluster,
+    namespace: KAFKA.namespace,
+    bootstrapServers: `${KAFKA.cluster}-kafka-bootstrap.${KAFKA.namespace}.svc:${KAFKA.tlsPort}`,
+    caSecretName: `${KAFKA.cluster}-cluster-ca-cert`,
+  };
+  readonly secretStoreName = SECRET_STORE;
   readonly monitoring = {
-    namespace: "monitoring",
+    namespace: NS.monitoring,
     prometheusReleaseLabel: "kube-prometheus-stack",
-    dashboardLabel: "grafana_dashboard",
+    dashboardLabel: DASHBOARD_LABEL,
   };
   readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llmops:platform:Platform", name, {}, opts);
-    void args;
+    const ctx: PlatformContext = {
+      config: args.config,
+      cloud: args.cloud,
+      sizing: SIZING[args.config.environment],
+      parent: this,
+    };
+    const namespaces = createNamespaces(ctx);
+    const storage = createStorage(ctx);
+    const certs = installCertManager(ctx, [namespaces.certManager]);
+    const kafka = installKafka(ctx, {
+      namespaces: [namespaces.kafka, namespaces.apps],
+      storage: storage.classes,
+    });
+    this.ready.push(certs.release, kafka.operator, kafka.cluster);
     this.registerOutputs({});
   }
 }

@@ -1,0 +1,210 @@
+/**
+ * Strimzi (KRaft only, kafka.strimzi.io/v1) and the platform's Kafka: one cluster of dual-role
+ * nodes, a mutual-TLS listener, the three event topics of DESIGN.md and one KafkaUser per service
+ * whose ACLs allow exactly its part of the event flow.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { KAFKA } from "./names.ts";
+import { NS } from "./namespaces.ts";
+import { RETENTION } from "./sizing.ts";
+import { STORAGE_CLASSES } from "./storage.ts";
+
+const API_VERSION = "kafka.strimzi.io/v1";
+const CLUSTER_LABEL = { "strimzi.io/cluster": KAFKA.cluster };
+
+export const TOPICS = {
+  traces: "llm.traces",
+  anomalies: "llm.anomalies",
+  budgets: "llm.budgets",
+} as const;
+type Topic = keyof typeof TOPICS;
+
+/** DESIGN.md's event flow: who writes and who reads each topic. ACLs are generated from it. */
+export const EVENT_FLOW: Record<string, { produces: Topic[]; consumes: Topic[] }> = {
+  router: { produces: [], consumes: ["anomalies"] },
+  "trace-proxy": { produces: ["traces"], consumes: ["budgets"] },
+  "cost-api": { produces: ["budgets"], consumes: ["traces"] },
+  sentinel: { produces: ["anomalies"], consumes: ["traces"] },
+};
+
+export interface KafkaPlatform {
+  operator: k8s.helm.v3.Release;
+  cluster: k8s.apiextensions.CustomResource;
+  nodePool: k8s.apiextensions.CustomResource;
+  topics: k8s.apiextensions.CustomResource[];
+  users: k8s.apiextensions.CustomResource[];
+}
+
+export function installKafka(
+  ctx: PlatformContext,
+  deps: { namespaces: pulumi.Resource[]; storage: pulumi.Resource[] },
+): KafkaPlatform {
+  const k = ctx.sizing.kafka;
+  const operator = chartRelease(ctx, "strimzi", {
+    namespace: NS.kafka,
+    dependsOn: deps.namespaces,
+    values: {
+      replicas: ctx.sizing.controllerReplicas,
+      // KafkaUsers live next to the services so their client-certificate Secrets land there.
+      watchNamespaces: [NS.apps],
+      // Pods the operator creates satisfy the restricted Pod Security Standard.
+      extraEnvs: [{ name: "STRIMZI_POD_SECURITY_PROVIDER_CLASS", value: "restricted" }],
+      podDisruptionBudget: { enabled: ctx.sizing.controllerReplicas > 1 },
+      dashboards: { enabled: true },
+    },
+  });
+  const meta = (
+    component: string,
+    name: string,
+    namespace: string,
+    labels: Record<string, string> = CLUSTER_LABEL,
+  ) => chartMeta(ctx, "strimzi", component, name, namespace, { labels });
+  const after = { parent: ctx.parent, dependsOn: [operator] };
+
+  const nodePool = new k8s.apiextensions.CustomResource(
+    `${KAFKA.cluster}-${KAFKA.nodePool}`,
+    {
+      apiVersion: API_VERSION,
+      kind: "KafkaNodePool",
+      metadata: meta("broker", KAFKA.nodePool, KAFKA.namespace),
+      spec: {
+        replicas: k.nodes,
+        // Dual-role nodes: a separate controller quorum is not worth three more pods at this size.
+        roles: ["controller", "broker"],
+        storage: {
+          type: "jbod",
+          volumes: [
+            {
+              id: 0,
+              type: "persistent-claim",
+              size: k.storageSize,
+              class: STORAGE_CLASSES.fast,
+              deleteClaim: false,
+              kraftMetadata: "shared",
+            },
+          ],
+        },
+        resources: k.resources,
+        template: {
+          pod: {
+            topologySpreadConstraints: [
+              {
+                maxSkew: 1,
+                topologyKey: "topology.kubernetes.io/zone",
+                whenUnsatisfiable: k.rackAware ? "DoNotSchedule" : "ScheduleAnyway",
+                labelSelector: { matchLabels: { ...CLUSTER_LABEL, "strimzi.io/pool-name": KAFKA.nodePool } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    { parent: ctx.parent, dependsOn: [operator, ...deps.storage] },
+  );
+
+  const cluster = new k8s.apiextensions.CustomResource(
+    KAFKA.cluster,
+    {
+      apiVersion: API_VERSION,
+      kind: "Kafka",
+      metadata: meta("cluster", KAFKA.cluster, KAFKA.namespace, {}),
+      spec: {
+        kafka: {
+          // version/metadataVersion omitted: the pinned operator runs its default Kafka release.
+          listeners: [
+            {
+              name: KAFKA.tlsListener,
+              port: KAFKA.tlsPort,
+              type: "internal",
+              tls: true,
+              authentication: { type: "tls" },
+              networkPolicyPeers: [NS.apps, NS.keda].map((ns) => ({
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } },
+              })),
+            },
+          ],
+          authorization: { type: "simple" },
+          config: {
+            "default.replication.factor": k.replicationFactor,
+            "min.insync.replicas": k.minInsyncReplicas,
+            "offsets.topic.replication.factor": k.replicationFactor,
+            "transaction.state.log.replication.factor": k.replicationFactor,
+            "transaction.state.log.min.isr": k.minInsyncReplicas,
+            // Topics come from KafkaTopic objects only; a typo in a producer must not create one.
+            "auto.create.topics.enable": false,
+          },
+          ...(k.rackAware ? { rack: { topologyKey: "topology.kubernetes.io/zone" } } : {}),
+        },
+        entityOperator: {
+          topicOperator: {},
+          userOperator: { watchedNamespace: NS.apps },
+        },
+        // Consumer-lag metrics for alerts and KEDA.
+        kafkaExporter: { topicRegex: "llm\\..*", groupRegex: ".*" },
+      },
+    },
+    { parent: ctx.parent, dependsOn: [operator, nodePool] },
+  );
+
+  const topics = (Object.keys(TOPICS) as Topic[]).map(
+    (t) =>
+      new k8s.apiextensions.CustomResource(
+        TOPICS[t],
+        {
+          apiVersion: API_VERSION,
+          kind: "KafkaTopic",
+          metadata: meta("topic", TOPICS[t], KAFKA.namespace),
+          spec: {
+            topicName: TOPICS[t],
+            partitions: k.partitions[t],
+            replicas: k.replicationFactor,
+            config: {
+              "retention.ms": RETENTION[t],
+              "min.insync.replicas": k.minInsyncReplicas,
+              "cleanup.policy": "delete",
+            },
+          },
+        },
+        { ...after, dependsOn: [operator, cluster] },
+      ),
+  );
+
+  const users = Object.entries(EVENT_FLOW).map(
+    ([service, flow]) =>
+      new k8s.apiextensions.CustomResource(
+        `kafka-user-${service}`,
+        {
+          apiVersion: API_VERSION,
+          kind: "KafkaUser",
+          metadata: meta("user", service, NS.apps),
+          spec: {
+            authentication: { type: "tls" },
+            authorization: { type: "simple", acls: aclsFor(service, flow) },
+          },
+        },
+        { ...after, dependsOn: [operator, cluster] },
+      ),
+  );
+  return { operator, cluster, nodePool, topics, users };
+}
+
+/** Least privilege: produce = Write+Describe, consume = Read+Describe plus its own consumer groups. */
+export function aclsFor(service: string, flow: { produces: Topic[]; consumes: Topic[] }) {
+  const topic = (t: Topic) => ({ type: "topic", name: TOPICS[t], patternType: "literal" });
+  return [
+    ...flow.produces.map((t) => ({ type: "allow", resource: topic(t), operations: ["Write", "Describe"] })),
+    ...flow.consumes.map((t) => ({ type: "allow", resource: topic(t), operations: ["Read", "Describe"] })),
+    ...(flow.consumes.length
+      ? [
+          {
+            type: "allow",
+            // Consumer groups are named after the service (e.g. "sentinel", "sentinel-detectors").
+            resource: { type: "group", name: service, patternType: "prefix" },
+            operations: ["Read", "Describe"],
+          },
+        ]
+      : []),
+  ];
+}

@@ -1,0 +1,28 @@
+/** Names other layers and modules refer to objects by (in-cluster references are by name). */
+import { NS } from "./namespaces.ts";
+
+export const GATEWAY = {
+  name: "public",
+  namespace: NS.istioIngress,
+  httpsListener: "https",
+  /** Plain HTTP exists only to redirect to HTTPS (and to answer HTTP-01 challenges). */
+  httpListener: "http",
+  /** The Istio gateway Deployment/Service the Gateway binds to (installed by the gateway chart). */
+  deployment: "istio-ingress",
+  className: "istio",
+} as const;
+
+export const KAFKA = {
+  cluster: "llmops",
+  namespace: NS.kafka,
+  nodePool: "dual-role",
+  tlsListener: "tls",
+  tlsPort: 9093,
+} as const;
+
+export const ISSUERS = { staging: "letsencrypt-staging", prod: "letsencrypt-prod" } as const;
+
+export const SECRET_STORE = "cloud-secrets";
+
+/** The label Grafana's sidecar watches: ConfigMaps carrying it become dashboards. */
+export const DASHBOARD_LABEL = "grafana_dashboard";

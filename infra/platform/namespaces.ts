@@ -1,0 +1,330 @@
+/**
+ * Namespaces with Pod Security Admission labels, and the NetworkPolicies of each: a default deny
+ * (ingress and egress) plus exactly the flows its components need. Every other module places its
+ * objects in a namespace from NS and waits on the Namespace resource, so labels and policies exist
+ * before the first pod is admitted.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { objectMeta, standardLabels } from "../lib/labels.ts";
+import { chartLabels, type PlatformContext } from "./context.ts";
+import type { ChartKey } from "./versions.ts";
+
+/** Namespace names: referenced by other modules and by the apps layer. */
+export const NS = {
+  apps: "llmops",
+  kafka: "kafka",
+  certManager: "cert-manager",
+  monitoring: "monitoring",
+  logging: "logging",
+  keda: "keda",
+  gatekeeper: "gatekeeper-system",
+  istioSystem: "istio-system",
+  istioIngress: "istio-ingress",
+  externalSecrets: "external-secrets",
+  externalDns: "external-dns",
+} as const;
+export type NamespaceKey = keyof typeof NS;
+
+/** Node agents run in kube-system (privileged PSA, managed by the cloud); we only reference it. */
+export const KUBE_SYSTEM = "kube-system";
+
+type PodSecurityLevel = "restricted" | "baseline";
+interface Port {
+  port: number;
+  protocol?: "TCP" | "UDP";
+}
+
+/** The flows a namespace needs beyond DNS, its own namespace and Prometheus scrapes. */
+interface Flows {
+  /** Controllers talking to the Kubernetes API (endpoint IPs are not selectable by pod selector). */
+  apiServer?: boolean;
+  /** HTTPS to the internet: ACME, cloud APIs (DNS, secret store, object storage), alert receivers. */
+  internetHttps?: boolean;
+  /** DNS to any resolver: cert-manager's DNS-01 self-check asks the zone's authoritative servers. */
+  anyDns?: boolean;
+  /** Admission/aggregated-API ports the API server calls (its source address is not selectable). */
+  fromApiServer?: number[];
+  /** Public ports, reachable from anywhere (the gateway's listeners and LB health checks). */
+  fromAnywhere?: number[];
+  ingressFrom?: { namespace: string; ports?: number[] }[];
+  egressTo?: { namespace: string; ports?: number[] }[];
+  /** Egress to every namespace (Prometheus scraping, the gateway routing to backends). */
+  egressToCluster?: boolean;
+  /** Egress to node addresses inside the VPC (kubelet and node-exporter scrapes). */
+  egressToNodes?: number[];
+}
+
+interface NamespaceSpec {
+  owner: ChartKey | "apps";
+  component: string;
+  podSecurity: PodSecurityLevel;
+  /** Istio sidecar injection (with istio-cni, so restricted PSA still admits the pods). */
+  mesh?: boolean;
+  extraLabels?: Record<string, string>;
+  flows: Flows;
+}
+
+const ISTIOD_PORTS = [15010, 15012, 15014];
+/** What a meshed namespace needs from the control plane: xDS and CA (15012), plain xDS (15010). */
+const TO_ISTIOD = { namespace: NS.istioSystem, ports: [15010, 15012] };
+
+/** Why a namespace is baseline rather than restricted is stated where it is set. */
+const SPECS: Record<NamespaceKey, NamespaceSpec> = {
+  apps: {
+    owner: "apps",
+    component: "applications",
+    podSecurity: "restricted",
+    mesh: true,
+    flows: {
+      ingressFrom: [{ namespace: NS.istioIngress, ports: [8080] }],
+      egressTo: [TO_ISTIOD],
+      // Service-specific egress (Kafka, Postgres, LLM upstreams) is declared per service by the apps layer.
+    },
+  },
+  kafka: {
+    owner: "strimzi",
+    component: "event-streaming",
+    podSecurity: "restricted",
+    flows: {
+      apiServer: true,
+      ingressFrom: [
+        { namespace: NS.apps, ports: [9093] },
+        // KEDA's Kafka scaler reads consumer lag.
+        { namespace: NS.keda, ports: [9093] },
+      ],
+    },
+  },
+  certManager: {
+    owner: "certManager",
+    component: "certificates",
+    podSecurity: "restricted",
+    flows: { apiServer: true, internetHttps: true, anyDns: true, fromApiServer: [10250] },
+  },
+  monitoring: {
+    owner: "kubePrometheusStack",
+    component: "monitoring",
+    // Grafana's and the operator's pods do not all set seccomp/capabilities the way restricted
+    // requires; node-exporter (hostNetwork) is moved to kube-system so baseline holds here.
+    podSecurity: "baseline",
+    flows: {
+      apiServer: true,
+      internetHttps: true,
+      fromApiServer: [10250],
+      egressToCluster: true,
+      egressToNodes: [10250, 9100],
+    },
+  },
+  logging: {
+    owner: "loki",
+    component: "logging",
+    // Loki's chart runs some containers (gateway nginx, canary) without the restricted seccomp profile.
+    podSecurity: "baseline",
+    flows: {
+      apiServer: true,
+      internetHttps: true,
+      ingressFrom: [{ namespace: NS.monitoring, ports: [3100, 8080] }],
+    },
+  },
+  keda: {
+    owner: "keda",
+    component: "autoscaling",
+    podSecurity: "restricted",
+    flows: {
+      apiServer: true,
+      fromApiServer: [9443, 6443],
+      egressTo: [
+        { namespace: NS.kafka, ports: [9093] },
+        { namespace: NS.monitoring, ports: [9090] },
+      ],
+    },
+  },
+  gatekeeper: {
+    owner: "gatekeeper",
+    component: "admission-policy",
+    podSecurity: "restricted",
+    // Gatekeeper must not police its own namespace (a broken policy would lock it out).
+    extraLabels: { "admission.gatekeeper.sh/ignore": "no-self-managing" },
+    flows: { apiServer: true, fromApiServer: [8443] },
+  },
+  istioSystem: {
+    owner: "istiod",
+    component: "service-mesh",
+    // istiod's chart sets no runAsNonRoot/seccomp at pod level in every mode.
+    podSecurity: "baseline",
+    flows: {
+      apiServer: true,
+      fromApiServer: [15017],
+      ingressFrom: [
+        { namespace: NS.apps, ports: ISTIOD_PORTS },
+        { namespace: NS.istioIngress, ports: ISTIOD_PORTS },
+      ],
+    },
+  },
+  istioIngress: {
+    owner: "istioGateway",
+    component: "ingress-gateway",
+    // The gateway binds 80/443 through the net.ipv4.ip_unprivileged_port_start sysctl.
+    podSecurity: "baseline",
+    flows: {
+      fromAnywhere: [80, 443, 8080, 8443, 15021],
+      egressTo: [TO_ISTIOD],
+      egressToCluster: true,
+    },
+  },
+  externalSecrets: {
+    owner: "externalSecrets",
+    component: "secrets",
+    podSecurity: "restricted",
+    flows: { apiServer: true, internetHttps: true, fromApiServer: [10250] },
+  },
+  externalDns: {
+    owner: "externalDns",
+    component: "dns",
+    podSecurity: "restricted",
+    flows: { apiServer: true, internetHttps: true },
+  },
+};
+
+export type Namespaces = Record<NamespaceKey, k8s.core.v1.Namespace>;
+
+export function createNamespaces(ctx: PlatformContext): Namespaces {
+  const out = {} as Namespaces;
+  for (const [key, spec] of Object.entries(SPECS) as [NamespaceKey, NamespaceSpec][]) {
+    const name = NS[key];
+    const labels = namespaceLabels(ctx, spec, name);
+    const ns = new k8s.core.v1.Namespace(
+      name,
+      {
+        metadata: objectMeta(name, undefined, labels, {
+          labels: {
+            ...podSecurityLabels(spec.podSecurity, ctx.config.kubernetesVersion),
+            ...(spec.mesh ? { "istio-injection": "enabled" } : {}),
+            ...spec.extraLabels,
+          },
+        }),
+      },
+      { parent: ctx.parent },
+    );
+    for (const policy of networkPolicies(name, spec.flows, ctx)) {
+      new k8s.networking.v1.NetworkPolicy(
+        `${name}-${policy.name}`,
+        {
+          metadata: objectMeta(policy.name, name, labels),
+          spec: policy.spec,
+        },
+        { parent: ctx.parent, dependsOn: [ns] },
+      );
+    }
+    out[key] = ns;
+  }
+  return out;
+}
+
+function namespaceLabels(ctx: PlatformContext, spec: NamespaceSpec, name: string) {
+  return spec.owner === "apps"
+    ? standardLabels({
+        name,
+        version: ctx.config.imageTag,
+        component: spec.component,
+        environment: ctx.config.environment,
+      })
+    : chartLabels(ctx, spec.owner, spec.component, name);
+}
+
+/**
+ * enforce at the namespace's level, pinned to the cluster's minor so a control-plane upgrade
+ * cannot tighten it unannounced; audit and warn always at restricted so gaps stay visible.
+ */
+export function podSecurityLabels(
+  level: PodSecurityLevel,
+  kubernetesVersion: string,
+): Record<string, string> {
+  const version = `v${kubernetesVersion}`;
+  return {
+    "pod-security.kubernetes.io/enforce": level,
+    "pod-security.kubernetes.io/enforce-version": version,
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/audit-version": version,
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/warn-version": version,
+  };
+}
+
+type NetworkPolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+
+const ANYWHERE = "0.0.0.0/0";
+const tcp = (ports: number[]): Port[] => ports.map((port) => ({ port, protocol: "TCP" }));
+const nsSelector = (namespace: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+});
+const DNS_PORTS: Port[] = [
+  { port: 53, protocol: "UDP" },
+  { port: 53, protocol: "TCP" },
+];
+
+/** The policies of one namespace; names are stable (default-deny, allow-*) so reviewers can diff them. */
+export function networkPolicies(
+  namespace: string,
+  flows: Flows,
+  ctx: PlatformContext,
+): { name: string; spec: NetworkPolicySpec }[] {
+  const all = { podSelector: {} };
+  const policies: { name: string; spec: NetworkPolicySpec }[] = [
+    { name: "default-deny", spec: { ...all, policyTypes: ["Ingress", "Egress"] } },
+    {
+      name: "allow-dns",
+      spec: {
+        ...all,
+        policyTypes: ["Egress"],
+        egress: [
+          flows.anyDns
+            ? { ports: DNS_PORTS }
+            : {
+                to: [{ ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                ports: DNS_PORTS,
+              },
+        ],
+      },
+    },
+    {
+      name: "allow-same-namespace",
+      spec: {
+        ...all,
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [{ from: [{ podSelector: {} }] }],
+        egress: [{ to: [{ podSelector: {} }] }],
+      },
+    },
+  ];
+  if (namespace !== NS.monitoring) {
+    policies.push({
+      name: "allow-prometheus-scrape",
+      spec: { ...all, policyTypes: ["Ingress"], ingress: [{ from: [nsSelector(NS.monitoring)] }] },
+    });
+  }
+  const egress: EgressRule[] = [];
+  if (flows.apiServer || flows.internetHttps) {
+    // The API server's endpoints live outside the pod network on managed clusters, so neither they
+    // nor internet HTTPS can be selected more narrowly than by port.
+    egress.push({ to: [{ ipBlock: { cidr: ANYWHERE } }], ports: tcp([443, 6443]) });
+  }
+  for (const e of flows.egressTo ?? [])
+    egress.push({ to: [nsSelector(e.namespace)], ...(e.ports ? { ports: tcp(e.ports) } : {}) });
+  if (flows.egressToCluster) egress.push({ to: [{ namespaceSelector: {} }] });
+  if (flows.egressToNodes)
+    egress.push({ to: [{ ipBlock: { cidr: ctx.config.vpcCidr } }], ports: tcp(flows.egressToNodes) });
+  if (egress.length)
+    policies.push({ name: "allow-egress", spec: { ...all, policyTypes: ["Egress"], egress } });
+
+  const ingress: IngressRule[] = [];
+  if (flows.fromApiServer) ingress.push({ ports: tcp(flows.fromApiServer) });
+  if (flows.fromAnywhere)
+    ingress.push({ from: [{ ipBlock: { cidr: ANYWHERE } }], ports: tcp(flows.fromAnywhere) });
+  for (const i of flows.ingressFrom ?? [])
+    ingress.push({ from: [nsSelector(i.namespace)], ...(i.ports ? { ports: tcp(i.ports) } : {}) });
+  if (ingress.length)
+    policies.push({ name: "allow-ingress", spec: { ...all, policyTypes: ["Ingress"], ingress } });
+  return policies;
+}

@@ -1,0 +1,95 @@
+/**
+ * The one pinned table of everything the platform installs from upstream. Chart names, repositories
+ * and versions appear nowhere else: bump a version here and the plan, the policy pack and the tests
+ * all see it. Every entry was checked against the chart's published Chart.yaml/values (see README of
+ * the platform layer); versions are exact, never ranges, so a `pulumi up` next month installs the same bits.
+ */
+
+export interface ChartPin {
+  /** Chart name inside the repository. */
+  chart: string;
+  /** Classic Helm repository over HTTPS (Release.repositoryOpts.repo). */
+  repo: string;
+  /** Exact chart version. */
+  version: string;
+  /** Version of the software the chart ships (used for app.kubernetes.io/version labels). */
+  appVersion: string;
+}
+
+const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
+const ISTIO_VERSION = "1.30.3";
+
+export const CHARTS = {
+  // Strimzi 1.x: KRaft only, serves only kafka.strimzi.io/v1.
+  strimzi: {
+    chart: "strimzi-kafka-operator",
+    repo: "https://strimzi.io/charts",
+    version: "1.2.0",
+    appVersion: "1.2.0",
+  },
+  // cert-manager v1.21: CRDs through crds.enabled (installCRDs is the deprecated spelling).
+  certManager: {
+    chart: "cert-manager",
+    repo: "https://charts.jetstack.io",
+    version: "v1.21.1",
+    appVersion: "v1.21.1",
+  },
+  kubePrometheusStack: {
+    chart: "kube-prometheus-stack",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    version: "88.5.3",
+    appVersion: "v0.93.1",
+  },
+  // The OSS loki chart moved to grafana-community in March 2026 (loki-distributed is deprecated).
+  loki: {
+    chart: "loki",
+    repo: "https://grafana-community.github.io/helm-charts",
+    version: "18.11.0",
+    appVersion: "3.7.6",
+  },
+  // Promtail is end of life; Alloy ships the logs.
+  alloy: {
+    chart: "alloy",
+    repo: "https://grafana.github.io/helm-charts",
+    version: "1.11.1",
+    appVersion: "v1.18.1",
+  },
+  keda: { chart: "keda", repo: "https://kedacore.github.io/charts", version: "2.20.2", appVersion: "2.20.2" },
+  gatekeeper: {
+    chart: "gatekeeper",
+    repo: "https://open-policy-agent.github.io/gatekeeper/charts",
+    version: "3.23.0",
+    appVersion: "v3.23.0",
+  },
+  istioBase: { chart: "base", repo: ISTIO_REPO, version: ISTIO_VERSION, appVersion: ISTIO_VERSION },
+  istioCni: { chart: "cni", repo: ISTIO_REPO, version: ISTIO_VERSION, appVersion: ISTIO_VERSION },
+  istiod: { chart: "istiod", repo: ISTIO_REPO, version: ISTIO_VERSION, appVersion: ISTIO_VERSION },
+  istioGateway: { chart: "gateway", repo: ISTIO_REPO, version: ISTIO_VERSION, appVersion: ISTIO_VERSION },
+  externalSecrets: {
+    chart: "external-secrets",
+    repo: "https://charts.external-secrets.io",
+    version: "2.9.0",
+    appVersion: "v2.9.0",
+  },
+  externalDns: {
+    chart: "external-dns",
+    repo: "https://kubernetes-sigs.github.io/external-dns",
+    version: "1.21.1",
+    appVersion: "0.21.0",
+  },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartKey = keyof typeof CHARTS;
+
+/**
+ * Gateway API CRDs, standard channel. Not a Helm chart upstream: the release asset is the supported
+ * install path. v1.5 is the bundle @kubernetes-models/gateway-api validates against (TLSRoute and
+ * ListenerSet in v1) and the one Istio 1.30 implements.
+ */
+export const GATEWAY_API = {
+  version: "v1.5.1",
+  channel: "standard",
+  get url(): string {
+    return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${this.version}/${this.channel}-install.yaml`;
+  },
+};
