@@ -1,0 +1,35 @@
+import type { Registry } from "prom-client";
+import type { Database } from "../db.ts";
+import type { Logger } from "../logger.ts";
+import { KafkaBus } from "./kafka.ts";
+import { MemoryBus } from "./memory.ts";
+import type { EventBus } from "./types.ts";
+
+export { Deduper } from "./dedupe.ts";
+export { KafkaBus } from "./kafka.ts";
+export { MemoryBus } from "./memory.ts";
+export { busMigrations } from "./migrations.ts";
+export type * from "./types.ts";
+
+export interface CreateBusOptions {
+  /** KAFKA_BROKERS; empty = in-process bus. */
+  brokers: string[];
+  clientId: string;
+  logger?: Logger;
+  db?: Database;
+  registry?: Registry;
+  bufferMax?: number;
+}
+
+/** Kafka when brokers are configured, otherwise the in-process bus. */
+export async function createBus(opts: CreateBusOptions): Promise<EventBus> {
+  if (opts.brokers.length === 0) {
+    return new MemoryBus({
+      onError: (err, meta) =>
+        opts.logger?.warn({ err: (err as Error).message, ...meta }, "event handler failed; redelivering"),
+    });
+  }
+  const bus = new KafkaBus({ ...opts, brokers: opts.brokers });
+  await bus.start();
+  return bus;
+}

@@ -1,0 +1,129 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+/** Thrown when the environment does not satisfy a service's schema; lists every problem at once. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`,
+    );
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Validates `env` (default process.env) against a zod object schema whose keys are env var names.
+ * Empty strings count as unset. Throws ConfigError naming every bad variable.
+ */
+export function loadConfig<S extends z.ZodObject<any>>(schema: S, env: Env = process.env): z.infer<S> {
+  const cleaned: Env = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== "") cleaned[k] = v;
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((i) => {
+        const key = i.path.join(".") || "(env)";
+        const got = typeof i.path[0] === "string" ? cleaned[i.path[0]] : undefined;
+        // Never echo values of secret-looking variables.
+        const shown =
+          got === undefined || /KEY|SECRET|TOKEN|PASSWORD|DATABASE_URL/i.test(key) ? "" : ` (got "${got}")`;
+        return `${key}: ${i.message}${shown}`;
+      }),
+    );
+  }
+  return result.data;
+}
+
+const TRUE = new Set(["1", "true", "on", "yes"]);
+const FALSE = new Set(["0", "false", "off", "no"]);
+
+/** Schema building blocks for env vars. */
+export const envs = {
+  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
+  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+    z.coerce.number().int().min(min).max(max).default(def),
+  bool: (def: boolean) =>
+    z
+      .string()
+      .refine((s) => TRUE.has(s.toLowerCase()) || FALSE.has(s.toLowerCase()), "expected true|false")
+      .transform((s) => TRUE.has(s.toLowerCase()))
+      .optional()
+      .transform((v) => v ?? def),
+  list: () =>
+    z
+      .string()
+      .transform((s) =>
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      )
+      .optional()
+      .transform((v) => v ?? []),
+  url: () => z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
+};
+
+/** Env vars every service understands (DESIGN.md "Services contract"). */
+export const commonEnv = {
+  HOST: z.string().default("0.0.0.0"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  KAFKA_BROKERS: envs.list(),
+  KAFKA_CLIENT_ID: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
+    .optional(),
+  DATA_DIR: z.string().default(".data"),
+  API_KEYS: z.string().optional(),
+  ROUTER_API_KEYS: z.string().optional(),
+  API_KEYS_FILE: z.string().optional(),
+  ADMIN_API_KEYS: envs.list(),
+  SHUTDOWN_TIMEOUT_MS: envs.int(10_000, 0),
+  BUS_BUFFER_MAX: envs.int(10_000, 1),
+};
+
+export const commonSchema = z.object(commonEnv);
+export type CommonConfig = z.infer<typeof commonSchema>;
+
+/** Parses "key:tenant,key2:tenant2" into a map. Throws on entries without a tenant. */
+export function parseKeyList(value: string | undefined, varName = "API_KEYS"): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!value) return out;
+  for (const raw of value.split(/[,\n]/)) {
+    const entry = raw.trim();
+    if (!entry || entry.startsWith("#")) continue;
+    const idx = entry.lastIndexOf(":");
+    if (idx <= 0 || idx === entry.length - 1) throw new ConfigError([`${varName}: entry must be key:tenant`]);
+    out.set(entry.slice(0, idx).trim(), entry.slice(idx + 1).trim());
+  }
+  return out;
+}
+
+/** Tenant keys from API_KEYS, ROUTER_API_KEYS (seed alias) and API_KEYS_FILE (JSON {key: tenant} or key:tenant lines). */
+export function tenantKeysFromConfig(
+  cfg: Pick<CommonConfig, "API_KEYS" | "ROUTER_API_KEYS" | "API_KEYS_FILE">,
+) {
+  const keys = new Map<string, string>();
+  for (const [k, t] of parseKeyList(cfg.ROUTER_API_KEYS, "ROUTER_API_KEYS")) keys.set(k, t);
+  for (const [k, t] of parseKeyList(cfg.API_KEYS, "API_KEYS")) keys.set(k, t);
+  if (cfg.API_KEYS_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(cfg.API_KEYS_FILE, "utf8");
+    } catch (e) {
+      throw new ConfigError([`API_KEYS_FILE: cannot read ${cfg.API_KEYS_FILE}: ${(e as Error).message}`]);
+    }
+    if (text.trim().startsWith("{")) {
+      const parsed = z.record(z.string(), z.string()).safeParse(JSON.parse(text));
+      if (!parsed.success) throw new ConfigError(["API_KEYS_FILE: expected a JSON object {key: tenant}"]);
+      for (const [k, t] of Object.entries(parsed.data)) keys.set(k, t);
+    } else {
+      for (const [k, t] of parseKeyList(text, "API_KEYS_FILE")) keys.set(k, t);
+    }
+  }
+  return keys;
+}

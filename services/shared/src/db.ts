@@ -1,0 +1,146 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import pg from "pg";
+import type { Logger } from "./logger.ts";
+
+export interface Database {
+  readonly kind: "postgres" | "pglite";
+  readonly pool: pg.Pool;
+  query<R extends pg.QueryResultRow = any>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Runs fn in a transaction on one connection. */
+  tx<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** postgres:// URL; when unset an embedded PGlite is started and served over the wire protocol. */
+  url?: string | undefined;
+  /** Directory for PGlite data; "memory" (or unset) keeps it in memory. */
+  dataDir?: string | undefined;
+  logger?: Logger;
+  maxConnections?: number;
+}
+
+// pg returns bigint (int8) as string by default; our counters fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * Opens Postgres. With DATABASE_URL it is a plain pg.Pool; without, PGlite is started in-process
+ * and exposed through pglite-socket on 127.0.0.1:<random>, so the very same `pg` code path runs.
+ */
+export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
+  if (opts.url) {
+    const pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 10 });
+    pool.on("error", (err) => opts.logger?.error({ err: err.message }, "postgres pool error"));
+    return wrap("postgres", pool, async () => {
+      await pool.end();
+    });
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  let dir: string | undefined;
+  if (opts.dataDir && opts.dataDir !== "memory") {
+    dir = resolve(opts.dataDir);
+    mkdirSync(dir, { recursive: true });
+  }
+  const db = dir ? await PGlite.create(dir) : await PGlite.create();
+  const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 });
+  await server.start();
+  const conn = server.getServerConn();
+  const pool = new pg.Pool({
+    connectionString: `postgres://postgres:postgres@${conn}/postgres?sslmode=disable`,
+    max: opts.maxConnections ?? 4,
+  });
+  pool.on("error", (err) => opts.logger?.warn({ err: err.message }, "pglite pool error"));
+  opts.logger?.info({ dataDir: dir ?? "memory", conn }, "embedded PGlite started");
+  return wrap("pglite", pool, async () => {
+    await pool.end();
+    await server.stop();
+    await db.close();
+  });
+}
+
+function wrap(kind: Database["kind"], pool: pg.Pool, closeAll: () => Promise<void>): Database {
+  let closed = false;
+  return {
+    kind,
+    pool,
+    query: (text, params) => pool.query(text, params as any[]),
+    async tx(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const out = await fn(client);
+        await client.query("COMMIT");
+        return out;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async healthy() {
+      if (closed) return false;
+      try {
+        await pool.query("select 1");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await closeAll();
+    },
+  };
+}
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+/**
+ * Applies migrations (sorted by id) once each, recorded per namespace in schema_migrations.
+ * A session advisory lock keeps concurrent replicas from racing. Same SQL on Postgres and PGlite.
+ */
+export async function migrate(db: Database, namespace: string, migrations: Migration[]): Promise<string[]> {
+  const client = await db.pool.connect();
+  const applied: string[] = [];
+  try {
+    await client.query("select pg_advisory_lock(hashtext($1))", [`migrate:${namespace}`]);
+    await client.query(
+      `create table if not exists schema_migrations (
+         namespace text not null, id text not null, applied_at timestamptz not null default now(),
+         primary key (namespace, id))`,
+    );
+    const done = new Set(
+      (await client.query("select id from schema_migrations where namespace = $1", [namespace])).rows.map(
+        (r) => r.id,
+      ),
+    );
+    for (const m of [...migrations].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (done.has(m.id)) continue;
+      await client.query("BEGIN");
+      try {
+        await client.query(m.sql);
+        await client.query("insert into schema_migrations (namespace, id) values ($1, $2)", [
+          namespace,
+          m.id,
+        ]);
+        await client.query("COMMIT");
+        applied.push(m.id);
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {});
+        throw new Error(`migration ${namespace}/${m.id} failed: ${(err as Error).message}`);
+      }
+    }
+  } finally {
+    await client.query("select pg_advisory_unlock(hashtext($1))", [`migrate:${namespace}`]).catch(() => {});
+    client.release();
+  }
+  return applied;
+}
