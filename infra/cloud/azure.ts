@@ -2,7 +2,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
-import type { CloudLayer } from "./types.ts";
+import { type CloudLayer, type IdentityConsumer, SERVICE_ACCOUNTS } from "./types.ts";
+import { asValues } from "./values.ts";
 
 export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly cloud = "azure" as const;
@@ -11,9 +12,10 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly provider: k8s.Provider;
   readonly dnsZone: CloudLayer["dnsZone"];
   readonly identities: CloudLayer["identities"];
-  readonly secretStoreProvider = pulumi.output({});
-  readonly dns01Solver = pulumi.output({});
-  readonly externalDns = { provider: "azure", values: pulumi.output({}) };
+  readonly secretStoreProvider = asValues({});
+  readonly secrets = { postgres: "postgres", llmProviders: {} };
+  readonly dns01Solver = asValues({});
+  readonly externalDns = { provider: "azure", values: asValues({}) };
   readonly postgres: CloudLayer["postgres"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     fastSsd: { provisioner: "stub", parameters: {} },
@@ -31,8 +33,17 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
       id: pulumi.output("zone"),
       nameServers: pulumi.output([]),
     };
-    const none = { serviceAccountAnnotations: {}, podLabels: {} };
-    this.identities = { externalSecrets: none, externalDns: none, certManager: none, loki: none };
+    const none = (c: IdentityConsumer) => ({
+      serviceAccount: SERVICE_ACCOUNTS[c],
+      serviceAccountAnnotations: {},
+      podLabels: {},
+    });
+    this.identities = {
+      externalSecrets: none("externalSecrets"),
+      externalDns: none("externalDns"),
+      certManager: none("certManager"),
+      loki: none("loki"),
+    };
     this.postgres = {
       host: pulumi.output("postgres"),
       port: 5432,

@@ -9,6 +9,11 @@ import type { Cloud } from "../config.ts";
 
 /** How a Kubernetes ServiceAccount assumes a cloud identity (IRSA, GKE WI, Entra WI). */
 export interface WorkloadIdentity {
+  /**
+   * The ServiceAccount the cloud identity trusts (IRSA trust policy subject, GKE WI member, Entra
+   * federated credential subject). The platform must install the chart with exactly this name/namespace.
+   */
+  serviceAccount: ServiceAccountRef;
   /** Annotations for the ServiceAccount (e.g. eks.amazonaws.com/role-arn). */
   serviceAccountAnnotations: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Labels the pods need (Azure: azure.workload.identity/use=true). */
@@ -17,6 +22,39 @@ export interface WorkloadIdentity {
 
 /** Components that read or write cloud APIs from inside the cluster. */
 export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
+
+export interface ServiceAccountRef {
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Where each consumer's ServiceAccount lives. Fixed here (not per cloud) because the cloud identity
+ * is bound to the exact subject system:serviceaccount:<namespace>:<name> before the chart exists.
+ */
+export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
+  externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
+  externalDns: { namespace: "external-dns", name: "external-dns" },
+  certManager: { namespace: "cert-manager", name: "cert-manager" },
+  loki: { namespace: "logging", name: "loki" },
+};
+
+/**
+ * Names of the entries the layer writes to the cloud secret store (the `remoteRef.key` an
+ * ExternalSecret reads). Values are plain strings unless noted.
+ */
+export interface SecretCatalogue {
+  /** JSON {username,password,host,port,database,sslmode,url}. */
+  postgres: string;
+  /** Provider name -> entry holding that provider's API key. */
+  llmProviders: Record<string, string>;
+  /** JSON {slackWebhookUrl?,pagerdutyRoutingKey?}; absent when the stack configures no receiver secret. */
+  alerting?: string;
+  /** Router/trace-proxy API_KEYS format "key:tenant,..."; absent when none are configured. */
+  clientApiKeys?: string;
+  /** ADMIN_API_KEYS format "key,key"; absent when none are configured. */
+  adminApiKeys?: string;
+}
 
 export interface DnsZone {
   name: pulumi.Output<string>;
@@ -45,9 +83,11 @@ export interface CloudLayer {
   provider: k8s.Provider;
   dnsZone: DnsZone;
   identities: Record<IdentityConsumer, WorkloadIdentity>;
+  /** Entries in the cloud secret store, by purpose. */
+  secrets: SecretCatalogue;
   /** external-secrets ClusterSecretStore `spec.provider` for the cloud's secret store. */
   secretStoreProvider: pulumi.Output<Record<string, unknown>>;
-  /** cert-manager ACME `dns01` solver block on the stack's zone. */
+  /** cert-manager ACME solver's `dns01` block (the value under `solvers[].dns01`) on the stack's zone. */
   dns01Solver: pulumi.Output<Record<string, unknown>>;
   /** external-dns chart settings: provider name plus provider-specific values. */
   externalDns: { provider: string; values: pulumi.Output<Record<string, unknown>> };

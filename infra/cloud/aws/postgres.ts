@@ -1,0 +1,91 @@
+/**
+ * RDS for PostgreSQL in the private subnets: no public address, KMS-encrypted storage, TLS forced,
+ * point-in-time backups; prod adds a Multi-AZ standby, deletion protection and a final snapshot.
+ */
+import * as ec2 from "@pulumi/aws/ec2/index.js";
+import type * as kms from "@pulumi/aws/kms/index.js";
+import * as rds from "@pulumi/aws/rds/index.js";
+import type * as pulumi from "@pulumi/pulumi";
+import type { CloudContext } from "../context.ts";
+import { POSTGRES_DATABASE, POSTGRES_PORT, POSTGRES_USER } from "../secrets.ts";
+import { POSTGRES_TIERS } from "../sizes.ts";
+import type { AwsNetwork } from "./network.ts";
+
+export function awsPostgres(
+  ctx: CloudContext,
+  network: AwsNetwork,
+  key: kms.Key,
+  password: pulumi.Output<string>,
+): rds.Instance {
+  const { base, tags, opts, config, profile } = ctx;
+  const version = config.postgres.version;
+
+  const subnets = new rds.SubnetGroup(
+    `${base}-postgres`,
+    { subnetIds: network.privateSubnets.map((s) => s.id), tags },
+    opts,
+  );
+  const firewall = new ec2.SecurityGroup(
+    `${base}-postgres`,
+    {
+      vpcId: network.vpc.id,
+      description: "Postgres: only from the private (node and pod) subnets",
+      ingress: [
+        { protocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, cidrBlocks: network.privateCidrs },
+      ],
+      tags,
+    },
+    opts,
+  );
+  const parameters = new rds.ParameterGroup(
+    `${base}-postgres`,
+    {
+      family: `postgres${version}`,
+      parameters: [
+        { name: "rds.force_ssl", value: "1" },
+        // Statements slower than 1 s land in the exported postgresql log.
+        { name: "log_min_duration_statement", value: "1000" },
+      ],
+      tags,
+    },
+    opts,
+  );
+
+  return new rds.Instance(
+    `${base}-postgres`,
+    {
+      identifier: `${base}-postgres`,
+      engine: "postgres",
+      engineVersion: version,
+      instanceClass: POSTGRES_TIERS.aws[config.environment],
+      allocatedStorage: profile.postgresStorageGb,
+      // Storage autoscaling up to 4x before anyone has to be paged about a full disk.
+      maxAllocatedStorage: profile.postgresStorageGb * 4,
+      storageType: "gp3",
+      storageEncrypted: true,
+      kmsKeyId: key.arn,
+      dbName: POSTGRES_DATABASE,
+      username: POSTGRES_USER,
+      password,
+      port: POSTGRES_PORT,
+      dbSubnetGroupName: subnets.name,
+      vpcSecurityGroupIds: [firewall.id],
+      parameterGroupName: parameters.name,
+      publiclyAccessible: false,
+      multiAz: profile.highAvailability,
+      backupRetentionPeriod: profile.backupRetentionDays,
+      deletionProtection: profile.deletionProtection,
+      skipFinalSnapshot: !profile.deletionProtection,
+      finalSnapshotIdentifier: profile.deletionProtection ? `${base}-postgres-final` : undefined,
+      copyTagsToSnapshot: true,
+      autoMinorVersionUpgrade: true,
+      allowMajorVersionUpgrade: false,
+      iamDatabaseAuthenticationEnabled: true,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      performanceInsightsEnabled: profile.highAvailability,
+      performanceInsightsKmsKeyId: profile.highAvailability ? key.arn : undefined,
+      tags,
+    },
+    opts,
+  );
+}

@@ -1,0 +1,132 @@
+/**
+ * What goes into the cloud secret store, decided once: entry names (the catalogue the apps layer's
+ * ExternalSecrets read) and their values. Each cloud only decides how to store an entry.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { RandomPassword } from "@pulumi/random/randomPassword.js";
+import type { StackConfig } from "../config.ts";
+import { baseName } from "./naming.ts";
+import type { SecretCatalogue } from "./types.ts";
+
+/** Postgres identity the services use; the database is shared by cost-api, trace-proxy and sentinel. */
+export const POSTGRES_DATABASE = "llmops";
+export const POSTGRES_USER = "llmops";
+export const POSTGRES_PORT = 5432;
+
+export interface SecretEntry {
+  /** Short logical id, used in Pulumi resource names. */
+  id: string;
+  /** Name of the entry in the secret store (letters, digits and '-': valid on all three clouds). */
+  key: string;
+  description: string;
+  value: pulumi.Output<string>;
+}
+
+export function secretCatalogue(config: StackConfig): SecretCatalogue {
+  const base = baseName(config);
+  return {
+    postgres: `${base}-postgres`,
+    llmProviders: Object.fromEntries(config.llmProviders.map((p) => [p.name, `${base}-llm-${p.name}`])),
+    ...(config.alerting.slackWebhookUrl || config.alerting.pagerdutyRoutingKey
+      ? { alerting: `${base}-alerting` }
+      : {}),
+    ...(config.clientApiKeys.length > 0 ? { clientApiKeys: `${base}-client-api-keys` } : {}),
+    ...(config.adminApiKeys.length > 0 ? { adminApiKeys: `${base}-admin-api-keys` } : {}),
+  };
+}
+
+/**
+ * The Postgres admin password. URL-unreserved specials only, so the password drops into a
+ * postgres:// URL unescaped; the minimums satisfy Azure's three-of-four complexity rule.
+ */
+export function postgresPassword(name: string, parent: pulumi.Resource): RandomPassword {
+  return new RandomPassword(
+    name,
+    {
+      length: 32,
+      special: true,
+      overrideSpecial: "-_.~",
+      minLower: 2,
+      minUpper: 2,
+      minNumeric: 2,
+      minSpecial: 2,
+    },
+    { parent },
+  );
+}
+
+export interface PostgresEndpoint {
+  host: pulumi.Input<string>;
+  password: pulumi.Input<string>;
+  /** Login name when it differs from the role (none of the three clouds needs one today). */
+  username?: string;
+}
+
+/** Every entry with its (secret) value, in catalogue order. */
+export function secretEntries(config: StackConfig, postgres: PostgresEndpoint): SecretEntry[] {
+  const names = secretCatalogue(config);
+  const entries: SecretEntry[] = [
+    {
+      id: "postgres",
+      key: names.postgres,
+      description: "Postgres connection for cost-api, trace-proxy and sentinel",
+      value: pulumi.secret(
+        pulumi.all([postgres.host, postgres.password]).apply(([host, password]) => {
+          const username = postgres.username ?? POSTGRES_USER;
+          return JSON.stringify({
+            username,
+            password,
+            host,
+            port: POSTGRES_PORT,
+            database: POSTGRES_DATABASE,
+            sslmode: "require",
+            url: `postgres://${encodeURIComponent(username)}:${password}@${host}:${POSTGRES_PORT}/${POSTGRES_DATABASE}?sslmode=require`,
+          });
+        }),
+      ),
+    },
+    ...config.llmProviders.map((p) => ({
+      id: `llm-${p.name}`,
+      key: names.llmProviders[p.name]!,
+      description: `API key of LLM provider ${p.name} (${p.baseUrl})`,
+      value: pulumi.secret(p.apiKey),
+    })),
+  ];
+  if (names.alerting) {
+    const { slackWebhookUrl, pagerdutyRoutingKey } = config.alerting;
+    entries.push({
+      id: "alerting",
+      key: names.alerting,
+      description: "Alertmanager receiver secrets",
+      value: pulumi.secret(
+        pulumi.all([slackWebhookUrl, pagerdutyRoutingKey]).apply(([slack, pagerduty]) =>
+          JSON.stringify({
+            ...(slack ? { slackWebhookUrl: slack } : {}),
+            ...(pagerduty ? { pagerdutyRoutingKey: pagerduty } : {}),
+          }),
+        ),
+      ),
+    });
+  }
+  if (names.clientApiKeys) {
+    entries.push({
+      id: "client-api-keys",
+      key: names.clientApiKeys,
+      description: "Router and trace-proxy client keys (API_KEYS key:tenant list)",
+      value: pulumi.secret(
+        pulumi
+          .all(config.clientApiKeys.map((k) => pulumi.interpolate`${k.key}:${k.tenant}`))
+          .apply((pairs) => pairs.join(",")),
+      ),
+    });
+  }
+  if (names.adminApiKeys) {
+    entries.push({
+      id: "admin-api-keys",
+      key: names.adminApiKeys,
+      description: "Admin API keys (ADMIN_API_KEYS list)",
+      value: pulumi.secret(pulumi.all(config.adminApiKeys).apply((keys) => keys.join(","))),
+    });
+  }
+  return entries;
+}
