@@ -1,0 +1,227 @@
+/**
+ * The platform layer as a specification: what gets installed (chart, repository, exact version,
+ * namespace, key values per environment), that every object validates against its schema, and that
+ * custom resources wait for the release that installs their CRDs.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { type Plan, planStack } from "../helpers/plan.ts";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CR = (kind: string) => kind; // readability: objects are looked up by kind
+
+let prod: Plan;
+let dev: Plan;
+let azure: Plan;
+
+beforeAll(() => {
+  prod = planStack("prod");
+  dev = planStack("dev");
+  azure = planStack("prod", { cloud: "azure" });
+});
+
+const release = (plan: Plan, name: string) => plan.one(RELEASE, name);
+const values = (plan: Plan, name: string) => release(plan, name).inputs.values;
+const urnOf = (plan: Plan, type: string, name: string) => plan.one(type, name).urn;
+const crUrn = (plan: Plan, kind: string, name: string) => {
+  const found = plan.inventory.resources.filter(
+    (r) => r.inputs?.kind === kind && r.inputs?.metadata?.name === name,
+  );
+  if (found.length !== 1) throw new Error(`expected one ${kind}/${name}, found ${found.length}`);
+  return found[0]!;
+};
+/** True when `resource` waits on `dependency` (explicit dependsOn). */
+const waitsFor = (plan: Plan, resource: { dependsOn: string[] }, releaseName: string) =>
+  resource.dependsOn.includes(urnOf(plan, RELEASE, releaseName));
+
+describe("releases: pinned charts from https repositories", () => {
+  const expected: [name: string, chart: string, repo: string, version: string, namespace: string][] = [
+    ["strimzi-kafka-operator", "strimzi-kafka-operator", "https://strimzi.io/charts", "1.2.0", "kafka"],
+    ["cert-manager", "cert-manager", "https://charts.jetstack.io", "v1.21.1", "cert-manager"],
+  ];
+  it.each(expected)("%s: %s %s@%s in %s", (name, chart, repo, version, namespace) => {
+    for (const plan of [prod, dev, azure]) {
+      const r = release(plan, name);
+      expect(r.inputs).toMatchObject({ chart, version, namespace, repositoryOpts: { repo } });
+      // atomic: a failed install rolls back rather than leaving a half-installed controller.
+      expect(r.inputs.atomic).toBe(true);
+    }
+  });
+
+  it("never installs ingress-nginx (retired upstream in March 2026)", () => {
+    for (const plan of [prod, dev, azure])
+      expect(plan.ofType(RELEASE).map((r) => r.inputs.chart)).not.toContain("ingress-nginx");
+  });
+});
+
+describe("manifests", () => {
+  it.each([
+    ["prod", () => prod],
+    ["dev", () => dev],
+    ["prod on azure", () => azure],
+  ])("%s: every Kubernetes object validates against its schema, none without one", (_n, plan) => {
+    const p = plan();
+    expect(p.report).toMatch(/\d+ objects; \d+ valid against their schema, 0 invalid/);
+    expect(p.report).not.toMatch(/No schema available for: `(?!constraints\.gatekeeper\.sh)/);
+  });
+
+  it("labels every platform object with the recommended set and its environment", () => {
+    for (const [plan, env] of [
+      [prod, "prod"],
+      [dev, "dev"],
+    ] as const) {
+      const platform = plan.inventory.resources.filter(
+        (r) => r.urn.includes("llmops:platform:Platform$kubernetes:") && r.inputs?.metadata,
+      );
+      expect(platform.length).toBeGreaterThan(20);
+      for (const r of platform) {
+        expect(r.inputs.metadata.name, r.urn).toBeTruthy();
+        expect(r.inputs.metadata.labels, r.urn).toMatchObject({
+          "app.kubernetes.io/part-of": "llmops",
+          "app.kubernetes.io/managed-by": "pulumi",
+          environment: env,
+        });
+        for (const k of ["name", "instance", "version", "component"])
+          expect(r.inputs.metadata.labels[`app.kubernetes.io/${k}`], `${r.urn} ${k}`).toBeTruthy();
+      }
+    }
+  });
+});
+
+describe("namespaces", () => {
+  it("enforce Pod Security: restricted for the apps, baseline only where a component needs it", () => {
+    const level = (name: string) =>
+      prod.objects("Namespace", name)[0]?.metadata.labels["pod-security.kubernetes.io/enforce"];
+    expect(level("llmops")).toBe("restricted");
+    for (const ns of [
+      "kafka",
+      "cert-manager",
+      "keda",
+      "gatekeeper-system",
+      "external-secrets",
+      "external-dns",
+    ])
+      expect(level(ns), ns).toBe("restricted");
+    for (const ns of ["monitoring", "istio-system", "istio-ingress"]) expect(level(ns), ns).toBe("baseline");
+  });
+
+  it("each has a default-deny NetworkPolicy for ingress and egress, plus DNS", () => {
+    for (const ns of prod.objects("Namespace")) {
+      const name = ns.metadata.name;
+      const deny = prod.objects("NetworkPolicy", "default-deny").find((p) => p.metadata.namespace === name);
+      expect(deny?.spec, name).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+      expect(
+        prod.objects("NetworkPolicy", "allow-dns").some((p) => p.metadata.namespace === name),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it("the app namespace is in the mesh", () => {
+    expect(prod.objects("Namespace", "llmops")[0].metadata.labels["istio-injection"]).toBe("enabled");
+  });
+});
+
+describe("Kafka (Strimzi, KRaft, kafka.strimzi.io/v1)", () => {
+  it("prod: 3 dual-role nodes on fast-ssd, replication 3, min ISR 2, rack-aware, TLS listener", () => {
+    const pool = prod.objects("KafkaNodePool")[0];
+    expect(pool.apiVersion).toBe("kafka.strimzi.io/v1");
+    expect(pool.spec).toMatchObject({ replicas: 3, roles: ["controller", "broker"] });
+    expect(pool.spec.storage.volumes[0]).toMatchObject({ class: "fast-ssd", kraftMetadata: "shared" });
+    const kafka = prod.objects("Kafka", "llmops")[0].spec.kafka;
+    expect(kafka.config).toMatchObject({ "default.replication.factor": 3, "min.insync.replicas": 2 });
+    expect(kafka.rack).toEqual({ topologyKey: "topology.kubernetes.io/zone" });
+    expect(kafka.listeners).toEqual([
+      expect.objectContaining({ name: "tls", port: 9093, tls: true, authentication: { type: "tls" } }),
+    ]);
+    expect(kafka.authorization).toEqual({ type: "simple" });
+  });
+
+  it("dev: a single node, replication 1, no rack awareness", () => {
+    expect(dev.objects("KafkaNodePool")[0].spec.replicas).toBe(1);
+    const kafka = dev.objects("Kafka", "llmops")[0].spec.kafka;
+    expect(kafka.config["default.replication.factor"]).toBe(1);
+    expect(kafka.rack).toBeUndefined();
+  });
+
+  it("topics llm.traces, llm.anomalies, llm.budgets with partitions and retention", () => {
+    const topics = prod.objects("KafkaTopic");
+    expect(topics.map((t) => t.spec.topicName).sort()).toEqual([
+      "llm.anomalies",
+      "llm.budgets",
+      "llm.traces",
+    ]);
+    for (const t of topics) {
+      expect(t.metadata.labels["strimzi.io/cluster"]).toBe("llmops");
+      expect(t.spec.partitions).toBeGreaterThan(0);
+      expect(t.spec.replicas).toBe(3);
+      expect(t.spec.config["retention.ms"]).toBeGreaterThan(0);
+    }
+  });
+
+  it("one KafkaUser per service with ACLs limited to its part of the event flow", () => {
+    const acl = (user: string) =>
+      Object.fromEntries(
+        prod
+          .objects("KafkaUser", user)[0]
+          .spec.authorization.acls.filter((a: any) => a.resource.type === "topic")
+          .map((a: any) => [a.resource.name, [...a.operations].sort()]),
+      );
+    expect(acl("router")).toEqual({ "llm.anomalies": ["Describe", "Read"] });
+    expect(acl("trace-proxy")).toEqual({
+      "llm.traces": ["Describe", "Write"],
+      "llm.budgets": ["Describe", "Read"],
+    });
+    expect(acl("cost-api")).toEqual({
+      "llm.traces": ["Describe", "Read"],
+      "llm.budgets": ["Describe", "Write"],
+    });
+    expect(acl("sentinel")).toEqual({
+      "llm.traces": ["Describe", "Read"],
+      "llm.anomalies": ["Describe", "Write"],
+    });
+    // Users live next to the services so the client-certificate Secrets land where they are mounted.
+    for (const u of prod.objects("KafkaUser")) expect(u.metadata.namespace).toBe("llmops");
+  });
+});
+
+describe("cert-manager", () => {
+  it("installs its CRDs with the chart (crds.enabled) and enables the Gateway API solver", () => {
+    expect(values(prod, "cert-manager")).toMatchObject({
+      crds: { enabled: true },
+      config: { enableGatewayAPI: true },
+    });
+  });
+
+  it("ClusterIssuers for Let's Encrypt staging and prod: DNS-01 on the zone first, HTTP-01 fallback", () => {
+    for (const name of ["letsencrypt-staging", "letsencrypt-prod"]) {
+      const acme = prod.objects("ClusterIssuer", name)[0].spec.acme;
+      expect(acme.email).toBe("platform-team@example.com");
+      expect(acme.solvers[0].selector).toEqual({ dnsZones: ["llm.example.com"] });
+      expect(acme.solvers[0].dns01).toBeDefined();
+      expect(acme.solvers[1].http01.gatewayHTTPRoute.parentRefs[0]).toMatchObject({
+        kind: "Gateway",
+        name: "public",
+        namespace: "istio-ingress",
+      });
+    }
+  });
+});
+
+describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
+  it.each([
+    [CR("ClusterIssuer"), "letsencrypt-prod", "cert-manager"],
+    [CR("KafkaNodePool"), "dual-role", "strimzi-kafka-operator"],
+    [CR("Kafka"), "llmops", "strimzi-kafka-operator"],
+    [CR("KafkaTopic"), "llm.traces", "strimzi-kafka-operator"],
+    [CR("KafkaUser"), "router", "strimzi-kafka-operator"],
+  ])("%s %s waits for the %s release (its CRDs)", (kind, name, releaseName) => {
+    for (const plan of [prod, dev]) expect(waitsFor(plan, crUrn(plan, kind, name), releaseName)).toBe(true);
+  });
+
+  it("the Kafka cluster waits for its node pool and topics/users wait for the cluster", () => {
+    const kafka = crUrn(prod, "Kafka", "llmops");
+    expect(kafka.dependsOn).toContain(crUrn(prod, "KafkaNodePool", "dual-role").urn);
+    expect(crUrn(prod, "KafkaTopic", "llm.traces").dependsOn).toContain(kafka.urn);
+    expect(crUrn(prod, "KafkaUser", "sentinel").dependsOn).toContain(kafka.urn);
+  });
+});
