@@ -2,7 +2,8 @@
  * Writes config/dev.json and config/prod.json (the --policy-pack-config files) from the rule list:
  * security baseline mandatory everywhere, reliability mandatory in prod and advisory in dev, and every
  * rule option spelled out with the platform's values. Run: npx tsx policies/config/generate.ts
- * (a test checks the committed files match what this would write, so edit OPTIONS here.)
+ * and `npx biome format --write policies/config` (a test checks the committed files hold what this writes,
+ * so edit OPTIONS here, not the JSON).
  */
 import { writeFileSync } from "node:fs";
 import { rules } from "../rules/index.ts";
@@ -20,7 +21,9 @@ const PLATFORM_NAMESPACES = [
 
 /** Option values that differ from the rule defaults (same in both environments unless keyed by env). */
 export const OPTIONS: Record<string, Record<string, unknown>> = {
-  "k8s-image-provenance": { allowedRegistries: ["ghcr.io/llmops"], requireDigest: false },
+  // The registry the stacks publish to (Pulumi.<stack>.yaml imageRegistry); Helm-managed platform images are
+  // not in the inventory and Gatekeeper only enforces in the app namespaces.
+  "k8s-image-provenance": { allowedRegistries: ["ghcr.io/acme/llmops"], requireDigest: false },
   "k8s-namespace-pod-security": {
     baselineNamespaces: PLATFORM_NAMESPACES,
     // node-exporter (hostNetwork/hostPID/hostPath) and the log collector (hostPath /var/log)

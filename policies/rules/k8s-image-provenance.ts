@@ -50,7 +50,7 @@ export const k8sImageProvenance = resourceRule({
     "Reference images as <allowed-registry>/<repo>:<version> or @sha256:<digest>; push third-party images " +
     "to the platform registry or add the registry to allowedRegistries in the policy config.",
   types: WORKLOAD_TYPES,
-  options: { allowedRegistries: ["ghcr.io/llmops"] as string[], requireDigest: false },
+  options: { allowedRegistries: [] as string[], requireDigest: false },
   configSchema: {
     allowedRegistries: { type: "array", items: { type: "string" } },
     requireDigest: { type: "boolean" },

@@ -348,7 +348,7 @@ export const cases: Case[] = [
     false,
     dep(
       "router",
-      mut(D, (d) => (c0(d).image = `ghcr.io/llmops/router@sha256:${"a".repeat(64)}`)),
+      mut(D, (d) => (c0(d).image = `ghcr.io/acme/llmops/router@sha256:${"a".repeat(64)}`)),
     ),
   ),
   one(
@@ -357,7 +357,7 @@ export const cases: Case[] = [
     true,
     dep(
       "router",
-      mut(D, (d) => (c0(d).image = "ghcr.io/llmops/router:latest")),
+      mut(D, (d) => (c0(d).image = "ghcr.io/acme/llmops/router:latest")),
     ),
   ),
   one(
@@ -366,7 +366,7 @@ export const cases: Case[] = [
     true,
     dep(
       "router",
-      mut(D, (d) => (c0(d).image = "ghcr.io/llmops/router")),
+      mut(D, (d) => (c0(d).image = "ghcr.io/acme/llmops/router")),
     ),
   ),
   one(
@@ -384,7 +384,7 @@ export const cases: Case[] = [
     true,
     dep(
       "router",
-      mut(D, (d) => (c0(d).image = "ghcr.io/llmops-evil/router:1.0.0")),
+      mut(D, (d) => (c0(d).image = "ghcr.io/acme/llmops-evil/router:1.0.0")),
     ),
   ),
   // k8s-required-labels

@@ -86,7 +86,7 @@ export function deployment(name = "router", ns = "llmops") {
           containers: [
             {
               name,
-              image: `ghcr.io/llmops/${name}:1.4.2`,
+              image: `ghcr.io/acme/llmops/${name}:1.4.2`,
               ports: [{ name: "http", containerPort: 8080 }],
               env: [
                 { name: "PORT", value: "8080" },

@@ -14,7 +14,7 @@ import { cases } from "./cases.ts";
 import { compliantInventory } from "./fixtures.ts";
 import { runCase } from "./harness.ts";
 
-const rendered = renderGatekeeper({ env: "prod", allowedRegistries: ["ghcr.io/llmops"] });
+const rendered = renderGatekeeper({ env: "prod", allowedRegistries: ["ghcr.io/acme/llmops"] });
 const pair = (ruleId: string) => {
   const rule = gatekeeperRules().find((r) => r.id === ruleId)!;
   const template = rendered.find(

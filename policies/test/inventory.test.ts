@@ -29,7 +29,7 @@ const breaks: Break[] = [
     "k8s-host-isolation",
     (i) => (spec(i, T.deploy, "router").spec.template.spec.hostNetwork = true),
   ],
-  ["latest image", "k8s-image-provenance", (i) => (c0(i).image = "ghcr.io/llmops/router:latest")],
+  ["latest image", "k8s-image-provenance", (i) => (c0(i).image = "ghcr.io/acme/llmops/router:latest")],
   [
     "label missing",
     "k8s-required-labels",
@@ -136,7 +136,7 @@ describe("whole inventory", () => {
     r = await checkInventory(inv, {
       env: "prod",
       config: {
-        "k8s-image-provenance": { allowedRegistries: ["ghcr.io/llmops", "registry.example.com/llmops"] },
+        "k8s-image-provenance": { allowedRegistries: ["ghcr.io/acme/llmops", "registry.example.com/llmops"] },
       },
     });
     expect(r.violations).toEqual([]);
