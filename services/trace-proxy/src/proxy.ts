@@ -1,0 +1,600 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { StringDecoder } from "node:string_decoder";
+import {
+  ApiError,
+  bearerToken,
+  type EventBus,
+  errors,
+  type KeyStore,
+  TOPICS,
+  type TraceEvent,
+} from "@llmops/shared";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { Pool, errors as undiciErrors } from "undici";
+import type { BudgetGuard } from "./budgets.ts";
+import type { ProviderConfig } from "./config.ts";
+import type { ProxyMetrics } from "./metrics.ts";
+import { analyzeRequest } from "./security.ts";
+import type { TraceStore } from "./store.ts";
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+  cachedInputTokens: number;
+}
+
+/** Everything known about one call; becomes the llm.traces event. */
+export interface CallContext {
+  id: string;
+  traceId: string;
+  startedAt: string;
+  t0: number;
+  tenant: string;
+  provider: string;
+  model: string | null;
+  operation: string;
+  stream: boolean;
+  status: number;
+  errorType: string | null;
+  ttftMs: number | null;
+  usage: Usage;
+  securityScore: number;
+  securityFlags: string[];
+  responseModel?: string;
+  responseId?: string;
+  finishReasons?: string[];
+  /** The response is streamed by us (hijacked): we record when the stream ends. */
+  streaming: boolean;
+  recorded: boolean;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    call?: CallContext;
+    rawBody?: Buffer;
+  }
+}
+
+export class Upstream {
+  readonly pool: Pool;
+  readonly basePath: string;
+  readonly stripV1: boolean;
+  constructor(
+    readonly cfg: ProviderConfig,
+    connections: number,
+    timeoutMs: number,
+  ) {
+    const u = new URL(cfg.url);
+    this.basePath = u.pathname.replace(/\/+$/, "");
+    this.stripV1 = this.basePath.endsWith("/v1");
+    this.pool = new Pool(u.origin, {
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: { timeout: Math.min(timeoutMs, 10_000) },
+    });
+  }
+  /** /v1/chat/completions -> <base>/v1/chat/completions (no double /v1 when the base already ends in /v1). */
+  path(url: string): string {
+    return this.basePath + (this.stripV1 ? url.slice(3) : url);
+  }
+}
+
+export interface ProxyOptions {
+  upstreams: Map<string, Upstream>;
+  defaultProvider: string;
+  keys: KeyStore;
+  budgets: BudgetGuard;
+  metrics: ProxyMetrics;
+  store: TraceStore;
+  bus: EventBus;
+  timeoutMs: number;
+  bodyLimit: number;
+  security: "on" | "off" | "block";
+  securityThreshold: number;
+}
+
+/** Request headers never forwarded upstream: client credentials, hop-by-hop, our own routing headers. */
+const DROP_REQUEST = new Set([
+  "authorization",
+  "x-api-key",
+  "api-key",
+  "cookie",
+  "host",
+  "content-length",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "te",
+  "upgrade",
+  "proxy-authorization",
+  "proxy-connection",
+  "expect",
+  "accept-encoding",
+  "x-llm-provider",
+  "x-llm-tenant",
+  "trailer",
+]);
+const DROP_RESPONSE = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "content-encoding",
+  "trailer",
+  "upgrade",
+  "set-cookie",
+  "date",
+]);
+
+const OPERATIONS: Record<string, string> = {
+  "/v1/chat/completions": "chat",
+  "/v1/completions": "text_completion",
+  "/v1/embeddings": "embeddings",
+  "/v1/responses": "chat",
+  "/v1/models": "list_models",
+};
+
+const NULL_USAGE = /,"usage":null/;
+
+const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
+
+/** Usage in OpenAI chat/completions, Responses API and Anthropic-compatible shapes. */
+export function readUsage(u: any, into: Usage): void {
+  if (!u || typeof u !== "object") return;
+  into.inputTokens = num(u.prompt_tokens ?? u.input_tokens);
+  into.outputTokens = num(u.completion_tokens ?? u.output_tokens);
+  into.cachedInputTokens = num(
+    u.prompt_tokens_details?.cached_tokens ??
+      u.input_tokens_details?.cached_tokens ??
+      u.cache_read_input_tokens,
+  );
+}
+
+function newTraceId(req: FastifyRequest): string {
+  const tp = req.headers.traceparent;
+  const m = typeof tp === "string" ? /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(tp) : null;
+  return m ? m[1]! : randomBytes(16).toString("hex");
+}
+
+function errorTypeOf(err: unknown): string {
+  if (err instanceof ApiError) return err.code ?? err.type;
+  const e = err as { code?: string; validation?: unknown; statusCode?: number };
+  if (e.validation) return "invalid_request";
+  if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") return "request_too_large";
+  if (e.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") return "unsupported_media_type";
+  if (e instanceof SyntaxError || e.code?.startsWith("FST_ERR_CTP")) return "invalid_json";
+  return e.statusCode && e.statusCode < 500 ? "invalid_request" : "internal";
+}
+
+const chatBody = {
+  type: "object",
+  required: ["model", "messages"],
+  properties: {
+    model: { type: "string", minLength: 1 },
+    messages: { type: "array", minItems: 1, items: { type: "object", required: ["role"] } },
+    stream: { type: "boolean" },
+    stream_options: { type: ["object", "null"] },
+  },
+};
+const modelBody = (field: string) => ({
+  type: "object",
+  required: ["model", field],
+  properties: { model: { type: "string", minLength: 1 }, stream: { type: "boolean" } },
+});
+
+/**
+ * /v1/* forwarding (encapsulated plugin): auth + provider + budget on request, schema validation per
+ * endpoint, security analysis, undici pooled forwarding, SSE pass-through, one trace per call.
+ */
+export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Promise<void> {
+  const { metrics } = opts;
+
+  // Keep the raw bytes: unmodified bodies are forwarded as-is (no re-serialisation).
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser(
+    "application/json",
+    { parseAs: "buffer", bodyLimit: opts.bodyLimit },
+    (req, body, done) => {
+      const buf = body as Buffer;
+      req.rawBody = buf;
+      if (buf.length === 0) return done(null, undefined);
+      try {
+        done(null, JSON.parse(buf.toString("utf8")));
+      } catch (e) {
+        done(errors.badRequest(`Malformed JSON body: ${(e as Error).message}`, "invalid_json"), undefined);
+      }
+    },
+  );
+  app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimit }, (req, body, done) => {
+    req.rawBody = body as Buffer;
+    done(null, body);
+  });
+
+  app.addHook("onRequest", async (req) => {
+    const path = req.url.split("?")[0]!;
+    const ctx: CallContext = {
+      id: randomUUID(),
+      traceId: newTraceId(req),
+      startedAt: new Date().toISOString(),
+      t0: performance.now(),
+      tenant: "unauthenticated",
+      provider: String(req.headers["x-llm-provider"] ?? opts.defaultProvider).toLowerCase(),
+      model: null,
+      operation: OPERATIONS[path] ?? "other",
+      stream: false,
+      status: 0,
+      errorType: null,
+      ttftMs: null,
+      usage: { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 },
+      securityScore: 0,
+      securityFlags: [],
+      streaming: false,
+      recorded: false,
+    };
+    req.call = ctx;
+    metrics.inFlight.inc();
+    const principal = opts.keys.resolve(bearerToken(req.headers.authorization));
+    if (!principal) throw errors.unauthorized();
+    const asTenant = req.headers["x-llm-tenant"];
+    // Tenant keys are bound to their tenant; an admin/service key (e.g. the router's) may act for one.
+    ctx.tenant = principal.admin
+      ? typeof asTenant === "string" && asTenant
+        ? asTenant
+        : "admin"
+      : principal.tenant!;
+    if (!opts.upstreams.has(ctx.provider)) {
+      throw errors.badRequest(
+        `Unknown provider "${ctx.provider}" (x-llm-provider). Configured providers: ${[...opts.upstreams.keys()].join(", ")}`,
+        "unknown_provider",
+      );
+    }
+    const cap = opts.budgets.exceeded(ctx.tenant);
+    if (cap) {
+      throw errors.budgetExceeded(
+        `Budget exceeded for tenant "${ctx.tenant}": spent $${cap.spentUsd.toFixed(2)} of the $${cap.limitUsd.toFixed(2)} ${cap.period === "day" ? "daily" : "monthly"} limit. Requests are refused until the period resets or the budget is raised.`,
+      );
+    }
+  });
+
+  app.addHook("preValidation", async (req) => {
+    const ctx = req.call!;
+    const body = req.body as Record<string, unknown> | undefined;
+    if (body && typeof body === "object" && !Buffer.isBuffer(body)) {
+      if (typeof body.model === "string") ctx.model = body.model;
+      ctx.stream = body.stream === true;
+    }
+  });
+
+  app.addHook("onError", async (req, _reply, err) => {
+    if (req.call && !req.call.errorType) req.call.errorType = errorTypeOf(err);
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    const ctx = req.call;
+    if (!ctx || ctx.recorded || ctx.streaming) return;
+    finish(ctx, reply.statusCode);
+  });
+
+  function finish(ctx: CallContext, status: number): void {
+    if (ctx.recorded) return;
+    ctx.recorded = true;
+    metrics.inFlight.dec();
+    ctx.status = status;
+    if (status >= 400 && !ctx.errorType) ctx.errorType = status === 499 ? "client_aborted" : "upstream_error";
+    const latencyMs = Math.round((performance.now() - ctx.t0) * 1000) / 1000;
+    const model = metrics.modelLabel(ctx.model);
+    metrics.requests.inc({
+      provider: ctx.provider,
+      model,
+      status: String(status),
+      stream: String(ctx.stream),
+    });
+    metrics.duration.observe({ provider: ctx.provider, model, operation: ctx.operation }, latencyMs / 1000);
+    if (ctx.ttftMs !== null) metrics.ttft.observe({ provider: ctx.provider, model }, ctx.ttftMs / 1000);
+    if (ctx.errorType) metrics.errors.inc({ provider: ctx.provider, type: ctx.errorType });
+    const u = ctx.usage;
+    if (u.inputTokens) metrics.tokens.inc({ provider: ctx.provider, model, type: "input" }, u.inputTokens);
+    if (u.outputTokens) metrics.tokens.inc({ provider: ctx.provider, model, type: "output" }, u.outputTokens);
+    if (u.cachedInputTokens)
+      metrics.tokens.inc({ provider: ctx.provider, model, type: "cached_input" }, u.cachedInputTokens);
+    const attributes: TraceEvent["attributes"] = {
+      "gen_ai.operation.name": ctx.operation,
+      "gen_ai.provider.name": ctx.provider,
+      "gen_ai.usage.input_tokens": u.inputTokens,
+      "gen_ai.usage.output_tokens": u.outputTokens,
+      "gen_ai.usage.cache_read.input_tokens": u.cachedInputTokens,
+      "http.response.status_code": status,
+    };
+    if (ctx.model) attributes["gen_ai.request.model"] = ctx.model;
+    if (ctx.responseModel) attributes["gen_ai.response.model"] = ctx.responseModel;
+    if (ctx.responseId) attributes["gen_ai.response.id"] = ctx.responseId;
+    if (ctx.finishReasons?.length) attributes["gen_ai.response.finish_reasons"] = ctx.finishReasons;
+    if (ctx.errorType) attributes["error.type"] = ctx.errorType;
+    const event: TraceEvent = {
+      v: 1,
+      id: ctx.id,
+      traceId: ctx.traceId,
+      tenant: ctx.tenant,
+      provider: ctx.provider,
+      model: ctx.model,
+      operation: ctx.operation,
+      stream: ctx.stream,
+      startedAt: ctx.startedAt,
+      latencyMs,
+      ttftMs: ctx.ttftMs === null ? null : Math.round(ctx.ttftMs * 1000) / 1000,
+      status,
+      errorType: ctx.errorType,
+      usage: { ...u },
+      securityFlags: ctx.securityFlags,
+      securityScore: ctx.securityScore,
+      attributes,
+    };
+    opts.store.add(event);
+    opts.bus.publish(TOPICS.traces, ctx.tenant, event).then(
+      () => metrics.traces.inc({ result: "published" }),
+      (err) => {
+        metrics.traces.inc({ result: "publish_failed" });
+        app.log.error({ err: (err as Error).message, traceId: ctx.id }, "trace event not published");
+      },
+    );
+  }
+
+  const forward = async (req: FastifyRequest, reply: FastifyReply) => {
+    const ctx = req.call!;
+    const up = opts.upstreams.get(ctx.provider)!;
+    const body = req.body as Record<string, any> | undefined;
+    const isJson = !!body && typeof body === "object" && !Buffer.isBuffer(body);
+
+    if (opts.security !== "off" && isJson) {
+      const r = analyzeRequest(body);
+      ctx.securityScore = r.score;
+      ctx.securityFlags = r.flags;
+      for (const f of r.flags) metrics.securityFlags.inc({ rule: f });
+      if (opts.security === "block" && r.score >= opts.securityThreshold) {
+        throw new ApiError(
+          400,
+          `Request blocked: possible prompt injection (score ${r.score}, rules: ${r.flags.join(", ")})`,
+          "invalid_request_error",
+          "prompt_injection_detected",
+        );
+      }
+    }
+
+    let payload: Buffer | undefined = req.method === "GET" || req.method === "HEAD" ? undefined : req.rawBody;
+    // Ask for the usage chunk when the client did not; it is then filtered out of what the client sees.
+    let stripUsage = false;
+    if (
+      isJson &&
+      ctx.stream &&
+      (ctx.operation === "chat" || ctx.operation === "text_completion") &&
+      !req.url.startsWith("/v1/responses")
+    ) {
+      if (body.stream_options?.include_usage !== true) {
+        stripUsage = true;
+        payload = Buffer.from(
+          JSON.stringify({
+            ...body,
+            stream_options: { ...(body.stream_options ?? {}), include_usage: true },
+          }),
+        );
+      }
+    }
+
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (v === undefined || DROP_REQUEST.has(k)) continue;
+      headers[k] = Array.isArray(v) ? v.join(", ") : v;
+    }
+    if (up.cfg.apiKey) headers.authorization = `Bearer ${up.cfg.apiKey}`;
+    headers["x-request-id"] = String(req.id);
+    if (!headers.traceparent) headers.traceparent = `00-${ctx.traceId}-${randomBytes(8).toString("hex")}-01`;
+
+    const ac = new AbortController();
+    let timedOut = false;
+    let clientGone = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, opts.timeoutMs);
+    const onClose = () => {
+      if (!reply.raw.writableFinished) {
+        clientGone = true;
+        ac.abort();
+      }
+    };
+    reply.raw.on("close", onClose);
+
+    const fail = (err: unknown, phase: string): never => {
+      clearTimeout(timer);
+      if (clientGone) {
+        ctx.errorType = "client_aborted";
+        throw new ApiError(499, "Client closed the request", "invalid_request_error", "client_aborted");
+      }
+      if (
+        timedOut ||
+        err instanceof undiciErrors.HeadersTimeoutError ||
+        err instanceof undiciErrors.BodyTimeoutError
+      ) {
+        throw errors.timeout(`Upstream "${ctx.provider}" did not answer within ${opts.timeoutMs} ms`);
+      }
+      const code = (err as { code?: string }).code ?? (err as Error).message;
+      throw errors.badGateway(`Upstream "${ctx.provider}" ${phase}: ${code}`, "upstream_unavailable");
+    };
+
+    let res: Awaited<ReturnType<Pool["request"]>>;
+    try {
+      res = await up.pool.request({
+        path: up.path(req.url),
+        method: req.method as "GET",
+        headers,
+        body: payload,
+        signal: ac.signal,
+      });
+    } catch (err) {
+      return fail(err, "is unreachable");
+    }
+    const ct = String(res.headers["content-type"] ?? "");
+
+    if (ctx.stream && res.statusCode === 200 && ct.includes("text/event-stream")) {
+      clearTimeout(timer); // from here undici's bodyTimeout (idle between chunks) applies
+      return streamThrough(req, reply, res, stripUsage, () => clientGone, finish);
+    }
+
+    let buf: Buffer;
+    try {
+      buf = Buffer.from(await res.body.arrayBuffer());
+    } catch (err) {
+      return fail(err, "failed while sending its response");
+    }
+    clearTimeout(timer);
+    reply.raw.off("close", onClose);
+    if (res.statusCode < 300 && (ct.includes("json") || ct === "")) {
+      let parsed: any;
+      try {
+        parsed = JSON.parse(buf.toString("utf8"));
+      } catch {
+        throw errors.badGateway(
+          `Upstream "${ctx.provider}" returned an invalid response (status ${res.statusCode}, expected JSON)`,
+          "upstream_bad_response",
+        );
+      }
+      readUsage(parsed?.usage, ctx.usage);
+      if (typeof parsed?.model === "string") ctx.responseModel = parsed.model;
+      if (typeof parsed?.id === "string") ctx.responseId = parsed.id;
+      if (Array.isArray(parsed?.choices)) {
+        ctx.finishReasons = parsed.choices
+          .map((c: any) => c?.finish_reason)
+          .filter((x: unknown) => typeof x === "string");
+      }
+    } else if (res.statusCode >= 400) {
+      ctx.errorType = res.statusCode === 429 ? "upstream_rate_limited" : "upstream_error";
+    }
+    for (const [k, v] of Object.entries(res.headers)) {
+      if (v !== undefined && !DROP_RESPONSE.has(k)) reply.header(k, v);
+    }
+    reply.header("x-trace-id", ctx.id);
+    return reply.code(res.statusCode).send(buf);
+  };
+
+  for (const [url, schema] of [
+    ["/v1/chat/completions", chatBody],
+    ["/v1/completions", modelBody("prompt")],
+    ["/v1/embeddings", modelBody("input")],
+    ["/v1/responses", modelBody("input")],
+  ] as const) {
+    app.post(url, { schema: { body: schema } }, forward);
+  }
+  app.route({ method: ["GET", "POST", "PUT", "PATCH", "DELETE"], url: "/v1/*", handler: forward });
+}
+
+/** SSE pass-through: forwards each complete event as it arrives, reads usage and TTFT on the way. */
+async function streamThrough(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  res: Awaited<ReturnType<Pool["request"]>>,
+  stripUsage: boolean,
+  clientGone: () => boolean,
+  finish: (ctx: CallContext, status: number) => void,
+): Promise<void> {
+  const ctx = req.call!;
+  ctx.streaming = true;
+  reply.hijack();
+  const out = reply.raw;
+  const headers: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(res.headers))
+    if (v !== undefined && !DROP_RESPONSE.has(k)) headers[k] = v;
+  headers["cache-control"] = "no-cache";
+  headers["x-accel-buffering"] = "no";
+  headers["x-trace-id"] = ctx.id;
+  out.writeHead(200, headers);
+  out.flushHeaders();
+
+  const decoder = new StringDecoder("utf8");
+  let pending = "";
+  let status = 200;
+  const waitDrain = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        out.off("drain", done);
+        out.off("close", done);
+        resolve();
+      };
+      out.on("drain", done);
+      out.on("close", done);
+    });
+
+  const inspect = (data: string): boolean => {
+    // Returns false when the event must not be forwarded (the usage chunk the client did not ask for).
+    if (ctx.ttftMs === null && /"(content|text|delta)":"[^"]/.test(data))
+      ctx.ttftMs = performance.now() - ctx.t0;
+    if (!data.includes('"usage":{')) return true;
+    try {
+      const obj = JSON.parse(data);
+      const usage = obj?.usage ?? obj?.response?.usage;
+      if (usage) readUsage(usage, ctx.usage);
+      if (typeof obj?.model === "string") ctx.responseModel = obj.model;
+      if (stripUsage && Array.isArray(obj?.choices) && obj.choices.length === 0) return false;
+    } catch {
+      // not JSON: pass it on untouched
+    }
+    return true;
+  };
+
+  try {
+    for await (const chunk of res.body) {
+      pending += decoder.write(chunk as Buffer);
+      let outText = "";
+      let start = 0;
+      while (true) {
+        const m = /\r?\n\r?\n/g;
+        m.lastIndex = start;
+        const hit = m.exec(pending);
+        if (!hit) break;
+        const end = hit.index + hit[0].length;
+        const event = pending.slice(start, end);
+        start = end;
+        let data = "";
+        for (const line of event.split(/\r?\n/))
+          if (line.startsWith("data:")) data += line.slice(line[5] === " " ? 6 : 5);
+        if (data && data !== "[DONE]" && !inspect(data)) continue;
+        // The client did not ask for usage: drop the `"usage":null` the upstream adds to every chunk.
+        outText += stripUsage ? event.replace(NULL_USAGE, "") : event;
+      }
+      pending = pending.slice(start);
+      if (outText && !out.destroyed) {
+        if (!out.write(outText)) await waitDrain();
+      }
+      if (clientGone()) break;
+    }
+    pending += decoder.end();
+    if (pending && !out.destroyed) out.write(pending);
+    if (clientGone()) {
+      status = 499;
+      ctx.errorType = "client_aborted";
+    }
+  } catch (err) {
+    if (clientGone()) {
+      status = 499;
+      ctx.errorType = "client_aborted";
+    } else {
+      const timeout = err instanceof undiciErrors.BodyTimeoutError;
+      status = timeout ? 504 : 502;
+      ctx.errorType = timeout ? "upstream_timeout" : "upstream_stream_error";
+      const message = timeout
+        ? `Upstream "${ctx.provider}" stalled mid-stream (no data within the timeout)`
+        : `Upstream "${ctx.provider}" broke off the stream: ${(err as { code?: string }).code ?? (err as Error).message}`;
+      if (!out.destroyed) {
+        out.write(
+          `data: ${JSON.stringify({ error: { message, type: "upstream_error", code: ctx.errorType } })}\n\n`,
+        );
+      }
+    }
+  } finally {
+    if (!out.destroyed) out.end();
+    finish(ctx, status);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Prompt-injection heuristics. Each rule has a weight in (0,1]; the score combines matched rules as
+ * 1 - prod(1 - w) so several weak signals add up, and one strong signal is enough on its own.
+ * Rules look at user/tool-supplied text, not at the caller's own system prompt.
+ */
+export interface Rule {
+  id: string;
+  weight: number;
+  pattern: RegExp;
+}
+
+export const RULES: Rule[] = [
+  {
+    id: "ignore_previous_instructions",
+    weight: 0.9,
+    pattern:
+      /\b(ignore|disregard|forget|skip|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|all|your|the|any)\b[^.\n]{0,30}\b(instructions?|prompts?|rules?|directives?|guidelines?|context|constraints?|programming)\b/i,
+  },
+  {
+    id: "system_prompt_exfiltration",
+    weight: 0.85,
+    pattern:
+      /\b(reveal|show|print|output|repeat|display|leak|tell me|what (is|are)|give me|dump|spell out)\b[^.\n]{0,40}\b(system prompt|system message|initial (instructions|prompt)|hidden (instructions|prompt)|your (instructions|prompt|rules|guidelines)|developer (message|instructions))\b/i,
+  },
+  {
+    id: "repeat_text_above",
+    weight: 0.7,
+    pattern:
+      /\b(repeat|print|output|copy)\b[^.\n]{0,30}\b(the )?(text|words|everything|all)\b[^.\n]{0,20}\b(above|before this|so far|verbatim)\b/i,
+  },
+  {
+    id: "jailbreak_persona",
+    weight: 0.8,
+    pattern:
+      /\b(DAN|do anything now|developer mode|jailbreak|jailbroken|god mode|unfiltered mode|evil (assistant|ai)|STAN|AIM)\b/,
+  },
+  {
+    id: "no_restrictions",
+    weight: 0.6,
+    pattern:
+      /\b(without|no|free (of|from)|ignore( all)?|remove( all)?)\b[^.\n]{0,20}\b(restrictions|limitations|filters|censorship|guardrails|safety (guidelines|rules|policies)|ethical (guidelines|constraints)|content polic(y|ies))\b/i,
+  },
+  {
+    id: "role_override",
+    weight: 0.55,
+    pattern:
+      /\b(you are now|from now on,? you (are|will)|act as (an? )?(unrestricted|uncensored|different)|pretend (to be|you are)|roleplay as|you must now obey|new instructions:)/i,
+  },
+  {
+    id: "chat_template_injection",
+    weight: 0.85,
+    pattern:
+      /(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|endoftext\|>|\[INST\]|<<SYS>>|^\s*#{2,}\s*(system|instruction)s?\s*:?\s*$|^\s*(system|assistant)\s*:\s)/im,
+  },
+  {
+    id: "privilege_escalation",
+    weight: 0.6,
+    pattern:
+      /\b(sudo mode|admin mode|maintenance mode|debug mode enabled|i am (your|the) (developer|creator|admin(istrator)?)|authorized override)\b/i,
+  },
+  {
+    id: "encoded_payload",
+    weight: 0.45,
+    pattern:
+      /\b(base64|rot13|hex)[- ]?(decode|encoded|decoding)?\b[^.\n]{0,40}\b(follow|execute|run|obey|instructions?)\b|[A-Za-z0-9+/]{120,}={0,2}/i,
+  },
+  {
+    id: "exfiltration_link",
+    weight: 0.5,
+    pattern:
+      /!\[[^\]]*\]\(https?:\/\/[^)]*\?[^)]*=\s*(\{|\$|%7B)|\b(send|post|upload|exfiltrate)\b[^.\n]{0,40}\b(conversation|chat history|api key|credentials|secrets?)\b[^.\n]{0,30}\b(to|at)\b[^.\n]{0,20}(https?:\/\/|\burl\b|\bserver\b)/i,
+  },
+];
+
+export interface SecurityResult {
+  score: number;
+  flags: string[];
+}
+
+/** Text the heuristics analyse: user/tool content of chat messages, prompt, input. */
+export function extractUserText(body: unknown): string {
+  if (!body || typeof body !== "object") return "";
+  const b = body as Record<string, unknown>;
+  const parts: string[] = [];
+  const add = (v: unknown): void => {
+    if (typeof v === "string") parts.push(v);
+    else if (Array.isArray(v)) for (const x of v) add(x);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (typeof o.text === "string") parts.push(o.text);
+      else if (typeof o.content === "string" || Array.isArray(o.content)) {
+        if (o.role !== "system" && o.role !== "developer") add(o.content);
+      }
+    }
+  };
+  if (Array.isArray(b.messages)) {
+    for (const m of b.messages) {
+      const msg = m as Record<string, unknown>;
+      if (msg && msg.role !== "system" && msg.role !== "developer") add(msg.content);
+    }
+  }
+  add(b.prompt);
+  add(b.input);
+  return parts.join("\n").slice(0, 100_000);
+}
+
+export function analyzeText(text: string): SecurityResult {
+  if (!text) return { score: 0, flags: [] };
+  const flags: string[] = [];
+  let keep = 1;
+  for (const rule of RULES) {
+    if (rule.pattern.test(text)) {
+      flags.push(rule.id);
+      keep *= 1 - rule.weight;
+    }
+  }
+  return { score: Math.round((1 - keep) * 1000) / 1000, flags };
+}
+
+export const analyzeRequest = (body: unknown): SecurityResult => analyzeText(extractUserText(body));
+
+/** Score at or above which a prompt counts as an injection attempt (flagged; blocked in block mode). */
+export const DEFAULT_THRESHOLD = 0.5;
