@@ -1,0 +1,132 @@
+/**
+ * Namespace-wide guard rails of the app namespace: a ResourceQuota sized from the services' own
+ * profiles (all of them at full scale, mid-rollout, with sidecars: nothing more), a LimitRange
+ * for anything that forgets its resources, and mesh mTLS STRICT. The Namespace itself, its Pod
+ * Security labels and its default-deny/DNS/istiod NetworkPolicies belong to the platform layer.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../config.ts";
+import { type Labels, objectMeta } from "../lib/labels.ts";
+import type { AppsContext } from "./context.ts";
+import type { ContainerResources, ServiceProfile } from "./profile.ts";
+import { formatCpu, formatMemory, mebibytes, millicores } from "./quantity.ts";
+import { MESH_SIDECAR, MIGRATION_RESOURCES, ROLLOUT_SURGE } from "./sizing.ts";
+
+type Opts = pulumi.CustomResourceOptions;
+
+interface Totals {
+  pods: number;
+  requestsCpu: number;
+  requestsMemory: number;
+  limitsCpu: number;
+  limitsMemory: number;
+}
+
+/** Pods a service can have at once: the autoscaler's maximum plus the rollout surge. */
+export function peakPods(max: number): number {
+  return Math.ceil(max * (1 + ROLLOUT_SURGE));
+}
+
+/** The namespace's worst case: every service at its maximum, mid-rollout, each pod with its sidecar. */
+export function quotaTotals(profiles: ServiceProfile[], environment: Environment): Totals {
+  const t: Totals = { pods: 0, requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0 };
+  for (const p of profiles) {
+    const { replicas, resources } = p.sizing[environment];
+    const pods = peakPods(replicas.max);
+    // A pod's effective request is max(init container, sum of app containers); migrations are smaller.
+    const per = (pick: (r: ContainerResources) => string, parse: (q: string) => number) =>
+      Math.max(parse(pick(resources)) + parse(pick(MESH_SIDECAR)), parse(pick(MIGRATION_RESOURCES)));
+    t.pods += pods;
+    t.requestsCpu += pods * per((r) => r.requests.cpu, millicores);
+    t.requestsMemory += pods * per((r) => r.requests.memory, mebibytes);
+    t.limitsCpu += pods * per((r) => r.limits.cpu, millicores);
+    t.limitsMemory += pods * per((r) => r.limits.memory, mebibytes);
+  }
+  return t;
+}
+
+export function resourceQuota(
+  ctx: AppsContext,
+  profiles: ServiceProfile[],
+  labels: Labels,
+  opts: Opts,
+): k8s.core.v1.ResourceQuota {
+  const t = quotaTotals(profiles, ctx.config.environment);
+  const name = "apps";
+  return new k8s.core.v1.ResourceQuota(
+    name,
+    {
+      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
+      spec: {
+        hard: {
+          pods: String(t.pods),
+          "requests.cpu": formatCpu(t.requestsCpu),
+          "requests.memory": formatMemory(t.requestsMemory),
+          "limits.cpu": formatCpu(t.limitsCpu),
+          "limits.memory": formatMemory(t.limitsMemory),
+          // Admission-time backstop of "the Gateway is the only way in".
+          "services.loadbalancers": "0",
+          "services.nodeports": "0",
+          // The services are stateless: state lives in Postgres and Kafka.
+          persistentvolumeclaims: "0",
+        },
+      },
+    },
+    opts,
+  );
+}
+
+export function limitRange(
+  ctx: AppsContext,
+  profiles: ServiceProfile[],
+  labels: Labels,
+  opts: Opts,
+): k8s.core.v1.LimitRange {
+  const all = [
+    ...profiles.map((p) => p.sizing[ctx.config.environment].resources),
+    MESH_SIDECAR,
+    MIGRATION_RESOURCES,
+  ];
+  const maxCpu = Math.max(...all.map((r) => millicores(r.limits.cpu)));
+  const maxMemory = Math.max(...all.map((r) => mebibytes(r.limits.memory)));
+  const name = "apps";
+  return new k8s.core.v1.LimitRange(
+    name,
+    {
+      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
+      spec: {
+        limits: [
+          {
+            type: "Container",
+            // Defaults for containers that declare nothing (debug pods, injected helpers).
+            defaultRequest: { cpu: "100m", memory: "128Mi" },
+            default: { cpu: "500m", memory: "512Mi" },
+            // No container may outgrow the largest profile: a typo'd "40" CPUs fails at admission.
+            max: { cpu: formatCpu(maxCpu), memory: formatMemory(maxMemory) },
+          },
+        ],
+      },
+    },
+    opts,
+  );
+}
+
+/** Only mutual-TLS traffic reaches the app pods; plaintext (including from outside the mesh) is refused. */
+export function peerAuthentication(
+  ctx: AppsContext,
+  labels: Labels,
+  opts: Opts,
+): k8s.apiextensions.CustomResource {
+  const name = "default";
+  return new k8s.apiextensions.CustomResource(
+    "apps-mtls",
+    {
+      apiVersion: "security.istio.io/v1",
+      kind: "PeerAuthentication",
+      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
+      spec: { mtls: { mode: "STRICT" } },
+    },
+    opts,
+  );
+}

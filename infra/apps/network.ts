@@ -1,0 +1,238 @@
+/**
+ * How traffic reaches a service and where it may go: ClusterIP Service, Gateway API HTTPRoute on
+ * the platform Gateway, Istio DestinationRule, and the service's NetworkPolicy (only DESIGN.md's
+ * flows; the platform's namespace policies hold the default deny, DNS and istiod).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { type Labels, objectMeta } from "../lib/labels.ts";
+import { ALERTMANAGER, HTTP_PORT, HTTP_PORT_NAME, MERGED_METRICS } from "./constants.ts";
+import { type AppsContext, kafkaPort, publicHost, selectorLabels, serviceHost } from "./context.ts";
+import type { ServiceName, ServiceProfile } from "./profile.ts";
+
+type Opts = pulumi.CustomResourceOptions;
+
+export function service(
+  ctx: AppsContext,
+  profile: ServiceProfile,
+  labels: Labels,
+  opts: Opts,
+): k8s.core.v1.Service {
+  return new k8s.core.v1.Service(
+    profile.name,
+    {
+      metadata: objectMeta(profile.name, ctx.platform.appNamespace, labels),
+      spec: {
+        // Never LoadBalancer/NodePort: the Gateway is the only way in.
+        type: "ClusterIP",
+        selector: selectorLabels(labels),
+        ports: [
+          {
+            name: HTTP_PORT_NAME,
+            port: HTTP_PORT,
+            targetPort: HTTP_PORT_NAME,
+            protocol: "TCP",
+            appProtocol: "http",
+          },
+          {
+            name: MERGED_METRICS.portName,
+            port: MERGED_METRICS.port,
+            targetPort: MERGED_METRICS.port,
+            protocol: "TCP",
+            appProtocol: "http",
+          },
+        ],
+      },
+    },
+    opts,
+  );
+}
+
+const duration = (seconds: number) => `${seconds}s`;
+
+/** HTTPS on the platform Gateway; external-dns publishes the hostname, cert-manager covers it. */
+export function httpRoute(
+  ctx: AppsContext,
+  profile: ServiceProfile,
+  labels: Labels,
+  opts: Opts,
+): k8s.apiextensions.CustomResource | undefined {
+  const route = profile.route;
+  if (!route) return undefined;
+  const backendRefs = [{ name: profile.name, port: HTTP_PORT }];
+  const prefix = (value: string) => ({ path: { type: "PathPrefix", value } });
+  const { gateway } = ctx.platform;
+  return new k8s.apiextensions.CustomResource(
+    profile.name,
+    {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "HTTPRoute",
+      metadata: objectMeta(profile.name, ctx.platform.appNamespace, labels),
+      spec: {
+        parentRefs: [
+          {
+            group: "gateway.networking.k8s.io",
+            kind: "Gateway",
+            name: gateway.name,
+            namespace: gateway.namespace,
+            sectionName: gateway.httpsListener,
+          },
+        ],
+        hostnames: [publicHost(ctx, route.subdomain)],
+        rules: [
+          // WebSocket sessions outlive any request timeout: their own rule, their own bound.
+          ...(route.websocket
+            ? [
+                {
+                  matches: [prefix(route.websocket.path)],
+                  backendRefs,
+                  timeouts: { request: duration(route.websocket.timeoutSeconds) },
+                },
+              ]
+            : []),
+          {
+            // Only the public API paths: /metrics, /health and /ready are not published.
+            matches: route.paths.map(prefix),
+            backendRefs,
+            timeouts: { request: duration(route.requestTimeoutSeconds) },
+          },
+        ],
+      },
+    },
+    opts,
+  );
+}
+
+/** Mesh client-side policy for calls into the service (from the gateway and from other services). */
+export function destinationRule(
+  ctx: AppsContext,
+  profile: ServiceProfile,
+  labels: Labels,
+  opts: Opts,
+): k8s.apiextensions.CustomResource {
+  const idleTimeout = duration(profile.route?.websocket?.timeoutSeconds ?? 3600);
+  return new k8s.apiextensions.CustomResource(
+    profile.name,
+    {
+      apiVersion: "networking.istio.io/v1",
+      kind: "DestinationRule",
+      metadata: objectMeta(profile.name, ctx.platform.appNamespace, labels),
+      spec: {
+        host: serviceHost(ctx, profile.name),
+        trafficPolicy: {
+          tls: { mode: "ISTIO_MUTUAL" },
+          loadBalancer: profile.sessionAffinityQueryParam
+            ? // Browsers cannot set headers on a WebSocket: the session id rides in the query string.
+              // Requests without it (the HTTP API) hash randomly, i.e. still spread evenly.
+              { consistentHash: { httpQueryParameterName: profile.sessionAffinityQueryParam } }
+            : { simple: "LEAST_REQUEST" },
+          connectionPool: {
+            tcp: {
+              maxConnections: profile.connectionPool.maxConnections,
+              connectTimeout: "5s",
+              tcpKeepalive: { time: "300s", interval: "60s" },
+            },
+            http: {
+              http1MaxPendingRequests: profile.connectionPool.maxPendingRequests,
+              http2MaxRequests: profile.connectionPool.maxConnections,
+              idleTimeout,
+            },
+          },
+          // Eject pods that fail at the connection level. Not on 5xx: the proxies pass provider
+          // outages through as 5xx, and ejecting healthy pods for them would shrink capacity mid-incident.
+          outlierDetection: {
+            splitExternalLocalOriginErrors: true,
+            consecutiveLocalOriginFailures: 5,
+            consecutive5xxErrors: 0,
+            interval: "10s",
+            baseEjectionTime: "30s",
+            maxEjectionPercent: 50,
+          },
+        },
+      },
+    },
+    opts,
+  );
+}
+
+const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+/** Cloud metadata endpoints (instance credentials) stay unreachable even on "internet" egress. */
+const LINK_LOCAL = "169.254.0.0/16";
+
+const nsSelector = (namespace: string) => ({
+  namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
+});
+const tcp = (port: number) => [{ protocol: "TCP", port }];
+const appPods = (service: ServiceName) => ({
+  podSelector: { matchLabels: { "app.kubernetes.io/name": service } },
+});
+
+/** The exact ingress and egress of one service (DESIGN.md request and event flows). */
+export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, selector: Labels) {
+  const { platform } = ctx;
+  const ingress: Record<string, unknown>[] = [];
+  if (profile.route) ingress.push({ from: [nsSelector(platform.gateway.namespace)], ports: tcp(HTTP_PORT) });
+  if (profile.callers.length) ingress.push({ from: profile.callers.map(appPods), ports: tcp(HTTP_PORT) });
+  ingress.push({
+    from: [
+      {
+        ...nsSelector(platform.monitoring.namespace),
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+      },
+    ],
+    ports: tcp(MERGED_METRICS.port),
+  });
+
+  const egress: Record<string, unknown>[] = [
+    {
+      to: [
+        {
+          ...nsSelector(platform.kafka.namespace),
+          podSelector: {
+            matchLabels: { "strimzi.io/cluster": platform.kafka.clusterName, "strimzi.io/kind": "Kafka" },
+          },
+        },
+      ],
+      ports: tcp(kafkaPort(ctx)),
+    },
+  ];
+  if (profile.database)
+    // Managed Postgres has a private address outside the pod network; only its port is pinned.
+    egress.push({
+      to: PRIVATE_RANGES.map((cidr) => ({ ipBlock: { cidr } })),
+      ports: tcp(ctx.cloud.postgres.port),
+    });
+  if (profile.calls.length) egress.push({ to: profile.calls.map(appPods), ports: tcp(HTTP_PORT) });
+  if (profile.alertmanager)
+    egress.push({
+      to: [
+        {
+          ...nsSelector(platform.monitoring.namespace),
+          podSelector: { matchLabels: { "app.kubernetes.io/name": ALERTMANAGER.podName } },
+        },
+      ],
+      ports: tcp(ALERTMANAGER.port),
+    });
+  if (profile.internetEgress)
+    egress.push({
+      to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, LINK_LOCAL] } }],
+      ports: tcp(443),
+    });
+  return { podSelector: { matchLabels: selector }, policyTypes: ["Ingress", "Egress"], ingress, egress };
+}
+
+export function networkPolicy(
+  ctx: AppsContext,
+  profile: ServiceProfile,
+  labels: Labels,
+  opts: Opts,
+): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    profile.name,
+    {
+      metadata: objectMeta(profile.name, ctx.platform.appNamespace, labels),
+      spec: networkPolicySpec(ctx, profile, selectorLabels(labels)),
+    },
+    opts,
+  );
+}

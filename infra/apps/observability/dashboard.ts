@@ -1,0 +1,174 @@
+/**
+ * A Grafana dashboard per service, as a ConfigMap in the monitoring namespace carrying the label
+ * Grafana's dashboard sidecar watches: traffic, errors, latency against the SLO, saturation,
+ * consumer lag, plus the service's own metrics.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { type Labels, objectMeta } from "../../lib/labels.ts";
+import type { AppsContext } from "../context.ts";
+import type { ServiceProfile } from "../profile.ts";
+import { jobSelector, METRICS } from "./metrics.ts";
+
+/** Grafana's variable syntax (not a JS template): panels follow the dashboard's datasource picker. */
+const DATASOURCE_VARIABLE = ["$", "{datasource}"].join("");
+
+interface Panel {
+  title: string;
+  unit: string;
+  targets: { expr: string; legend: string }[];
+}
+
+/** Extra panels for services with domain metrics worth a glance (DESIGN.md sentinel metrics). */
+const DOMAIN_PANELS: Partial<Record<ServiceProfile["name"], (job: string) => Panel[]>> = {
+  sentinel: (job) => [
+    {
+      title: "Events processed / anomalies detected",
+      unit: "ops",
+      targets: [
+        { expr: `sum(rate(sentinel_events_processed_total{${job}}[5m]))`, legend: "events/s" },
+        { expr: `sum(rate(sentinel_anomalies_detected_total{${job}}[5m]))`, legend: "anomalies/s" },
+      ],
+    },
+    {
+      title: "Detection latency p95",
+      unit: "s",
+      targets: [
+        {
+          expr: `histogram_quantile(0.95, sum by (le) (rate(sentinel_detection_latency_seconds_bucket{${job}}[5m])))`,
+          legend: "p95",
+        },
+      ],
+    },
+  ],
+};
+
+export function dashboardPanels(ctx: AppsContext, profile: ServiceProfile): Panel[] {
+  const ns = ctx.platform.appNamespace;
+  const job = jobSelector(ns, profile.name);
+  const pods = `namespace="${ns}", pod=~"${profile.name}-.*", container="${profile.name}"`;
+  const quantile = (q: number) => ({
+    expr: `histogram_quantile(${q}, sum by (le) (rate(${METRICS.duration}_bucket{${job}}[5m])))`,
+    legend: `p${Math.round(q * 100)}`,
+  });
+  return [
+    {
+      title: "Requests by status",
+      unit: "reqps",
+      targets: [
+        {
+          expr: `sum by (${METRICS.statusLabel}) (rate(${METRICS.requests}{${job}}[5m]))`,
+          legend: `{{${METRICS.statusLabel}}}`,
+        },
+      ],
+    },
+    {
+      title: "Error ratio (5xx) vs budget",
+      unit: "percentunit",
+      targets: [
+        { expr: `service:http_errors:ratio_rate5m{service="${profile.name}"}`, legend: "5xx ratio" },
+        { expr: `vector(${(1 - profile.slo.availability).toFixed(6)})`, legend: "budget" },
+      ],
+    },
+    {
+      title: `Latency (SLO: ${profile.slo.latency.objective * 100}% < ${profile.slo.latency.thresholdSeconds}s)`,
+      unit: "s",
+      targets: [quantile(0.5), quantile(0.95), quantile(0.99)],
+    },
+    {
+      title: "Pods ready",
+      unit: "short",
+      targets: [
+        {
+          expr: `sum(kube_deployment_status_replicas_available{namespace="${ns}", deployment="${profile.name}"})`,
+          legend: "available",
+        },
+        {
+          expr: `sum(kube_deployment_spec_replicas{namespace="${ns}", deployment="${profile.name}"})`,
+          legend: "desired",
+        },
+      ],
+    },
+    {
+      title: "CPU (cores) per pod",
+      unit: "short",
+      targets: [{ expr: `sum by (pod) (rate(${METRICS.cpu}{${pods}}[5m]))`, legend: "{{pod}}" }],
+    },
+    {
+      title: "Memory working set per pod",
+      unit: "bytes",
+      targets: [{ expr: `sum by (pod) (${METRICS.memory}{${pods}})`, legend: "{{pod}}" }],
+    },
+    {
+      title: "Kafka consumer lag",
+      unit: "short",
+      targets: [
+        {
+          expr: `sum by (topic) (${METRICS.consumerLag}{consumergroup="${profile.kafka.consumerGroup}"})`,
+          legend: "{{topic}}",
+        },
+      ],
+    },
+    ...(DOMAIN_PANELS[profile.name]?.(job) ?? []),
+  ];
+}
+
+/** Grafana dashboard JSON (schema 39): a two-column grid of time series panels. */
+export function dashboardJson(ctx: AppsContext, profile: ServiceProfile): Record<string, unknown> {
+  const width = 12;
+  const height = 8;
+  return {
+    uid: `llmops-${profile.name}-${ctx.config.stack}`.slice(0, 40),
+    title: `LLMOps / ${profile.name} (${ctx.config.stack})`,
+    tags: ["llmops", profile.name, ctx.config.environment],
+    timezone: "utc",
+    schemaVersion: 39,
+    refresh: "30s",
+    time: { from: "now-6h", to: "now" },
+    templating: {
+      list: [
+        {
+          name: "datasource",
+          type: "datasource",
+          query: "prometheus",
+          current: { text: "Prometheus", value: "prometheus" },
+        },
+      ],
+    },
+    panels: dashboardPanels(ctx, profile).map((p, i) => ({
+      id: i + 1,
+      type: "timeseries",
+      title: p.title,
+      datasource: { type: "prometheus", uid: DATASOURCE_VARIABLE },
+      gridPos: { x: (i % 2) * width, y: Math.floor(i / 2) * height, w: width, h: height },
+      fieldConfig: { defaults: { unit: p.unit }, overrides: [] },
+      targets: p.targets.map((t, j) => ({
+        refId: String.fromCharCode(65 + j),
+        expr: t.expr,
+        legendFormat: t.legend,
+      })),
+    })),
+  };
+}
+
+export function dashboard(
+  ctx: AppsContext,
+  profile: ServiceProfile,
+  labels: Labels,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.ConfigMap {
+  const name = `${profile.name}-dashboard`;
+  const { monitoring } = ctx.platform;
+  return new k8s.core.v1.ConfigMap(
+    name,
+    {
+      metadata: objectMeta(name, monitoring.namespace, labels, {
+        labels: { [monitoring.dashboardLabel]: "1" },
+        // The sidecar files dashboards into this Grafana folder.
+        annotations: { grafana_folder: "LLMOps" },
+      }),
+      data: { [`${profile.name}.json`]: JSON.stringify(dashboardJson(ctx, profile)) },
+    },
+    opts,
+  );
+}

@@ -1,0 +1,98 @@
+/**
+ * A service's profile: everything that differs between the four services. LlmService turns one
+ * into the full set of Kubernetes objects; what is common (security, probes, labels, spreading,
+ * disruption budgets, monitoring) is not a field here, so no service can opt out of it.
+ */
+import type { Environment } from "../config.ts";
+import type { Topic } from "./constants.ts";
+
+export type ServiceName = "router" | "trace-proxy" | "cost-api" | "sentinel";
+
+export interface ContainerResources {
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+}
+
+/** Per-environment size: the replica range (floor = initial replicas) and container resources. */
+export interface Sizing {
+  replicas: { min: number; max: number };
+  resources: ContainerResources;
+}
+
+export type Autoscaling =
+  /** HorizontalPodAutoscaler on CPU and memory utilisation (request-driven services). */
+  | { kind: "cpu-memory"; cpuPercent: number; memoryPercent: number }
+  /** KEDA ScaledObject on the consumer group's lag (event-driven services), with CPU as a second signal. */
+  | { kind: "kafka-lag"; lagPerReplica: number; cpuPercent: number };
+
+/** Secrets the service reads; each becomes a key of its ExternalSecret-managed Secret. */
+export type SecretNeed = "clientApiKeys" | "adminApiKeys" | "providerApiKeys";
+
+export interface PublicRoute {
+  /** Host label under config.domain (api -> api.<domain>). */
+  subdomain: string;
+  /** Path prefixes published through the Gateway; everything else (/metrics, /health) stays internal. */
+  paths: string[];
+  /** Upper bound for one request (LLM completions stream for minutes). */
+  requestTimeoutSeconds: number;
+  /** Long-lived WebSocket paths: their own, longer timeout. */
+  websocket?: { path: string; timeoutSeconds: number };
+}
+
+export interface LatencySlo {
+  /** A request is "fast" when it completes within this many seconds (a histogram bucket bound). */
+  thresholdSeconds: number;
+  /** Fraction of requests that must be fast, e.g. 0.99. */
+  objective: number;
+}
+
+export interface ServiceProfile {
+  name: ServiceName;
+  /** app.kubernetes.io/component: the role in the architecture. */
+  component: string;
+  sizing: Record<Environment, Sizing>;
+  autoscaling: Autoscaling;
+  /** Non-secret settings (DESIGN.md env names); they land in the service's ConfigMap. */
+  env: Record<string, string>;
+  /** Files rendered into the ConfigMap and mounted under CONFIG_MOUNT. */
+  files?: Record<string, string>;
+  secrets: SecretNeed[];
+  kafka: { consumerGroup: string; consumes: Topic[]; produces: Topic[] };
+  /** Uses the shared Postgres: DATABASE_URL from the secret store, migrations before rollout. */
+  database: boolean;
+  /** Published on the platform Gateway. */
+  route?: PublicRoute;
+  /** In-cluster services allowed to call this one. */
+  callers: ServiceName[];
+  /** In-cluster services this one calls. */
+  calls: ServiceName[];
+  /** HTTPS (443) egress to the internet: the LLM provider APIs. */
+  internetEgress?: boolean;
+  /** Posts alerts to Alertmanager's v2 API. */
+  alertmanager?: boolean;
+  /** Graceful-shutdown budget (drain requests, flush the producer); sets the grace period. */
+  shutdownSeconds: number;
+  /** Consistent-hash affinity by this query parameter (keeps a reconnecting WebSocket session on its pod). */
+  sessionAffinityQueryParam?: string;
+  /** Upstream connection limits the mesh enforces in front of the service. */
+  connectionPool: { maxConnections: number; maxPendingRequests: number };
+  slo: { availability: number; latency: LatencySlo };
+  /** Extra error counters (besides HTTP 5xx) that page as a high error rate, per second. */
+  errorCounters?: { metricRegex: string; perSecond: number };
+}
+
+/** Fields most services share; a declaration states only what makes the service different. */
+type Defaults = "callers" | "calls" | "database" | "shutdownSeconds" | "connectionPool";
+export type ProfileInput = Omit<ServiceProfile, Defaults> & Partial<Pick<ServiceProfile, Defaults>>;
+
+export function defineService(input: ProfileInput): ServiceProfile {
+  return {
+    callers: [],
+    calls: [],
+    database: false,
+    // Fastify drains in-flight requests and the Kafka producer flushes well within 20 s.
+    shutdownSeconds: 20,
+    connectionPool: { maxConnections: 1000, maxPendingRequests: 256 },
+    ...input,
+  };
+}
