@@ -573,6 +573,12 @@ export const cases: Case[] = [
     "k8s-namespace-pod-security",
     "privileged node-agent namespace",
     false,
+    res(T.ns, "kube-system", F.namespace("kube-system", "privileged")),
+  ),
+  one(
+    "k8s-namespace-pod-security",
+    "privileged monitoring namespace",
+    true,
     res(T.ns, "monitoring", F.namespace("monitoring", "privileged")),
   ),
   // k8s-default-deny (stack)

@@ -15,12 +15,14 @@ import { compliantInventory } from "./fixtures.ts";
 import { runCase } from "./harness.ts";
 
 const rendered = renderGatekeeper({ env: "prod", allowedRegistries: ["ghcr.io/acme/llmops"] });
-const pair = (ruleId: string) => {
+// Parity is about the logic, so evaluate without namespace exclusions (kube-system fixtures included).
+const unscoped = renderGatekeeper({ env: "prod", excludedNamespaces: [] });
+const pair = (ruleId: string, objs = rendered) => {
   const rule = gatekeeperRules().find((r) => r.id === ruleId)!;
-  const template = rendered.find(
+  const template = objs.find(
     (o) => o.kind === "ConstraintTemplate" && o.metadata.name === templateName(rule),
   )!;
-  const constraint = rendered.find((o) => o.kind === rule.gatekeeper!.kind && o.metadata.name === rule.id)!;
+  const constraint = objs.find((o) => o.kind === rule.gatekeeper!.kind && o.metadata.name === rule.id)!;
   return { template, constraint };
 };
 
@@ -108,7 +110,7 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
   });
 
   it.each(parityCases.map((c) => [c.rule, c.name, c] as const))("%s: %s", async (_r, _n, c) => {
-    const { template, constraint } = pair(c.rule);
+    const { template, constraint } = pair(c.rule, unscoped);
     const crossguard = await runCase(c);
     for (const r of c.resources) {
       const cel = evaluate(template, constraint, r.inputs);
