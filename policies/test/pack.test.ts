@@ -32,6 +32,11 @@ describe("pack files", () => {
     ]);
   });
 
+  it("README documents every rule", () => {
+    const readme = readFileSync(here("../README.md"), "utf8");
+    for (const r of rules) expect(readme).toContain(`| \`${r.id}\` | ${r.category} |`);
+  });
+
   it("PulumiPolicy.yaml runs the TypeScript ESM entry through tsx", () => {
     const y = parseYaml(readFileSync(here("../PulumiPolicy.yaml"), "utf8"));
     expect(y.runtime).toEqual({ name: "nodejs", options: { typescript: false, nodeargs: "--import tsx" } });
