@@ -1,4 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  LogController,
+} from "fastify";
 import type { Registry } from "prom-client";
 import { ApiError, errorBody } from "./errors.ts";
 import type { Logger } from "./logger.ts";
@@ -26,7 +31,8 @@ export interface ServiceOptions {
 export function createService(opts: ServiceOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    // We log one line per request ourselves (onResponse), not fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestIdHeader: "x-request-id",
     return503OnClosing: true,

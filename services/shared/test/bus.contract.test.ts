@@ -35,7 +35,11 @@ function busContract(impl: () => Impl) {
     const topic = await impl().topic();
     const bus = await newBus();
     const got: Array<{ value: unknown; key: string | null; topic: string }> = [];
-    const sub = await bus.subscribe({ topic, groupId: `g-${randomUUID()}`, handler: (value, meta) => void got.push({ value, ...meta }) });
+    const sub = await bus.subscribe({
+      topic,
+      groupId: `g-${randomUUID()}`,
+      handler: (value, meta) => void got.push({ value, ...meta }),
+    });
     await bus.publish(topic, "tenant-a", { id: "1", n: 1, nested: { ok: true } });
     await bus.flush();
     await until(() => got.length === 1, "delivery");
@@ -47,7 +51,11 @@ function busContract(impl: () => Impl) {
     const topic = await impl().topic(3);
     const bus = await newBus();
     const got: number[] = [];
-    const sub = await bus.subscribe({ topic, groupId: `g-${randomUUID()}`, handler: (v) => void got.push((v as { n: number }).n) });
+    const sub = await bus.subscribe({
+      topic,
+      groupId: `g-${randomUUID()}`,
+      handler: (v) => void got.push((v as { n: number }).n),
+    });
     for (let n = 0; n < 50; n++) await bus.publish(topic, "same-key", { id: String(n), n });
     await bus.flush();
     await until(() => got.length >= 50, "50 events");
@@ -65,7 +73,11 @@ function busContract(impl: () => Impl) {
     const subs = [
       await bus.subscribe({ topic, groupId: groupA, handler: (v) => void a1.push((v as { id: string }).id) }),
       await bus.subscribe({ topic, groupId: groupA, handler: (v) => void a2.push((v as { id: string }).id) }),
-      await bus.subscribe({ topic, groupId: `b-${randomUUID()}`, handler: (v) => void b.push((v as { id: string }).id) }),
+      await bus.subscribe({
+        topic,
+        groupId: `b-${randomUUID()}`,
+        handler: (v) => void b.push((v as { id: string }).id),
+      }),
     ];
     const ids = Array.from({ length: 40 }, (_, i) => `e${i}`);
     for (const id of ids) await bus.publish(topic, id, { id });
@@ -110,7 +122,11 @@ function busContract(impl: () => Impl) {
     const bus = await newBus();
     const groupId = `g-${randomUUID()}`;
     const first: string[] = [];
-    const sub1 = await bus.subscribe({ topic, groupId, handler: (v) => void first.push((v as { id: string }).id) });
+    const sub1 = await bus.subscribe({
+      topic,
+      groupId,
+      handler: (v) => void first.push((v as { id: string }).id),
+    });
     for (let i = 0; i < 5; i++) await bus.publish(topic, "k", { id: `a${i}` });
     await bus.flush();
     await until(() => first.length >= 5, "first batch");
@@ -118,7 +134,11 @@ function busContract(impl: () => Impl) {
     for (let i = 0; i < 5; i++) await bus.publish(topic, "k", { id: `b${i}` });
     await bus.flush();
     const second: string[] = [];
-    const sub2 = await bus.subscribe({ topic, groupId, handler: (v) => void second.push((v as { id: string }).id) });
+    const sub2 = await bus.subscribe({
+      topic,
+      groupId,
+      handler: (v) => void second.push((v as { id: string }).id),
+    });
     await until(() => second.includes("b4"), "second batch", 45_000);
     expect(second.filter((id) => id.startsWith("b"))).toEqual(["b0", "b1", "b2", "b3", "b4"]);
     // Already-committed events are not replayed to the new member.

@@ -34,7 +34,7 @@ export const traceProxyEnv = z.object({
   SECURITY_ANALYSIS: z.enum(["on", "off", "block"]).default("on"),
   SECURITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
   BODY_LIMIT_BYTES: envs.int(4 * 1024 * 1024, 1024),
-  TRACE_MEMORY_MAX: envs.int(100_000, 1),
+  TRACE_MEMORY_MAX: envs.int(10_000, 1),
 });
 
 export type TraceProxyEnv = z.infer<typeof traceProxyEnv>;

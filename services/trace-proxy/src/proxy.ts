@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { StringDecoder } from "node:string_decoder";
 import {
   ApiError,
@@ -157,7 +157,7 @@ export function readUsage(u: any, into: Usage): void {
 function newTraceId(req: FastifyRequest): string {
   const tp = req.headers.traceparent;
   const m = typeof tp === "string" ? /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(tp) : null;
-  return m ? m[1]! : randomBytes(16).toString("hex");
+  return m ? m[1]! : randomUUID().replaceAll("-", "");
 }
 
 function errorTypeOf(err: unknown): string {
@@ -391,15 +391,13 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     }
     if (up.cfg.apiKey) headers.authorization = `Bearer ${up.cfg.apiKey}`;
     headers["x-request-id"] = String(req.id);
-    if (!headers.traceparent) headers.traceparent = `00-${ctx.traceId}-${randomBytes(8).toString("hex")}-01`;
+    if (!headers.traceparent)
+      headers.traceparent = `00-${ctx.traceId}-${ctx.id.replaceAll("-", "").slice(0, 16)}-01`;
 
+    // TIMEOUT_MS is enforced by the pool: headersTimeout (time to response headers) and bodyTimeout
+    // (max idle time between body chunks). The abort signal is for clients that disconnect.
     const ac = new AbortController();
-    let timedOut = false;
     let clientGone = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, opts.timeoutMs);
     const onClose = () => {
       if (!reply.raw.writableFinished) {
         clientGone = true;
@@ -409,16 +407,11 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     reply.raw.on("close", onClose);
 
     const fail = (err: unknown, phase: string): never => {
-      clearTimeout(timer);
       if (clientGone) {
         ctx.errorType = "client_aborted";
         throw new ApiError(499, "Client closed the request", "invalid_request_error", "client_aborted");
       }
-      if (
-        timedOut ||
-        err instanceof undiciErrors.HeadersTimeoutError ||
-        err instanceof undiciErrors.BodyTimeoutError
-      ) {
+      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
         throw errors.timeout(`Upstream "${ctx.provider}" did not answer within ${opts.timeoutMs} ms`);
       }
       const code = (err as { code?: string }).code ?? (err as Error).message;
@@ -440,7 +433,6 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     const ct = String(res.headers["content-type"] ?? "");
 
     if (ctx.stream && res.statusCode === 200 && ct.includes("text/event-stream")) {
-      clearTimeout(timer); // from here undici's bodyTimeout (idle between chunks) applies
       return streamThrough(req, reply, res, stripUsage, () => clientGone, finish);
     }
 
@@ -450,7 +442,6 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     } catch (err) {
       return fail(err, "failed while sending its response");
     }
-    clearTimeout(timer);
     reply.raw.off("close", onClose);
     if (res.statusCode < 300 && (ct.includes("json") || ct === "")) {
       let parsed: any;

@@ -137,7 +137,9 @@ export class KafkaBus implements EventBus {
       // advertises controller 0, which is not a broker; fall back to a plain acks=all producer there.
       // Consumers dedupe on event id, so the only cost is possible duplicates on retry.
       if (this.idempotent && (err as Error).name === "KafkaJSBrokerNotFound") {
-        this.opts.logger?.warn("cluster has no usable controller for InitProducerId; idempotent producer disabled");
+        this.opts.logger?.warn(
+          "cluster has no usable controller for InitProducerId; idempotent producer disabled",
+        );
         await this.producer.disconnect().catch(noop);
         this.idempotent = false;
         this.producer = this.newProducer(false);

@@ -57,7 +57,7 @@ export class MemoryBus implements EventBus {
     if (this.closed) throw new Error("bus is closed");
     const t = this.topic(topic);
     t.log.push({ key, value: JSON.stringify(value) });
-    const retention = this.opts.retention ?? 100_000;
+    const retention = this.opts.retention ?? 10_000;
     if (t.log.length > retention) {
       const drop = t.log.length - retention;
       t.log.splice(0, drop);

@@ -1,0 +1,253 @@
+/**
+ * `npm run bench`: trace-proxy overhead against direct-to-upstream, measured in the same run, loopback only.
+ * Prints one JSON line per benchmark with the ratios and whether the target holds.
+ *
+ * Processes: the demo upstream and the proxy each run in their own child process; this process is the
+ * load generator (undici pool, fixed concurrency). Sizes are env-tunable (BENCH_SCALE=0.1 for a smoke run).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { Pool } from "undici";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const n = (x: number) => Math.max(50, Math.round(x * SCALE));
+const KEY = "sk-bench";
+const CHAT = JSON.stringify({
+  model: "demo-model",
+  messages: [{ role: "user", content: "Summarise the benefits of tracing LLM calls." }],
+});
+const STREAM = JSON.stringify({
+  model: "demo-model",
+  stream: true,
+  messages: [{ role: "user", content: "Stream a short answer about observability." }],
+});
+
+const children: ChildProcess[] = [];
+async function startChild(
+  role: string,
+  env: Record<string, string> = {},
+): Promise<{ url: string; pid: number }> {
+  const extra = role === "proxy" && process.env.BENCH_PROXY_NODE_ARGS ? process.env.BENCH_PROXY_NODE_ARGS.split(" ") : [];
+  const child = spawn(process.execPath, [...extra, "--import", "tsx", resolve(here, "child.ts"), role], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  const rl = createInterface({ input: child.stdout! });
+  return new Promise((res, rej) => {
+    child.once("exit", (code) => rej(new Error(`${role} exited with ${code}`)));
+    rl.on("line", (line) => {
+      try {
+        const { url } = JSON.parse(line);
+        if (url) res({ url, pid: child.pid! });
+      } catch {
+        /* log line */
+      }
+    });
+  });
+}
+
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+interface RunResult {
+  count: number;
+  errors: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+/** Fires `total` requests at fixed concurrency; returns latency percentiles (ms) and throughput. */
+async function load(
+  url: string,
+  opts: { total: number; concurrency: number; body: string; stream?: boolean; ttfb?: boolean },
+): Promise<RunResult> {
+  const pool = new Pool(url, { connections: opts.concurrency, pipelining: 1 });
+  const lat: number[] = [];
+  let errors = 0;
+  let issued = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (issued < opts.total) {
+      issued++;
+      const s = performance.now();
+      try {
+        const res = await pool.request({
+          path: "/v1/chat/completions",
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+          body: opts.body,
+        });
+        if (opts.ttfb) {
+          // time to the first body chunk (the first SSE event)
+          let first = true;
+          for await (const _chunk of res.body) {
+            if (first) {
+              lat.push(performance.now() - s);
+              first = false;
+            }
+          }
+        } else {
+          await res.body.dump({ limit: 1 << 20 });
+          lat.push(performance.now() - s);
+        }
+        if (res.statusCode !== 200) errors++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, worker));
+  const seconds = (performance.now() - t0) / 1000;
+  await pool.close();
+  lat.sort((a, b) => a - b);
+  return {
+    count: lat.length,
+    errors,
+    seconds: round(seconds, 2),
+    rps: round(lat.length / seconds, 0),
+    p50: round(pct(lat, 50)),
+    p99: round(pct(lat, 99)),
+    mean: round(lat.reduce((a, b) => a + b, 0) / lat.length),
+  };
+}
+
+async function rssBytes(proxyUrl: string): Promise<number> {
+  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
+  const m = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+function emit(line: Record<string, unknown>) {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function main() {
+  const upstream = await startChild("upstream");
+  const streamUpstream = await startChild("upstream", { CHUNK_DELAY_MS: "1" });
+  const proxyEnv = {
+    PROVIDERS: `demo=${upstream.url},demostream=${streamUpstream.url}`,
+    DEFAULT_PROVIDER: "demo",
+    API_KEYS: `${KEY}:bench`,
+    STORAGE_PROFILE: process.env.BENCH_STORAGE ?? "memory",
+    SECURITY_ANALYSIS: "on",
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+    KAFKA_BROKERS: "",
+    DATA_DIR: resolve(here, "../.data/bench"),
+  };
+  const proxy = await startChild("proxy", proxyEnv);
+  const proxyStream = await startChild("proxy", { ...proxyEnv, DEFAULT_PROVIDER: "demostream" });
+  const meta = {
+    node: process.version,
+    storage: proxyEnv.STORAGE_PROFILE,
+    logLevel: proxyEnv.LOG_LEVEL,
+    scale: SCALE,
+  };
+
+  // Warm up both paths (JIT, keep-alive pools).
+  for (const url of [upstream.url, proxy.url])
+    await load(url, { total: n(3000), concurrency: 16, body: CHAT });
+
+  // 1. Latency at low concurrency: the overhead a single caller sees.
+  {
+    const opts = { total: n(5000), concurrency: 4, body: CHAT };
+    const direct = await load(upstream.url, opts);
+    const viaProxy = await load(proxy.url, opts);
+    const addedP50 = round(viaProxy.p50 - direct.p50);
+    const addedP99 = round(viaProxy.p99 - direct.p99);
+    emit({
+      bench: "latency_non_streaming",
+      concurrency: opts.concurrency,
+      requests: opts.total,
+      direct: { p50_ms: direct.p50, p99_ms: direct.p99, errors: direct.errors },
+      proxy: { p50_ms: viaProxy.p50, p99_ms: viaProxy.p99, errors: viaProxy.errors },
+      added_p50_ms: addedP50,
+      added_p99_ms: addedP99,
+      ratio_p50: round(viaProxy.p50 / direct.p50, 2),
+      target: "added p50 <= 1 ms, added p99 <= 5 ms",
+      pass: addedP50 <= 1 && addedP99 <= 5 && viaProxy.errors === 0,
+      ...meta,
+    });
+  }
+
+  // 2. Throughput at fixed concurrency.
+  {
+    const opts = { total: n(20_000), concurrency: 64, body: CHAT };
+    const direct = await load(upstream.url, opts);
+    const viaProxy = await load(proxy.url, opts);
+    const ratio = round(viaProxy.rps / direct.rps, 3);
+    emit({
+      bench: "throughput_non_streaming",
+      concurrency: opts.concurrency,
+      requests: opts.total,
+      direct: { rps: direct.rps, p50_ms: direct.p50, p99_ms: direct.p99, errors: direct.errors },
+      proxy: { rps: viaProxy.rps, p50_ms: viaProxy.p50, p99_ms: viaProxy.p99, errors: viaProxy.errors },
+      ratio_throughput: ratio,
+      target: "proxy throughput >= 0.70 x direct",
+      pass: ratio >= 0.7 && viaProxy.errors === 0,
+      ...meta,
+    });
+  }
+
+  // 3. Streaming: time to first byte of the SSE body.
+  {
+    for (const url of [streamUpstream.url, proxyStream.url]) {
+      await load(url, { total: n(300), concurrency: 4, body: STREAM, ttfb: true });
+    }
+    const opts = { total: n(2000), concurrency: 4, body: STREAM, ttfb: true };
+    const direct = await load(streamUpstream.url, opts);
+    const viaProxy = await load(proxyStream.url, opts);
+    const added = round(viaProxy.p50 - direct.p50);
+    emit({
+      bench: "streaming_ttfb",
+      concurrency: opts.concurrency,
+      requests: opts.total,
+      direct: { ttfb_p50_ms: direct.p50, ttfb_p99_ms: direct.p99, errors: direct.errors },
+      proxy: { ttfb_p50_ms: viaProxy.p50, ttfb_p99_ms: viaProxy.p99, errors: viaProxy.errors },
+      added_ttfb_p50_ms: added,
+      added_ttfb_p99_ms: round(viaProxy.p99 - direct.p99),
+      target: "added TTFB p50 <= 2 ms",
+      pass: added <= 2 && viaProxy.errors === 0,
+      ...meta,
+    });
+  }
+
+  // 4. Memory: RSS growth of the proxy process over 100k requests (after warm-up filled its buffers).
+  {
+    const total = n(100_000);
+    await load(proxy.url, { total: n(20_000), concurrency: 64, body: CHAT });
+    const before = await rssBytes(proxy.url);
+    const r = await load(proxy.url, { total, concurrency: 64, body: CHAT });
+    const after = await rssBytes(proxy.url);
+    const growthMb = round((after - before) / 1024 / 1024, 1);
+    emit({
+      bench: "memory_rss_growth",
+      requests: total,
+      concurrency: 64,
+      rss_before_mb: round(before / 1024 / 1024, 1),
+      rss_after_mb: round(after / 1024 / 1024, 1),
+      growth_mb: growthMb,
+      rps: r.rps,
+      errors: r.errors,
+      target: "RSS growth < 50 MB over 100k requests",
+      pass: growthMb < 50 && r.errors === 0,
+      ...meta,
+    });
+  }
+}
+
+main()
+  .catch((err) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    for (const c of children) c.kill("SIGTERM");
+  });
