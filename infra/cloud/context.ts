@@ -13,3 +13,10 @@ export interface CloudContext {
   /** parent = the cloud component, provider = the explicit cloud provider. */
   opts: pulumi.CustomResourceOptions;
 }
+
+/** The context's options plus extra dependencies (keeps any the context already carries). */
+export function after(ctx: CloudContext, ...deps: pulumi.Resource[]): pulumi.CustomResourceOptions {
+  const existing = ctx.opts.dependsOn;
+  const base = existing === undefined ? [] : Array.isArray(existing) ? existing : [existing];
+  return { ...ctx.opts, dependsOn: [...(base as pulumi.Input<pulumi.Resource>[]), ...deps] };
+}

@@ -1,9 +1,36 @@
-// TEMPORARY STUB (foundation slice): replaced by the real gcp implementation (issue 4).
+/**
+ * GCP implementation of the cloud layer: VPC-native network with Cloud NAT, private GKE with Workload
+ * Identity, Cloud DNS, Secret Manager under CMEK, private Cloud SQL and (prod) GCS log storage,
+ * wired into one kubernetes Provider.
+ */
+import { getZonesOutput } from "@pulumi/gcp/compute/getZones.js";
+import { Provider as GcpProvider } from "@pulumi/gcp/provider.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RandomId } from "@pulumi/random/randomId.js";
 import type { StackConfig } from "../config.ts";
-import { type CloudLayer, type IdentityConsumer, SERVICE_ACCOUNTS } from "./types.ts";
-import { asValues } from "./values.ts";
+import type { CloudContext } from "./context.ts";
+import { gcpApis } from "./gcp/apis.ts";
+import { gcpCluster } from "./gcp/cluster.ts";
+import { gcpDns } from "./gcp/dns.ts";
+import { gcpKeys } from "./gcp/kms.ts";
+import { gcpLogStorage } from "./gcp/logs.ts";
+import { gcpNetwork } from "./gcp/network.ts";
+import { gcpPostgres } from "./gcp/postgres.ts";
+import { gcpSecretStore } from "./gcp/secrets.ts";
+import { execKubeconfig } from "./kubeconfig.ts";
+import { baseName, gcpLabels } from "./naming.ts";
+import { environmentProfile } from "./profile.ts";
+import {
+  POSTGRES_DATABASE,
+  POSTGRES_PORT,
+  postgresPassword,
+  secretCatalogue,
+  secretEntries,
+} from "./secrets.ts";
+import type { CloudLayer } from "./types.ts";
+
+export const PD_CSI_DRIVER = "pd.csi.storage.gke.io";
 
 export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly cloud = "gcp" as const;
@@ -12,44 +39,101 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly provider: k8s.Provider;
   readonly dnsZone: CloudLayer["dnsZone"];
   readonly identities: CloudLayer["identities"];
-  readonly secretStoreProvider = asValues({});
-  readonly secrets = { postgres: "postgres", llmProviders: {} };
-  readonly dns01Solver = asValues({});
-  readonly externalDns = { provider: "gcp", values: asValues({}) };
+  readonly secrets: CloudLayer["secrets"];
+  readonly secretStoreProvider: CloudLayer["secretStoreProvider"];
+  readonly dns01Solver: CloudLayer["dns01Solver"];
+  readonly externalDns: CloudLayer["externalDns"];
+  readonly logStorage: CloudLayer["logStorage"];
   readonly postgres: CloudLayer["postgres"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
-    fastSsd: { provisioner: "stub", parameters: {} },
-    standardSsd: { provisioner: "stub", parameters: {} },
-    snapshotDriver: "stub",
+    fastSsd: { provisioner: PD_CSI_DRIVER, parameters: { type: "pd-ssd" } },
+    standardSsd: { provisioner: PD_CSI_DRIVER, parameters: { type: "pd-balanced" } },
+    snapshotDriver: PD_CSI_DRIVER,
   };
 
   constructor(name: string, args: { config: StackConfig }, opts?: pulumi.ComponentResourceOptions) {
     super("llmops:cloud:GcpCloud", name, {}, opts);
-    this.clusterName = pulumi.output(`llmops-${args.config.environment}`);
-    this.kubeconfig = pulumi.secret("apiVersion: v1\nkind: Config\n");
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
+    const config = args.config;
+    if (!config.gcp) throw new Error("gcp.project is required when cloud is gcp");
+    const project = config.gcp.project;
+    const base = baseName(config);
+    const gcp = new GcpProvider(`${name}-gcp`, { project, region: config.region }, { parent: this });
+    const apis = gcpApis(base, project, { parent: this, provider: gcp });
+    const ctx: CloudContext = {
+      config,
+      profile: environmentProfile(config),
+      base,
+      tags: gcpLabels(config.commonTags),
+      opts: { parent: this, provider: gcp, dependsOn: apis },
+    };
+    // Globally unique or never-reusable names (key rings, buckets, Cloud SQL) get this suffix.
+    const suffix = new RandomId(`${base}-suffix`, { byteLength: 2 }, { parent: this }).hex;
+    const zones = getZonesOutput({ region: config.region, project }, { parent: this, provider: gcp }).names;
+
+    const keys = gcpKeys(ctx, project, suffix);
+    const network = gcpNetwork(ctx);
+    const gke = gcpCluster(ctx, project, network, keys, zones);
+    this.clusterName = gke.cluster.name;
+
+    const dns = gcpDns(ctx, project, gke.cluster);
     this.dnsZone = {
-      name: pulumi.output(args.config.domain),
-      id: pulumi.output("zone"),
-      nameServers: pulumi.output([]),
+      name: dns.zone.dnsName.apply((n) => n.replace(/\.$/, "")),
+      id: dns.zone.name,
+      nameServers: dns.zone.nameServers,
     };
-    const none = (c: IdentityConsumer) => ({
-      serviceAccount: SERVICE_ACCOUNTS[c],
-      serviceAccountAnnotations: {},
-      podLabels: {},
-    });
-    this.identities = {
-      externalSecrets: none("externalSecrets"),
-      externalDns: none("externalDns"),
-      certManager: none("certManager"),
-      loki: none("loki"),
-    };
+    this.dns01Solver = dns.dns01Solver;
+    this.externalDns = { provider: "google", values: dns.externalDnsValues };
+
+    const password = postgresPassword(`${base}-postgres`, this);
+    const db = gcpPostgres(ctx, project, network, keys, suffix, password.result);
+    this.secrets = secretCatalogue(config);
     this.postgres = {
-      host: pulumi.output("postgres"),
-      port: 5432,
-      database: "llmops",
-      secretName: pulumi.output("postgres"),
+      host: db.privateIpAddress,
+      port: POSTGRES_PORT,
+      database: POSTGRES_DATABASE,
+      secretName: pulumi.output(this.secrets.postgres),
     };
-    this.registerOutputs({});
+    const store = gcpSecretStore(
+      ctx,
+      project,
+      gke.cluster,
+      keys,
+      secretEntries(config, { host: db.privateIpAddress, password: password.result }),
+    );
+    this.secretStoreProvider = store.provider;
+
+    const logs = gcpLogStorage(ctx, project, gke.cluster, suffix);
+    this.logStorage = logs.values;
+    this.identities = {
+      externalSecrets: store.externalSecrets,
+      externalDns: dns.externalDns,
+      certManager: dns.certManager,
+      loki: logs.loki,
+    };
+
+    this.kubeconfig = pulumi.secret(
+      pulumi
+        .all([gke.cluster.name, gke.cluster.endpoint, gke.cluster.masterAuth])
+        .apply(([clusterName, endpoint, auth]) =>
+          execKubeconfig({
+            name: `gke_${project}_${clusterName}`,
+            server: `https://${endpoint}`,
+            certificateAuthorityData: auth.clusterCaCertificate!,
+            exec: {
+              command: "gke-gcloud-auth-plugin",
+              args: [],
+              installHint:
+                "Install gke-gcloud-auth-plugin: gcloud components install gke-gcloud-auth-plugin (https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-access-for-kubectl)",
+            },
+          }),
+        ),
+    );
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig },
+      // Charts need schedulable nodes; the default pool is removed right after creation.
+      { parent: this, dependsOn: gke.nodePools },
+    );
+    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
   }
 }

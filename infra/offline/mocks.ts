@@ -93,6 +93,17 @@ const RESOURCES: Record<string, ResourceMock> = {
     connectionName: `${ctx.gcpProject}:${ctx.region}:${name}`,
   }),
   "gcp:storage/bucket:Bucket": (name, inputs) => ({ url: `gs://${String(inputs.name ?? name)}` }),
+  // Google-managed service agents (the identities KMS grants name): service-<project number>@<agent domain>.
+  "gcp:projects/serviceIdentity:ServiceIdentity": (_name, inputs) => {
+    const agents: Record<string, string> = {
+      "container.googleapis.com": "container-engine-robot.iam.gserviceaccount.com",
+      "secretmanager.googleapis.com": "gcp-sa-secretmanager.iam.gserviceaccount.com",
+      "sqladmin.googleapis.com": "gcp-sa-cloud-sql.iam.gserviceaccount.com",
+    };
+    const service = String(inputs.service);
+    const email = `service-123456789012@${agents[service] ?? `gcp-sa-${service.split(".")[0]}.iam.gserviceaccount.com`}`;
+    return { email, member: `serviceAccount:${email}` };
+  },
 
   "azure-native:containerservice:ManagedCluster": (name, _i, ctx) => ({
     fqdn: `${name}-${hex(name, 8)}.hcp.${ctx.region}.azmk8s.io`,

@@ -1,0 +1,380 @@
+/**
+ * The GCP cloud layer as planned under mocks: what prod and dev stacks ask Google Cloud for, checked
+ * on the security- and availability-relevant inputs, and the kubeconfig that reaches the kubernetes Provider.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_ACCOUNTS } from "../../infra/cloud/types.ts";
+import { type Plan, planStack } from "../helpers/plan.ts";
+import { cloudResources, commonTags, isSecret, kubernetesProvider, reveal } from "./cloud-plan.ts";
+
+const T = {
+  provider: "pulumi:providers:gcp",
+  api: "gcp:projects/service:Service",
+  network: "gcp:compute/network:Network",
+  subnet: "gcp:compute/subnetwork:Subnetwork",
+  nat: "gcp:compute/routerNat:RouterNat",
+  privateRange: "gcp:compute/globalAddress:GlobalAddress",
+  peering: "gcp:servicenetworking/connection:Connection",
+  cluster: "gcp:container/cluster:Cluster",
+  nodePool: "gcp:container/nodePool:NodePool",
+  key: "gcp:kms/cryptoKey:CryptoKey",
+  keyGrant: "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember",
+  account: "gcp:serviceaccount/account:Account",
+  wiBinding: "gcp:serviceaccount/iAMMember:IAMMember",
+  projectRole: "gcp:projects/iAMMember:IAMMember",
+  zone: "gcp:dns/managedZone:ManagedZone",
+  zoneRole: "gcp:dns/dnsManagedZoneIamMember:DnsManagedZoneIamMember",
+  secret: "gcp:secretmanager/secret:Secret",
+  secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
+  secretRole: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  sql: "gcp:sql/databaseInstance:DatabaseInstance",
+  sqlUser: "gcp:sql/user:User",
+  bucket: "gcp:storage/bucket:Bucket",
+  bucketRole: "gcp:storage/bucketIAMMember:BucketIAMMember",
+} as const;
+
+/** Where each labelled type keeps its labels. */
+const LABELS: Record<string, (inputs: any) => unknown> = {
+  [T.cluster]: (i) => i.resourceLabels,
+  [T.nodePool]: (i) => i.nodeConfig.resourceLabels,
+  [T.sql]: (i) => i.settings.userLabels,
+  [T.secret]: (i) => i.labels,
+  [T.zone]: (i) => i.labels,
+  [T.bucket]: (i) => i.labels,
+  [T.key]: (i) => i.labels,
+  [T.privateRange]: (i) => i.labels,
+};
+
+let prod: Plan;
+let dev: Plan;
+beforeAll(() => {
+  prod = planStack("prod", { cloud: "gcp" });
+  // Dev also proves the private-only API endpoint when no CIDR is allowed.
+  dev = planStack("dev", { cloud: "gcp", apiAllowedCidrs: "[]" });
+});
+
+/** The Workload Identity binding of a Kubernetes ServiceAccount, and the Google account it impersonates. */
+function wiAccount(plan: Plan, sa: { namespace: string; name: string }) {
+  const member = `serviceAccount:acme-llmops-${plan.inventory.stack}.svc.id.goog[${sa.namespace}/${sa.name}]`;
+  const bindings = plan.ofType(T.wiBinding).filter((b) => b.inputs.member === member);
+  expect(bindings, member).toHaveLength(1);
+  expect(bindings[0]!.inputs.role).toBe("roles/iam.workloadIdentityUser");
+  const account = plan
+    .ofType(T.account)
+    .find((a) => bindings[0]!.inputs.serviceAccountId.startsWith(`${a.name}-`));
+  expect(account, member).toBeDefined();
+  return account!;
+}
+const emailOf = (plan: Plan, account: { inputs: Record<string, any> }) =>
+  `${account.inputs.accountId}@acme-llmops-${plan.inventory.stack}.iam.gserviceaccount.com`;
+
+describe("gcp: explicit provider, APIs and labels", () => {
+  it("uses one gcp Provider with config.gcp.project and the region, for every resource", () => {
+    expect(prod.one(T.provider).inputs).toMatchObject({ project: "acme-llmops-prod", region: "us-central1" });
+    for (const r of cloudResources(prod, "gcp"))
+      expect(r.provider, r.urn).toContain("pulumi:providers:gcp::");
+  });
+
+  it("enables the APIs it uses and never disables them on destroy", () => {
+    const apis = prod.ofType(T.api).map((a) => a.inputs.service);
+    expect(apis).toEqual(
+      expect.arrayContaining([
+        "container.googleapis.com",
+        "sqladmin.googleapis.com",
+        "secretmanager.googleapis.com",
+      ]),
+    );
+    for (const a of prod.ofType(T.api)) expect(a.inputs.disableOnDestroy).toBe(false);
+  });
+
+  it.each(["prod", "dev"])(
+    "%s: labels project, environment and stack on every labelled resource",
+    (stack) => {
+      const plan = stack === "prod" ? prod : dev;
+      const labels = commonTags(plan);
+      const labelled = cloudResources(plan, "gcp").filter((r) => LABELS[r.type]);
+      expect(labelled.length).toBeGreaterThan(10);
+      for (const r of labelled) expect(LABELS[r.type]!(r.inputs), r.urn).toMatchObject(labels);
+    },
+  );
+});
+
+describe("gcp network: VPC-native, private, NAT egress", () => {
+  it("carves node, pod and service ranges from vpcCidr with Private Google Access", () => {
+    const subnet = prod.one(T.subnet).inputs;
+    expect(subnet).toMatchObject({
+      ipCidrRange: "10.50.0.0/20",
+      privateIpGoogleAccess: true,
+      region: "us-central1",
+    });
+    expect(subnet.secondaryIpRanges).toEqual([
+      { rangeName: "pods", ipCidrRange: "10.50.128.0/17" },
+      { rangeName: "services", ipCidrRange: "10.50.16.0/20" },
+    ]);
+    expect(prod.one(T.network).inputs.autoCreateSubnetworks).toBe(false);
+  });
+
+  it("gives nodes egress through Cloud NAT only", () => {
+    expect(prod.one(T.nat).inputs).toMatchObject({
+      natIpAllocateOption: "AUTO_ONLY",
+      sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+    });
+  });
+
+  it("reserves a private services range and peers it for Cloud SQL", () => {
+    expect(prod.one(T.privateRange).inputs).toMatchObject({
+      purpose: "VPC_PEERING",
+      addressType: "INTERNAL",
+      address: "10.50.48.0",
+      prefixLength: 20,
+    });
+    expect(prod.one(T.peering).inputs.service).toBe("servicenetworking.googleapis.com");
+  });
+});
+
+describe("gcp GKE: private, regional in prod, Workload Identity, Dataplane V2", () => {
+  it("prod is regional over 3 zones on the STABLE channel, deletion protected", () => {
+    expect(prod.one(T.cluster).inputs).toMatchObject({
+      location: "us-central1",
+      nodeLocations: ["us-central1-a", "us-central1-b", "us-central1-c"],
+      minMasterVersion: "1.34",
+      releaseChannel: { channel: "STABLE" },
+      deletionProtection: true,
+    });
+  });
+
+  it("dev is zonal and cheaper", () => {
+    const cluster = dev.one(T.cluster).inputs;
+    expect(cluster.location).toBe("us-central1-a");
+    expect(cluster.nodeLocations).toBeUndefined();
+    expect(cluster.deletionProtection).toBe(false);
+    expect(dev.one(T.nodePool).inputs.nodeConfig).toMatchObject({ machineType: "n2-standard-4", spot: true });
+  });
+
+  it("keeps nodes private; the public endpoint admits only apiAllowedCidrs", () => {
+    const cluster = prod.one(T.cluster).inputs;
+    expect(cluster.privateClusterConfig).toMatchObject({
+      enablePrivateNodes: true,
+      enablePrivateEndpoint: false,
+    });
+    expect(cluster.masterAuthorizedNetworksConfig).toEqual({
+      cidrBlocks: [
+        { cidrBlock: "203.0.113.0/24", displayName: "allowed 203.0.113.0/24" },
+        { cidrBlock: "198.51.100.0/24", displayName: "allowed 198.51.100.0/24" },
+      ],
+      gcpPublicCidrsAccessEnabled: false,
+    });
+  });
+
+  it("with no allowed CIDRs the control plane has a private endpoint only", () => {
+    expect(dev.one(T.cluster).inputs.privateClusterConfig).toMatchObject({
+      enablePrivateNodes: true,
+      enablePrivateEndpoint: true,
+    });
+    expect(dev.one(T.cluster).inputs.masterAuthorizedNetworksConfig.cidrBlocks).toEqual([]);
+  });
+
+  it("enables Workload Identity, Dataplane V2, shielded nodes and KMS-encrypted Secrets", () => {
+    const cluster = prod.one(T.cluster).inputs;
+    expect(cluster.workloadIdentityConfig).toEqual({ workloadPool: "acme-llmops-prod.svc.id.goog" });
+    expect(cluster.datapathProvider).toBe("ADVANCED_DATAPATH");
+    expect(cluster.enableShieldedNodes).toBe(true);
+    expect(cluster.databaseEncryption).toEqual({
+      state: "ENCRYPTED",
+      keyName: expect.stringMatching(/^llmops-prod-cluster-/),
+    });
+    expect(cluster.loggingConfig.enableComponents).toContain("APISERVER");
+    expect(cluster.masterAuth.clientCertificateConfig.issueClientCertificate).toBe(false);
+    expect(prod.one(T.key, "llmops-prod-cluster").inputs.rotationPeriod).toBe("7776000s");
+  });
+
+  it("lets the GKE service agent use the cluster key before the cluster is created", () => {
+    const grant = prod.one(T.keyGrant, "llmops-prod-gke-cluster-key");
+    expect(grant.inputs.member).toMatch(/@container-engine-robot\.iam\.gserviceaccount\.com$/);
+    expect(prod.one(T.cluster).dependsOn).toContain(grant.urn);
+  });
+
+  it("sizes node pools from config, with shielded, metadata-concealed nodes on a least-privilege account", () => {
+    const pools: Record<string, any> = Object.fromEntries(
+      prod.ofType(T.nodePool).map((p) => [p.inputs.name, p.inputs]),
+    );
+    expect(pools.system).toMatchObject({
+      autoscaling: { totalMinNodeCount: 3, totalMaxNodeCount: 6 },
+      nodeConfig: { machineType: "n2-standard-8", spot: false, labels: { "llmops.io/pool-role": "system" } },
+    });
+    expect(pools.workload!.nodeConfig.machineType).toBe("n2-standard-16");
+    for (const pool of Object.values(pools)) {
+      expect(pool.nodeConfig).toMatchObject({
+        workloadMetadataConfig: { mode: "GKE_METADATA" },
+        shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+        serviceAccount: "llmops-prod-nodes@acme-llmops-prod.iam.gserviceaccount.com",
+      });
+    }
+    const nodeRoles = prod.ofType(T.projectRole).filter((r) => r.name.startsWith("llmops-prod-nodes-"));
+    expect(nodeRoles.map((r) => r.inputs.role)).not.toContain("roles/editor");
+  });
+});
+
+describe("gcp identities: Workload Identity per consumer, scoped grants", () => {
+  it.each(Object.entries(SERVICE_ACCOUNTS))("%s impersonates its own Google service account", (_, sa) => {
+    wiAccount(prod, sa);
+  });
+
+  it("gives external-dns and cert-manager DNS admin on the stack's zone only", () => {
+    for (const sa of [SERVICE_ACCOUNTS.externalDns, SERVICE_ACCOUNTS.certManager]) {
+      const email = emailOf(prod, wiAccount(prod, sa));
+      const grants = prod.ofType(T.zoneRole).filter((g) => g.inputs.member === `serviceAccount:${email}`);
+      expect(grants.map((g) => [g.inputs.managedZone, g.inputs.role])).toEqual([
+        ["llmops-prod-zone", "roles/dns.admin"],
+      ]);
+      const projectWide = prod
+        .ofType(T.projectRole)
+        .filter((r) => r.inputs.member === `serviceAccount:${email}`);
+      for (const r of projectWide) expect(r.inputs.role).toBe("roles/dns.reader");
+    }
+  });
+
+  it("gives external-secrets accessor on each of the stack's secrets, nothing project-wide", () => {
+    const member = `serviceAccount:${emailOf(prod, wiAccount(prod, SERVICE_ACCOUNTS.externalSecrets))}`;
+    const grants = prod.ofType(T.secretRole).filter((g) => g.inputs.member === member);
+    expect(grants).toHaveLength(prod.ofType(T.secret).length);
+    for (const g of grants) expect(g.inputs.role).toBe("roles/secretmanager.secretAccessor");
+    expect(prod.ofType(T.projectRole).filter((r) => r.inputs.member === member)).toEqual([]);
+  });
+});
+
+describe("gcp DNS zone", () => {
+  it("hosts config.domain publicly with DNSSEC", () => {
+    expect(prod.one(T.zone).inputs).toMatchObject({
+      dnsName: "llm.example.com.",
+      visibility: "public",
+      dnssecConfig: { state: "on" },
+      forceDestroy: false,
+    });
+    expect(dev.one(T.zone).inputs).toMatchObject({ dnsName: "dev.llm.example.com.", forceDestroy: true });
+  });
+
+  it("is the zone cert-manager solves DNS-01 challenges in (cloudDNS solver, ambient Workload Identity)", () => {
+    const issuer = prod.objects("ClusterIssuer", "letsencrypt-prod")[0];
+    const dns01 = issuer.spec.acme.solvers.find((s: any) => s.dns01).dns01;
+    expect(dns01).toEqual({ cloudDNS: { project: "acme-llmops-prod", hostedZoneName: "llmops-prod-zone" } });
+  });
+});
+
+describe("gcp secret store: Secret Manager under a customer key", () => {
+  it("stores Postgres, each LLM provider key, alerting, client and admin keys", () => {
+    expect(prod.ofType(T.secret).map((s) => s.inputs.secretId)).toEqual([
+      "llmops-prod-postgres",
+      "llmops-prod-llm-openai",
+      "llmops-prod-llm-anthropic",
+      "llmops-prod-alerting",
+      "llmops-prod-client-api-keys",
+      "llmops-prod-admin-api-keys",
+    ]);
+  });
+
+  it("replicates each entry in the stack's region only, encrypted with the rotating data key", () => {
+    for (const s of prod.ofType(T.secret)) {
+      expect(s.inputs.replication).toEqual({
+        userManaged: {
+          replicas: [
+            {
+              location: "us-central1",
+              customerManagedEncryption: { kmsKeyName: expect.stringMatching(/^llmops-prod-data-/) },
+            },
+          ],
+        },
+      });
+    }
+    expect(prod.one(T.key, "llmops-prod-data").inputs.rotationPeriod).toBe("7776000s");
+    const agent = prod.one(T.keyGrant, "llmops-prod-secretmanager-data-key");
+    expect(agent.inputs.member).toMatch(/@gcp-sa-secretmanager\.iam\.gserviceaccount\.com$/);
+  });
+
+  it("writes every value as a secret; the Postgres entry points at the private IP", () => {
+    for (const v of prod.ofType(T.secretVersion)) expect(isSecret(v.inputs.secretData), v.name).toBe(true);
+    const pg = JSON.parse(reveal(prod.one(T.secretVersion, "llmops-prod-postgres").inputs.secretData));
+    expect(pg.host).toMatch(/^10\.\d+\.0\.3$/);
+    expect(pg.url).toBe(`postgres://llmops:${pg.password}@${pg.host}:5432/llmops?sslmode=require`);
+  });
+});
+
+describe("gcp Postgres: Cloud SQL", () => {
+  it("prod: private IP only, TLS only, CMEK, REGIONAL, 14 daily backups with PITR, deletion protected", () => {
+    const sql = prod.one(T.sql).inputs;
+    expect(sql).toMatchObject({
+      databaseVersion: "POSTGRES_16",
+      encryptionKeyName: expect.stringMatching(/^llmops-prod-data-/),
+      deletionProtection: true,
+      settings: {
+        tier: "db-custom-2-16384",
+        availabilityType: "REGIONAL",
+        deletionProtectionEnabled: true,
+        diskSize: 200,
+        ipConfiguration: {
+          ipv4Enabled: false,
+          sslMode: "ENCRYPTED_ONLY",
+          privateNetwork: expect.any(String),
+        },
+        backupConfiguration: {
+          enabled: true,
+          pointInTimeRecoveryEnabled: true,
+          backupRetentionSettings: { retainedBackups: 14, retentionUnit: "COUNT" },
+        },
+      },
+    });
+    expect(prod.one(T.sql).dependsOn).toContain(prod.one(T.peering).urn);
+    expect(isSecret(prod.one(T.sqlUser).inputs.password)).toBe(true);
+  });
+
+  it("dev: small zonal instance, still private with 7 days of backups", () => {
+    expect(dev.one(T.sql).inputs).toMatchObject({
+      deletionProtection: false,
+      settings: {
+        tier: "db-custom-1-3840",
+        availabilityType: "ZONAL",
+        ipConfiguration: { ipv4Enabled: false },
+        backupConfiguration: { enabled: true, backupRetentionSettings: { retainedBackups: 7 } },
+      },
+    });
+  });
+});
+
+describe("gcp log storage", () => {
+  it("prod: private uniform-access buckets for Loki, written only by Loki's identity; dev: none", () => {
+    const buckets = prod.ofType(T.bucket);
+    expect(buckets).toHaveLength(2);
+    for (const b of buckets) {
+      expect(b.inputs).toMatchObject({
+        uniformBucketLevelAccess: true,
+        publicAccessPrevention: "enforced",
+        location: "us-central1",
+      });
+    }
+    const loki = `serviceAccount:${emailOf(prod, wiAccount(prod, SERVICE_ACCOUNTS.loki))}`;
+    expect(prod.ofType(T.bucketRole).map((g) => g.inputs.member)).toEqual([loki, loki]);
+    expect(dev.ofType(T.bucket)).toHaveLength(0);
+  });
+});
+
+describe("gcp kubeconfig reaches the kubernetes Provider", () => {
+  it("points at the cluster endpoint and CA and authenticates with gke-gcloud-auth-plugin", () => {
+    const { cluster, user } = kubernetesProvider(prod);
+    expect(cluster.server).toMatch(/^https:\/\/34\.\d+\.10\.2$/);
+    expect(Buffer.from(cluster["certificate-authority-data"], "base64").toString()).toContain(
+      "BEGIN CERTIFICATE",
+    );
+    expect(user.exec).toMatchObject({
+      command: "gke-gcloud-auth-plugin",
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+    });
+    expect(user.token).toBeUndefined();
+  });
+
+  it("is the provider of every Kubernetes resource the platform and apps declare", () => {
+    const { provider } = kubernetesProvider(prod);
+    const k8s = prod.inventory.resources.filter((r) => r.type.startsWith("kubernetes:"));
+    expect(k8s.length).toBeGreaterThan(0);
+    for (const r of k8s) expect(r.provider, r.urn).toBe(provider.urn);
+  });
+});
