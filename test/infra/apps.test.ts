@@ -1,0 +1,571 @@
+/**
+ * The apps layer as a specification: for each of the four services, the objects LlmService emits
+ * and the fields the production checklists (seeds 000-004) and DESIGN.md fix, in dev and prod, on
+ * more than one cloud; every manifest validates against its schema; the prod plan has no policy
+ * violation on an apps resource.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { validateManifests } from "../../infra/offline/manifests.ts";
+import { type Plan, planStack } from "../helpers/plan.ts";
+
+const NS = "llmops";
+const SERVICES = ["router", "trace-proxy", "cost-api", "sentinel"] as const;
+type Service = (typeof SERVICES)[number];
+const HPA_SERVICES: Service[] = ["router", "trace-proxy"];
+const KEDA_SERVICES: Service[] = ["cost-api", "sentinel"];
+const DB_SERVICES: Service[] = ["trace-proxy", "cost-api", "sentinel"];
+const REQUIRED_LABELS = [
+  "app.kubernetes.io/name",
+  "app.kubernetes.io/instance",
+  "app.kubernetes.io/version",
+  "app.kubernetes.io/component",
+  "app.kubernetes.io/part-of",
+  "app.kubernetes.io/managed-by",
+  "environment",
+];
+
+let prod: Plan;
+let dev: Plan;
+let gcp: Plan;
+
+beforeAll(() => {
+  prod = planStack("prod");
+  dev = planStack("dev");
+  gcp = planStack("prod", { cloud: "gcp" });
+});
+
+/** Objects registered under the Apps component (the apps layer's own manifests). */
+function apps(plan: Plan): any[] {
+  return plan.inventory.resources
+    .filter((r) => r.urn.includes("::llmops:apps:") && r.type.startsWith("kubernetes:"))
+    .map((r) => r.inputs);
+}
+function obj(plan: Plan, kind: string, name: string, namespace = NS): any {
+  const found = apps(plan).filter(
+    (m) => m.kind === kind && m.metadata?.name === name && m.metadata?.namespace === namespace,
+  );
+  if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace}/${name}, found ${found.length}`);
+  return found[0];
+}
+const deploymentOf = (plan: Plan, s: Service) => obj(plan, "Deployment", s);
+const podOf = (plan: Plan, s: Service) => deploymentOf(plan, s).spec.template.spec;
+const containerOf = (plan: Plan, s: Service) => podOf(plan, s).containers.find((c: any) => c.name === s);
+const configOf = (plan: Plan, s: Service) => obj(plan, "ConfigMap", `${s}-config`).data;
+const netpolOf = (plan: Plan, s: Service) => obj(plan, "NetworkPolicy", s).spec;
+
+const plans = () =>
+  [
+    ["prod", prod],
+    ["dev", dev],
+    ["prod on gcp", gcp],
+  ] as const;
+
+describe("every service gets the full object set", () => {
+  it.each(SERVICES)(
+    "%s: Deployment, ServiceAccount, Service, ConfigMap, ExternalSecret, NetworkPolicy, DestinationRule, PDB, ServiceMonitor, PrometheusRule, dashboard",
+    (s) => {
+      for (const [, plan] of plans()) {
+        for (const kind of [
+          "Deployment",
+          "ServiceAccount",
+          "Service",
+          "NetworkPolicy",
+          "DestinationRule",
+          "PodDisruptionBudget",
+          "ServiceMonitor",
+          "PrometheusRule",
+        ])
+          expect(obj(plan, kind, s)).toBeDefined();
+        expect(obj(plan, "ConfigMap", `${s}-config`)).toBeDefined();
+        expect(obj(plan, "ExternalSecret", `${s}-secrets`).apiVersion).toBe("external-secrets.io/v1");
+        expect(obj(plan, "ConfigMap", `${s}-dashboard`, "monitoring")).toBeDefined();
+      }
+    },
+  );
+
+  it("router and trace-proxy scale with an HPA and are routed; cost-api and sentinel scale with KEDA and are not", () => {
+    for (const [, plan] of plans()) {
+      for (const s of HPA_SERVICES) {
+        expect(obj(plan, "HorizontalPodAutoscaler", s)).toBeDefined();
+        expect(obj(plan, "HTTPRoute", s)).toBeDefined();
+      }
+      for (const s of KEDA_SERVICES) {
+        expect(obj(plan, "ScaledObject", s)).toBeDefined();
+        expect(apps(plan).filter((m) => m.kind === "HTTPRoute" && m.metadata.name === s)).toHaveLength(0);
+      }
+    }
+  });
+
+  it("the namespace gets a ResourceQuota, a LimitRange and mTLS STRICT", () => {
+    for (const [, plan] of plans()) {
+      expect(obj(plan, "ResourceQuota", "apps")).toBeDefined();
+      expect(obj(plan, "LimitRange", "apps")).toBeDefined();
+      expect(obj(plan, "PeerAuthentication", "default").spec).toEqual({ mtls: { mode: "STRICT" } });
+    }
+  });
+
+  it("every object has an explicit name, a namespace (if namespaced) and the seven required labels", () => {
+    for (const [, plan] of plans())
+      for (const m of apps(plan)) {
+        expect(m.metadata.name, `${m.kind}`).toBeTruthy();
+        expect(m.metadata.namespace, `${m.kind}/${m.metadata.name}`).toBeTruthy();
+        for (const l of REQUIRED_LABELS)
+          expect(m.metadata.labels?.[l], `${m.kind}/${m.metadata.name} ${l}`).toBeTruthy();
+      }
+  });
+});
+
+describe("manifests", () => {
+  it("every apps manifest validates against its schema (core and CRDs)", async () => {
+    for (const [, plan] of plans()) {
+      const objects = apps(plan).map((manifest, i) => ({ urn: String(i), manifest }));
+      const results = await validateManifests(objects);
+      const problems = results
+        .filter((r) => r.errors.length > 0 || !r.schemaSource)
+        .map((r) => `${r.manifest.kind}/${r.manifest.metadata.name}: ${r.errors.join("; ") || "no schema"}`);
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it("the prod plan has no policy violation on an apps resource", () => {
+    for (const plan of [prod, gcp]) {
+      const mine = plan.sarif.runs[0].results.filter((r: any) =>
+        JSON.stringify(r.locations ?? []).includes("llmops:apps:"),
+      );
+      expect(mine.map((r: any) => `${r.ruleId}: ${r.message.text}`)).toEqual([]);
+    }
+  });
+
+  it("no provider key, client key or admin key reaches a manifest (only secret-store entry names)", () => {
+    for (const [, plan] of plans()) expect(JSON.stringify(apps(plan))).not.toContain("[secret]");
+  });
+
+  it("the apps layer is cloud-agnostic: GCP yields the same objects as AWS", () => {
+    const ids = (plan: Plan) =>
+      apps(plan)
+        .map((m) => `${m.kind}/${m.metadata.namespace}/${m.metadata.name}`)
+        .sort();
+    expect(ids(gcp)).toEqual(ids(prod));
+  });
+});
+
+describe("Deployment", () => {
+  it.each(SERVICES)("%s: image from the registry with the stack's pinned tag, never latest", (s) => {
+    for (const [, plan] of plans()) {
+      for (const c of [...podOf(plan, s).containers, ...(podOf(plan, s).initContainers ?? [])]) {
+        expect(c.image).toBe(`ghcr.io/acme/llmops/${s}:0.1.0`);
+        expect(c.image).not.toMatch(/:latest$/);
+      }
+    }
+  });
+
+  it("replicas: dev runs one of each; prod never fewer than three, the router five", () => {
+    for (const s of SERVICES) expect(deploymentOf(dev, s).spec.replicas).toBe(1);
+    expect(deploymentOf(prod, "router").spec.replicas).toBe(5);
+    for (const s of SERVICES) expect(deploymentOf(prod, s).spec.replicas).toBeGreaterThanOrEqual(3);
+  });
+
+  it("resources per environment follow the seed tables (router: seed 004, cost-api: seed 003)", () => {
+    expect(containerOf(dev, "router").resources).toEqual({
+      requests: { cpu: "100m", memory: "512Mi" },
+      limits: { cpu: "500m", memory: "2Gi" },
+    });
+    expect(containerOf(prod, "router").resources).toEqual({
+      requests: { cpu: "1000m", memory: "4Gi" },
+      limits: { cpu: "4000m", memory: "16Gi" },
+    });
+    expect(containerOf(dev, "cost-api").resources).toEqual({
+      requests: { cpu: "250m", memory: "256Mi" },
+      limits: { cpu: "1000m", memory: "1Gi" },
+    });
+    for (const [, plan] of plans())
+      for (const s of SERVICES)
+        for (const c of [...podOf(plan, s).containers, ...(podOf(plan, s).initContainers ?? [])])
+          expect(Object.keys(c.resources.requests).sort()).toEqual(["cpu", "memory"]);
+  });
+
+  it.each(SERVICES)(
+    "%s: port http/8080 with startup, liveness (/health) and readiness (/ready) probes",
+    (s) => {
+      for (const [, plan] of plans()) {
+        const c = containerOf(plan, s);
+        expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        expect(c.livenessProbe.httpGet).toMatchObject({ path: "/health", port: "http" });
+        expect(c.readinessProbe.httpGet).toMatchObject({ path: "/ready", port: "http" });
+        expect(c.startupProbe.httpGet).toMatchObject({ path: "/health", port: "http" });
+        expect(configOf(plan, s).PORT).toBe("8080");
+      }
+    },
+  );
+
+  it.each(SERVICES)("%s: restricted security context on every container, writable /tmp only", (s) => {
+    for (const [, plan] of plans()) {
+      const pod = podOf(plan, s);
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1001,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        expect(c.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          runAsUser: 1001,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        });
+        const tmp = c.volumeMounts.find((v: any) => v.mountPath === "/tmp");
+        expect(pod.volumes.find((v: any) => v.name === tmp.name).emptyDir).toBeDefined();
+      }
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(obj(plan, "ServiceAccount", s).automountServiceAccountToken).toBe(false);
+      expect(pod.serviceAccountName).toBe(s);
+    }
+  });
+
+  it.each(SERVICES)("%s: grace period covers preStop plus the app's shutdown budget", (s) => {
+    for (const [, plan] of plans()) {
+      const pod = podOf(plan, s);
+      const preStop = containerOf(plan, s).lifecycle.preStop.sleep.seconds;
+      const drain = Number(configOf(plan, s).SHUTDOWN_TIMEOUT_MS) / 1000;
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(preStop + drain);
+    }
+  });
+
+  it("prod spreads pods across zones (hard) and hosts, with anti-affinity; dev spreads softly", () => {
+    for (const plan of [prod, gcp])
+      for (const s of SERVICES) {
+        const pod = podOf(plan, s);
+        const byKey = Object.fromEntries(pod.topologySpreadConstraints.map((t: any) => [t.topologyKey, t]));
+        expect(byKey["topology.kubernetes.io/zone"].whenUnsatisfiable).toBe("DoNotSchedule");
+        expect(byKey["kubernetes.io/hostname"]).toBeDefined();
+        expect(
+          pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm
+            .topologyKey,
+        ).toBe("kubernetes.io/hostname");
+      }
+    for (const s of SERVICES)
+      expect(
+        podOf(dev, s).topologySpreadConstraints.every((t: any) => t.whenUnsatisfiable === "ScheduleAnyway"),
+      ).toBe(true);
+  });
+
+  it.each(SERVICES)(
+    "%s: env only from its ConfigMap and ExternalSecret-managed Secret, never literal",
+    (s) => {
+      for (const [, plan] of plans()) {
+        const c = containerOf(plan, s);
+        expect(c.envFrom).toEqual([
+          { configMapRef: { name: `${s}-config` } },
+          { secretRef: { name: `${s}-secrets` } },
+        ]);
+        expect((c.env ?? []).filter((e: any) => e.value !== undefined)).toEqual([]);
+        expect(configOf(plan, s).KAFKA_BROKERS).toBe("llmops-kafka-bootstrap.kafka.svc:9093");
+      }
+    },
+  );
+
+  it.each(SERVICES)("%s: mounts its KafkaUser TLS secret and the cluster CA", (s) => {
+    for (const [, plan] of plans()) {
+      const volumes = podOf(plan, s).volumes;
+      expect(volumes.find((v: any) => v.secret?.secretName === s)).toBeDefined();
+      expect(volumes.find((v: any) => v.secret?.secretName === "llmops-cluster-ca-cert")).toBeDefined();
+      const cfg = configOf(plan, s);
+      for (const k of ["KAFKA_SSL_CA_FILE", "KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"]) {
+        const path = cfg[k] as string;
+        expect(containerOf(plan, s).volumeMounts.some((m: any) => path.startsWith(`${m.mountPath}/`))).toBe(
+          true,
+        );
+      }
+    }
+  });
+
+  it("migrations run as an init container before the app for the Postgres users, not for the router", () => {
+    for (const [, plan] of plans()) {
+      for (const s of DB_SERVICES) {
+        const [init] = podOf(plan, s).initContainers;
+        expect(init.name).toBe("migrate");
+        expect(init.args).toEqual([`services/${s}/src/migrate.ts`]);
+        expect(init.envFrom).toContainEqual({ secretRef: { name: `${s}-secrets` } });
+      }
+      expect(podOf(plan, "router").initContainers).toBeUndefined();
+    }
+  });
+
+  it("service-specific settings use DESIGN.md's variable names", () => {
+    expect(configOf(prod, "router")).toMatchObject({
+      ROUTING_STRATEGY: "balanced",
+      MAX_CONCURRENT_REQUESTS: "100",
+      WS_MAX_CONNECTIONS: "1000",
+      CACHE_ENABLED: "true",
+      TRACE_PROXY_URL: "http://trace-proxy.llmops.svc.cluster.local:8080",
+    });
+    expect(configOf(prod, "trace-proxy")).toMatchObject({
+      UPSTREAM_URL: "https://api.openai.com/v1",
+      PROVIDERS: "openai=https://api.openai.com/v1,anthropic=https://api.anthropic.com/v1",
+      TIMEOUT_MS: "30000",
+      MAX_CONNECTIONS: "1000",
+      STORAGE_PROFILE: "production",
+      SECURITY_ANALYSIS: "on",
+    });
+    const catalogue = JSON.parse(obj(prod, "ConfigMap", "router-files").data["providers.json"]);
+    expect(catalogue.map((p: any) => p.name)).toEqual(["openai", "anthropic"]);
+  });
+});
+
+describe("secrets", () => {
+  const keys = (plan: Plan, s: Service) =>
+    obj(plan, "ExternalSecret", `${s}-secrets`)
+      .spec.data.map((d: any) => d.secretKey)
+      .sort();
+
+  it("each service gets exactly the secrets it needs, from the platform's ClusterSecretStore", () => {
+    expect(keys(prod, "router")).toEqual(["API_KEYS"]);
+    expect(keys(prod, "trace-proxy")).toEqual([
+      "ADMIN_API_KEYS",
+      "ANTHROPIC_API_KEY",
+      "API_KEYS",
+      "DATABASE_URL",
+      "OPENAI_API_KEY",
+    ]);
+    expect(keys(prod, "cost-api")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
+    expect(keys(prod, "sentinel")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
+    for (const s of SERVICES) {
+      const spec = obj(prod, "ExternalSecret", `${s}-secrets`).spec;
+      expect(spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "cloud-secrets" });
+      expect(spec.target.name).toBe(`${s}-secrets`);
+    }
+    const db = obj(prod, "ExternalSecret", "cost-api-secrets").spec.data.find(
+      (d: any) => d.secretKey === "DATABASE_URL",
+    );
+    expect(db.remoteRef.property).toBe("url");
+  });
+});
+
+describe("Service, HTTPRoute, DestinationRule", () => {
+  it("Services are ClusterIP with port http; nothing in the namespace is a LoadBalancer or NodePort", () => {
+    for (const [, plan] of plans()) {
+      for (const s of SERVICES) {
+        const svc = obj(plan, "Service", s).spec;
+        expect(svc.type).toBe("ClusterIP");
+        expect(svc.ports.find((p: any) => p.name === "http")).toMatchObject({
+          port: 8080,
+          targetPort: "http",
+        });
+      }
+      const exposed = plan
+        .objects("Service")
+        .filter((m) => ["LoadBalancer", "NodePort"].includes(m.spec?.type));
+      expect(exposed.filter((m) => m.metadata.namespace === NS)).toEqual([]);
+      expect(obj(plan, "ResourceQuota", "apps").spec.hard).toMatchObject({
+        "services.loadbalancers": "0",
+        "services.nodeports": "0",
+      });
+    }
+  });
+
+  it("HTTPRoutes attach to the platform Gateway's HTTPS listener under the stack's domain", () => {
+    const parent = { kind: "Gateway", name: "public", namespace: "istio-ingress", sectionName: "https" };
+    const router = obj(prod, "HTTPRoute", "router").spec;
+    expect(router.parentRefs[0]).toMatchObject(parent);
+    expect(router.hostnames).toEqual(["api.llm.example.com"]);
+    const proxy = obj(prod, "HTTPRoute", "trace-proxy").spec;
+    expect(proxy.parentRefs[0]).toMatchObject(parent);
+    expect(proxy.hostnames).toEqual(["proxy.llm.example.com"]);
+    expect(obj(dev, "HTTPRoute", "router").spec.hostnames).toEqual(["api.dev.llm.example.com"]);
+  });
+
+  it("router /ws gets a long WebSocket timeout; metrics and health endpoints are not published", () => {
+    const rules = obj(prod, "HTTPRoute", "router").spec.rules;
+    const ws = rules.find((r: any) => r.matches.some((m: any) => m.path.value === "/ws"));
+    expect(ws.timeouts.request).toBe("3600s");
+    for (const s of HPA_SERVICES) {
+      const paths = obj(prod, "HTTPRoute", s).spec.rules.flatMap((r: any) =>
+        r.matches.map((m: any) => m.path.value),
+      );
+      expect(paths).toContain("/v1");
+      for (const hidden of ["/", "/metrics", "/health", "/ready"]) expect(paths).not.toContain(hidden);
+    }
+  });
+
+  it("DestinationRules pool connections, eject failing pods, and pin router sessions by consistent hash", () => {
+    for (const s of SERVICES) {
+      const tp = obj(prod, "DestinationRule", s).spec.trafficPolicy;
+      expect(obj(prod, "DestinationRule", s).spec.host).toBe(`${s}.llmops.svc.cluster.local`);
+      expect(tp.connectionPool.tcp.maxConnections).toBeGreaterThan(0);
+      expect(tp.connectionPool.http.http1MaxPendingRequests).toBeGreaterThan(0);
+      expect(tp.outlierDetection.baseEjectionTime).toBeDefined();
+      expect(tp.tls.mode).toBe("ISTIO_MUTUAL");
+    }
+    expect(
+      obj(prod, "DestinationRule", "router").spec.trafficPolicy.loadBalancer.consistentHash,
+    ).toBeDefined();
+  });
+});
+
+describe("scaling and disruption", () => {
+  const hpa = (plan: Plan, s: Service) => obj(plan, "HorizontalPodAutoscaler", s).spec;
+  const scaled = (plan: Plan, s: Service) => obj(plan, "ScaledObject", s).spec;
+
+  it("HPA bounds: router 5-20 and trace-proxy 3-10 in prod, on CPU and memory; 1-3 in dev", () => {
+    expect(hpa(prod, "router")).toMatchObject({ minReplicas: 5, maxReplicas: 20 });
+    expect(hpa(prod, "trace-proxy")).toMatchObject({ minReplicas: 3, maxReplicas: 10 });
+    for (const s of HPA_SERVICES) {
+      expect(hpa(dev, s)).toMatchObject({ minReplicas: 1, maxReplicas: 3 });
+      expect(
+        hpa(prod, s)
+          .metrics.map((m: any) => m.resource.name)
+          .sort(),
+      ).toEqual(["cpu", "memory"]);
+      expect(hpa(prod, s).scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: s });
+    }
+  });
+
+  it("KEDA scales cost-api and sentinel on their consumer group's lag of llm.traces, never below 3 in prod", () => {
+    for (const s of KEDA_SERVICES) {
+      const spec = scaled(prod, s);
+      expect(spec.minReplicaCount).toBeGreaterThanOrEqual(3);
+      expect(spec.maxReplicaCount).toBeGreaterThan(spec.minReplicaCount);
+      const kafka = spec.triggers.find((t: any) => t.type === "kafka");
+      expect(kafka.metadata).toMatchObject({
+        topic: "llm.traces",
+        consumerGroup: s,
+        bootstrapServers: "llmops-kafka-bootstrap.kafka.svc:9093",
+      });
+      expect(obj(prod, "TriggerAuthentication", kafka.authenticationRef.name)).toBeDefined();
+      expect(scaled(dev, s).minReplicaCount).toBe(1);
+    }
+  });
+
+  it("PDB: minAvailable 2 in prod (below replicas, so drains proceed); maxUnavailable 1 in dev", () => {
+    for (const s of SERVICES) {
+      const pdb = obj(prod, "PodDisruptionBudget", s).spec;
+      expect(pdb.minAvailable).toBe(2);
+      expect(pdb.minAvailable).toBeLessThan(deploymentOf(prod, s).spec.replicas);
+      expect(pdb.selector.matchLabels).toEqual(deploymentOf(prod, s).spec.selector.matchLabels);
+      expect(obj(dev, "PodDisruptionBudget", s).spec.maxUnavailable).toBe(1);
+    }
+  });
+
+  it("the ResourceQuota admits every service at its maximum mid-rollout", () => {
+    const hard = obj(prod, "ResourceQuota", "apps").spec.hard;
+    const peak = [20, 10, 50, 12].reduce((n, max) => n + Math.ceil(max * 1.25), 0);
+    expect(Number(hard.pods)).toBe(peak);
+  });
+});
+
+describe("NetworkPolicy: only DESIGN.md's flows", () => {
+  const fromNamespaces = (spec: any) =>
+    spec.ingress.flatMap((r: any) =>
+      r.from.map((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]),
+    );
+  const fromApps = (spec: any) =>
+    spec.ingress
+      .flatMap((r: any) =>
+        r.from.map(
+          (f: any) => !f.namespaceSelector && f.podSelector?.matchLabels?.["app.kubernetes.io/name"],
+        ),
+      )
+      .filter(Boolean);
+  const egressPorts = (spec: any) => spec.egress.flatMap((r: any) => r.ports.map((p: any) => p.port));
+  const toApps = (spec: any) =>
+    spec.egress
+      .flatMap((r: any) =>
+        (r.to ?? []).map(
+          (t: any) =>
+            !t.namespaceSelector && !t.ipBlock && t.podSelector?.matchLabels?.["app.kubernetes.io/name"],
+        ),
+      )
+      .filter(Boolean);
+
+  it("each policy selects its own pods, in both directions", () => {
+    for (const s of SERVICES) {
+      const spec = netpolOf(prod, s);
+      expect(spec.policyTypes).toEqual(["Ingress", "Egress"]);
+      expect(spec.podSelector.matchLabels["app.kubernetes.io/name"]).toBe(s);
+    }
+  });
+
+  it("gateway -> router and trace-proxy only; router -> trace-proxy; Prometheus scrapes everyone", () => {
+    expect(fromNamespaces(netpolOf(prod, "router"))).toContain("istio-ingress");
+    expect(fromNamespaces(netpolOf(prod, "trace-proxy"))).toContain("istio-ingress");
+    for (const s of KEDA_SERVICES) expect(fromNamespaces(netpolOf(prod, s))).not.toContain("istio-ingress");
+    expect(fromApps(netpolOf(prod, "trace-proxy"))).toEqual(["router"]);
+    expect(toApps(netpolOf(prod, "router"))).toEqual(["trace-proxy"]);
+    for (const s of ["router", "cost-api", "sentinel"] as const)
+      expect(fromApps(netpolOf(prod, s))).toEqual([]);
+    for (const s of SERVICES) expect(fromNamespaces(netpolOf(prod, s))).toContain("monitoring");
+  });
+
+  it("everyone -> Kafka 9093; Postgres users -> 5432; only trace-proxy -> provider APIs on 443", () => {
+    for (const s of SERVICES) {
+      const spec = netpolOf(prod, s);
+      expect(egressPorts(spec)).toContain(9093);
+      expect(egressPorts(spec).includes(5432)).toBe(DB_SERVICES.includes(s));
+      expect(egressPorts(spec).includes(443)).toBe(s === "trace-proxy");
+    }
+    const internet = netpolOf(prod, "trace-proxy").egress.find((r: any) => r.ports[0].port === 443);
+    expect(internet.to[0].ipBlock.except).toContain("169.254.0.0/16");
+  });
+
+  it("sentinel -> Alertmanager", () => {
+    const am = netpolOf(prod, "sentinel").egress.find((r: any) =>
+      r.to.some((t: any) => t.podSelector?.matchLabels?.["app.kubernetes.io/name"] === "alertmanager"),
+    );
+    expect(am.ports).toEqual([{ protocol: "TCP", port: 9093 }]);
+  });
+});
+
+describe("observability", () => {
+  const alerts = (plan: Plan, s: Service) =>
+    obj(plan, "PrometheusRule", s).spec.groups.flatMap((g: any) => g.rules.filter((r: any) => r.alert));
+
+  it.each(SERVICES)(
+    "%s: a ServiceMonitor that selects its Service, picked up by the Prometheus release",
+    (s) => {
+      const sm = obj(prod, "ServiceMonitor", s);
+      expect(sm.metadata.labels.release).toBe("kube-prometheus-stack");
+      const svc = obj(prod, "Service", s);
+      for (const [k, v] of Object.entries(sm.spec.selector.matchLabels))
+        expect(svc.metadata.labels[k]).toBe(v);
+      const portNames = svc.spec.ports.map((p: any) => p.name);
+      expect(portNames).toContain(sm.spec.endpoints[0].port);
+    },
+  );
+
+  it.each(SERVICES)(
+    "%s: alerts for down, error rate, latency and availability SLO burn, consumer lag",
+    (s) => {
+      const names = new Set(alerts(prod, s).map((r: any) => r.alert as string));
+      const base = s
+        .split("-")
+        .map((p) => p[0]!.toUpperCase() + p.slice(1))
+        .join("");
+      for (const suffix of [
+        "Down",
+        "HighErrorRate",
+        "LatencySLOBurn",
+        "AvailabilitySLOBurn",
+        "ConsumerLagHigh",
+      ])
+        expect(names).toContain(`${base}${suffix}`);
+      expect(obj(prod, "PrometheusRule", s).metadata.labels.release).toBe("kube-prometheus-stack");
+    },
+  );
+
+  it("seed 000's SentinelDown (critical, 1m) and SentinelHighErrorRate (error counters) are there", () => {
+    const byName = Object.fromEntries(alerts(prod, "sentinel").map((r: any) => [r.alert, r]));
+    expect(byName.SentinelDown).toMatchObject({ for: "1m", labels: { severity: "critical" } });
+    expect(byName.SentinelDown.expr).toContain('job="sentinel"');
+    expect(byName.SentinelHighErrorRate.expr).toContain("sentinel_[a-z_]+_errors_total");
+  });
+
+  it.each(SERVICES)("%s: a Grafana dashboard ConfigMap the sidecar picks up", (s) => {
+    const cm = obj(prod, "ConfigMap", `${s}-dashboard`, "monitoring");
+    expect(cm.metadata.labels.grafana_dashboard).toBe("1");
+    const board = JSON.parse(cm.data[`${s}.json`]);
+    expect(board.panels.length).toBeGreaterThanOrEqual(6);
+    expect(board.panels.every((p: any) => p.targets.length > 0)).toBe(true);
+  });
+});
