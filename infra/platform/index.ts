@@ -3,18 +3,26 @@
  * the modules together and states the install order; each module owns one component.
  *
  *   namespaces (PSA labels, default-deny NetworkPolicies) + storage classes
- *     -> kube-prometheus-stack (monitoring CRDs: every chart's ServiceMonitor needs them)
+ *     -> external-secrets -> ClusterSecretStore; Password generator -> Grafana admin Secret
+ *     -> kube-prometheus-stack (monitoring CRDs: every later chart's ServiceMonitor needs them)
+ *     -> ExternalSecret (Alertmanager receivers)
  *     -> cert-manager -> ClusterIssuers
  *     -> Strimzi -> KafkaNodePool -> Kafka -> KafkaTopics, KafkaUsers
+ *     -> Loki -> Alloy;  KEDA;  external-dns
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
 import type { StackConfig } from "../config.ts";
 import { installCertManager } from "./certs.ts";
 import type { PlatformContext } from "./context.ts";
+import { installExternalDns } from "./dns.ts";
 import { installKafka } from "./kafka.ts";
+import { installKeda } from "./keda.ts";
+import { installLogging } from "./logging.ts";
+import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
 import { DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE } from "./names.ts";
 import { createNamespaces, NS } from "./namespaces.ts";
+import { installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
 
@@ -53,7 +61,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
   readonly secretStoreName = SECRET_STORE;
   readonly monitoring = {
     namespace: NS.monitoring,
-    prometheusReleaseLabel: "kube-prometheus-stack",
+    prometheusReleaseLabel: PROMETHEUS_RELEASE,
     dashboardLabel: DASHBOARD_LABEL,
   };
   readonly ready: pulumi.Resource[] = [];
@@ -68,12 +76,31 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     };
     const namespaces = createNamespaces(ctx);
     const storage = createStorage(ctx);
-    const certs = installCertManager(ctx, [namespaces.certManager]);
+    // external-secrets first: Grafana's admin Secret and Alertmanager's receivers come through it.
+    const secrets = installExternalSecrets(ctx, [namespaces.externalSecrets]);
+    const monitoring = installMonitoring(ctx, [namespaces.monitoring, ...storage.classes, secrets.release]);
+    // Every chart below ships a ServiceMonitor: its CRD comes with kube-prometheus-stack.
+    const crdsOf = (ns: pulumi.Resource) => [ns, monitoring.release];
+    alertReceiversSecret(ctx, [secrets.release, secrets.store, namespaces.monitoring]);
+    const certs = installCertManager(ctx, crdsOf(namespaces.certManager));
     const kafka = installKafka(ctx, {
       namespaces: [namespaces.kafka, namespaces.apps],
       storage: storage.classes,
     });
-    this.ready.push(certs.release, kafka.operator, kafka.cluster);
+    const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
+    const keda = installKeda(ctx, crdsOf(namespaces.keda));
+    const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));
+    this.ready.push(
+      monitoring.release,
+      secrets.release,
+      secrets.store,
+      certs.release,
+      kafka.operator,
+      kafka.cluster,
+      keda,
+    );
+    void logging;
+    void dns;
     this.registerOutputs({});
   }
 }

@@ -15,7 +15,6 @@ export const NS = {
   kafka: "kafka",
   certManager: "cert-manager",
   monitoring: "monitoring",
-  logging: "logging",
   keda: "keda",
   gatekeeper: "gatekeeper-system",
   istioSystem: "istio-system",
@@ -112,17 +111,6 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       fromApiServer: [10250],
       egressToCluster: true,
       egressToNodes: [10250, 9100],
-    },
-  },
-  logging: {
-    owner: "loki",
-    component: "logging",
-    // Loki's chart runs some containers (gateway nginx, canary) without the restricted seccomp profile.
-    podSecurity: "baseline",
-    flows: {
-      apiServer: true,
-      internetHttps: true,
-      ingressFrom: [{ namespace: NS.monitoring, ports: [3100, 8080] }],
     },
   },
   keda: {
