@@ -20,7 +20,8 @@ export const k8sExposure = resourceRule({
   ],
   remediation:
     "Use ClusterIP Services and publish them with an HTTPRoute on the shared Gateway; give the Gateway only " +
-    "HTTPS listeners with tls.certificateRefs and a cert-manager.io/cluster-issuer annotation. An Ingress must " +
+    "HTTPS listeners with tls.certificateRefs and a cert-manager.io/cluster-issuer annotation (an HTTP listener " +
+    "is allowed only for the redirect/ACME with allowedRoutes.namespaces.from: Same). An Ingress must " +
     "list spec.tls for every host and carry a cert-manager issuer annotation.",
   types: [SVC, ING, GW],
   options: { gatewayNamespaces: ["istio-ingress"] as string[] },
@@ -42,9 +43,18 @@ export const k8sExposure = resourceRule({
       if (!hasIssuer) out.push("Ingress has no cert-manager.io/cluster-issuer (or issuer) annotation.");
     } else {
       for (const l of asArray(props.spec?.listeners)) {
-        if (l?.protocol !== "HTTPS")
-          out.push(`Gateway listener "${l?.name}" uses ${l?.protocol}; only HTTPS is allowed.`);
-        else if ((l.tls?.mode ?? "Terminate") !== "Terminate" || asArray(l.tls?.certificateRefs).length === 0)
+        // A plain-HTTP listener may exist only for the HTTPS redirect and ACME HTTP-01 challenges: it must
+        // not accept routes from other namespaces, so no application can be served over it.
+        const internalHttp = l?.protocol === "HTTP" && l?.allowedRoutes?.namespaces?.from === "Same";
+        if (l?.protocol !== "HTTPS" && !internalHttp)
+          out.push(
+            `Gateway listener "${l?.name}" uses ${l?.protocol}; only HTTPS is allowed (HTTP only for redirects, ` +
+              "with allowedRoutes.namespaces.from: Same).",
+          );
+        else if (
+          l?.protocol === "HTTPS" &&
+          ((l.tls?.mode ?? "Terminate") !== "Terminate" || asArray(l.tls?.certificateRefs).length === 0)
+        )
           out.push(`Gateway listener "${l?.name}" does not terminate TLS with certificateRefs.`);
       }
       if (!hasIssuer) out.push("Gateway has no cert-manager.io/cluster-issuer (or issuer) annotation.");
@@ -95,10 +105,13 @@ export const k8sExposure = resourceRule({
       {
         expression:
           "variables.anyObject.kind != 'Gateway' || (variables.issuer && variables.anyObject.spec.listeners.all(l, " +
-          "l.protocol == 'HTTPS' && has(l.tls) && (!has(l.tls.mode) || l.tls.mode == 'Terminate') && " +
-          "has(l.tls.certificateRefs) && size(l.tls.certificateRefs) > 0))",
+          "(l.protocol == 'HTTPS' && has(l.tls) && (!has(l.tls.mode) || l.tls.mode == 'Terminate') && " +
+          "has(l.tls.certificateRefs) && size(l.tls.certificateRefs) > 0) || (l.protocol == 'HTTP' && " +
+          "has(l.allowedRoutes) && has(l.allowedRoutes.namespaces) && has(l.allowedRoutes.namespaces.from) && " +
+          "l.allowedRoutes.namespaces.from == 'Same')))",
         message:
-          "Gateway listeners must be HTTPS, terminate TLS with certificateRefs, and carry a cert-manager issuer annotation",
+          "Gateway listeners must be HTTPS terminating TLS with certificateRefs (HTTP only for same-namespace " +
+          "redirect routes), and the Gateway must carry a cert-manager issuer annotation",
       },
     ],
   },

@@ -4,7 +4,12 @@ import { resourceRule } from "./types.ts";
 const AWS_SECRET = "aws:secretsmanager/secret:Secret";
 const AWS_KMS = "aws:kms/key:Key";
 const GCP_SECRET = "gcp:secretmanager/secret:Secret";
+const GCP_KEY = "gcp:kms/cryptoKey:CryptoKey";
 const AZ_VAULT = "azure-native:keyvault:Vault";
+
+/** "7776000s" -> days. */
+const seconds = (v: unknown) =>
+  typeof v === "string" && /^\d+(\.\d+)?s$/.test(v) ? Number.parseFloat(v) : Number.NaN;
 
 export const secretStoreCmk = resourceRule({
   id: "secret-store-cmk",
@@ -24,11 +29,21 @@ export const secretStoreCmk = resourceRule({
   ],
   remediation:
     "AWS: kmsKeyId on every Secrets Manager secret and enableKeyRotation on the KMS key; GCP: replication with " +
-    "customerManagedEncryption.kmsKeyName; Azure: Key Vault properties enablePurgeProtection: true and soft delete " +
+    "customerManagedEncryption.kmsKeyName and a rotationPeriod on the Cloud KMS key; Azure: Key Vault properties enablePurgeProtection: true and soft delete " +
     "(RBAC authorization on).",
-  types: [AWS_SECRET, AWS_KMS, GCP_SECRET, AZ_VAULT],
-  check(props, _o, args) {
+  types: [AWS_SECRET, AWS_KMS, GCP_SECRET, GCP_KEY, AZ_VAULT],
+  options: { maxRotationDays: 365 },
+  configSchema: { maxRotationDays: { type: "integer", minimum: 1 } },
+  check(props, o, args) {
     switch (args.type) {
+      case GCP_KEY: {
+        const secs = seconds(props.rotationPeriod);
+        return secs > 0 && secs <= o.maxRotationDays * 86400
+          ? []
+          : [
+              `crypto key rotationPeriod is ${props.rotationPeriod ?? "unset"}; rotate at least every ${o.maxRotationDays} days.`,
+            ];
+      }
       case AWS_SECRET:
         return props.kmsKeyId
           ? []

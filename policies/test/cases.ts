@@ -534,6 +534,33 @@ export const cases: Case[] = [
       mut(F.ingress(), (i) => i.spec.rules.push({ host: "other.example.com" })),
     ),
   ),
+  one(
+    "k8s-exposure",
+    "HTTP listener for same-namespace redirects",
+    false,
+    res(
+      T.gw,
+      "public",
+      mut(F.gateway(), (g) =>
+        g.spec.listeners.push({
+          name: "http",
+          port: 80,
+          protocol: "HTTP",
+          allowedRoutes: { namespaces: { from: "Same" } },
+        }),
+      ),
+    ),
+  ),
+  one(
+    "k8s-exposure",
+    "TCP listener",
+    true,
+    res(
+      T.gw,
+      "public",
+      mut(F.gateway(), (g) => g.spec.listeners.push({ name: "pg", port: 5432, protocol: "TCP" })),
+    ),
+  ),
   // k8s-namespace-pod-security
   one(
     "k8s-namespace-pod-security",
@@ -980,6 +1007,23 @@ export const cases: Case[] = [
       replication: { auto: {} },
       labels: { ...F.TAGS },
     }),
+  ),
+  one(
+    "secret-store-cmk",
+    "gcp key rotated every 90 days",
+    false,
+    res("gcp:kms/cryptoKey:CryptoKey", "k", {
+      name: "data",
+      keyRing: "r",
+      rotationPeriod: "7776000s",
+      labels: { ...F.TAGS },
+    }),
+  ),
+  one(
+    "secret-store-cmk",
+    "gcp key never rotated",
+    true,
+    res("gcp:kms/cryptoKey:CryptoKey", "k", { name: "data", keyRing: "r", labels: { ...F.TAGS } }),
   ),
   // postgres-baseline
   one("postgres-baseline", "aurora encrypted, 14d backups", false, res(T.rds, "db", F.rdsCluster())),
