@@ -14,13 +14,13 @@ export const RULES: Rule[] = [
     id: "ignore_previous_instructions",
     weight: 0.9,
     pattern:
-      /\b(ignore|disregard|forget|skip|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|all|your|the|any)\b[^.\n]{0,30}\b(instructions?|prompts?|rules?|directives?|guidelines?|context|constraints?|programming)\b/i,
+      /\b(ignore|disregard|forget|skip|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|all|your|the|any)\b[^.\n]{0,30}\b(instructions?|prompts?|rules?|directives?|directions?|guidelines?|context|constraints?|programming)\b/i,
   },
   {
     id: "system_prompt_exfiltration",
     weight: 0.85,
     pattern:
-      /\b(reveal|show|print|output|repeat|display|leak|tell me|what (is|are)|give me|dump|spell out)\b[^.\n]{0,40}\b(system prompt|system message|initial (instructions|prompt)|hidden (instructions|prompt)|your (instructions|prompt|rules|guidelines)|developer (message|instructions))\b/i,
+      /\b(reveal|show|print|output|repeat|display|leak|tell me|what (is|are|was|were)|give me|dump|spell out)\b[^.\n]{0,40}\b(system prompt|system message|initial (instructions|prompt)|hidden (instructions|prompt)|your (instructions|prompt|rules|guidelines)|developer (message|instructions))\b/i,
   },
   {
     id: "repeat_text_above",
@@ -38,7 +38,7 @@ export const RULES: Rule[] = [
     id: "no_restrictions",
     weight: 0.6,
     pattern:
-      /\b(without|no|free (of|from)|ignore( all)?|remove( all)?)\b[^.\n]{0,20}\b(restrictions|limitations|filters|censorship|guardrails|safety (guidelines|rules|policies)|ethical (guidelines|constraints)|content polic(y|ies))\b/i,
+      /\b(without|no|free (of|from)|ignore( all)?|remove( all)?|bypass|circumvent|disable)\b[^.\n]{0,20}\b(restrictions|limitations|filters|censorship|guardrails|safety (guidelines|rules|policies)|ethical (guidelines|constraints)|content polic(y|ies))\b/i,
   },
   {
     id: "role_override",
@@ -60,9 +60,9 @@ export const RULES: Rule[] = [
   },
   {
     id: "encoded_payload",
-    weight: 0.45,
+    weight: 0.55,
     pattern:
-      /\b(base64|rot13|hex)[- ]?(decode|encoded|decoding)?\b[^.\n]{0,40}\b(follow|execute|run|obey|instructions?)\b|[A-Za-z0-9+/]{120,}={0,2}/i,
+      /\b(base64|rot13|hex)[- ]?(decode|encoded|decoding)?\b[^.\n]{0,40}\b(follow|execute|executed|run|obey)\b|[A-Za-z0-9+/]{120,}={0,2}/i,
   },
   {
     id: "exfiltration_link",
