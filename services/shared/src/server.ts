@@ -42,8 +42,13 @@ export function createService(opts: ServiceOptions): FastifyInstance {
     ...opts.fastify,
   });
   let closing = false;
-  app.addHook("onClose", async () => {
+  app.addHook("preClose", async () => {
     closing = true;
+  });
+  // While draining, answer in-flight requests with Connection: close so keep-alive sockets do not hold
+  // the shutdown open until their idle timeout.
+  app.addHook("onSend", async (_req, reply) => {
+    if (closing) reply.header("connection", "close");
   });
 
   if (opts.requestLog !== false) {

@@ -1,0 +1,227 @@
+import { Writable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import {
+  ApiError,
+  ConfigError,
+  commonEnv,
+  createLogger,
+  createRegistry,
+  createService,
+  envs,
+  errors,
+  KeyStore,
+  listen,
+  loadConfig,
+  Shutdown,
+  tenantKeysFromConfig,
+} from "../src/index.ts";
+
+describe("config from env", () => {
+  const schema = z.object({
+    ...commonEnv,
+    PORT: envs.port(8080),
+    WORKERS: envs.int(4, 1, 64),
+    FEATURE: envs.bool(false),
+  });
+
+  it("applies defaults and coerces types; empty strings count as unset", () => {
+    const c = loadConfig(schema, { WORKERS: "8", FEATURE: "on", PORT: "" });
+    expect(c).toMatchObject({
+      PORT: 8080,
+      WORKERS: 8,
+      FEATURE: true,
+      LOG_LEVEL: "info",
+      KAFKA_BROKERS: [],
+      DATA_DIR: ".data",
+    });
+    expect(loadConfig(schema, { KAFKA_BROKERS: "a:9092, b:9092" }).KAFKA_BROKERS).toEqual([
+      "a:9092",
+      "b:9092",
+    ]);
+  });
+
+  it("throws one ConfigError naming every bad variable", () => {
+    try {
+      loadConfig(schema, {
+        PORT: "99999",
+        WORKERS: "zero",
+        FEATURE: "perhaps",
+        LOG_LEVEL: "loud",
+        DATABASE_URL: "mysql://u:secret@x/db",
+      });
+      expect.unreachable();
+    } catch (e) {
+      const err = e as ConfigError;
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err.problems).toHaveLength(5);
+      for (const k of ["PORT", "WORKERS", "FEATURE", "LOG_LEVEL", "DATABASE_URL"])
+        expect(err.message).toContain(k);
+      expect(err.message).not.toContain("secret");
+    }
+  });
+
+  it("maps client keys to tenants from API_KEYS, ROUTER_API_KEYS (alias) and a keys file", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "keys-"));
+    writeFileSync(join(dir, "keys.json"), JSON.stringify({ "k-file": "filed" }));
+    const keys = tenantKeysFromConfig({
+      API_KEYS: "k1:acme,k2:globex",
+      ROUTER_API_KEYS: "k3:initech",
+      API_KEYS_FILE: join(dir, "keys.json"),
+    });
+    expect(Object.fromEntries(keys)).toEqual({ k1: "acme", k2: "globex", k3: "initech", "k-file": "filed" });
+    expect(() => tenantKeysFromConfig({ API_KEYS: "no-tenant" })).toThrow(ConfigError);
+  });
+});
+
+describe("KeyStore", () => {
+  const ks = new KeyStore(new Map([["t-key", "acme"]]), new Set(["a-key"]));
+  it("resolves tenant and admin keys, scopes reads", () => {
+    expect(ks.resolve("t-key")).toEqual({ tenant: "acme", admin: false });
+    expect(ks.resolve("a-key")).toEqual({ tenant: null, admin: true });
+    expect(ks.resolve("nope")).toBeNull();
+    expect(ks.scopeTenant({ tenant: "acme", admin: false }, undefined)).toBe("acme");
+    expect(() => ks.scopeTenant({ tenant: "acme", admin: false }, "globex")).toThrow(ApiError);
+    expect(ks.scopeTenant({ tenant: null, admin: true }, undefined)).toBeUndefined();
+    expect(() => ks.requireAdmin({ tenant: "acme", admin: false })).toThrow(/admin/);
+  });
+});
+
+describe("service skeleton", () => {
+  const lines: any[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  const logger = createLogger("svc", "info", sink);
+  let dbUp = true;
+  const app = createService({
+    name: "svc",
+    logger,
+    registry: createRegistry("svc"),
+    readiness: { db: () => dbUp },
+    bodyLimit: 1024,
+  });
+  app.post(
+    "/echo",
+    { schema: { body: { type: "object", required: ["name"], properties: { name: { type: "string" } } } } },
+    async (req) => req.body,
+  );
+  app.get("/boom", async () => {
+    throw new Error("secret internals");
+  });
+  app.get("/denied", async () => {
+    throw errors.forbidden("nope");
+  });
+  app.get("/log", async (req) => {
+    req.log.info({ authorization: "Bearer sk-should-not-appear", apiKey: "sk-nor-this" }, "with secrets");
+    return { ok: true };
+  });
+  let url: string;
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it("serves /health, /ready (503 when a dependency check fails) and /metrics with default process metrics", async () => {
+    url = await listen(app, 0, "127.0.0.1");
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok", service: "svc" });
+    expect((await fetch(`${url}/ready`)).status).toBe(200);
+    dbUp = false;
+    const r = await fetch(`${url}/ready`);
+    expect(r.status).toBe(503);
+    expect(await r.json()).toMatchObject({ status: "not_ready", checks: { db: false } });
+    dbUp = true;
+    const m = await fetch(`${url}/metrics`);
+    expect(m.headers.get("content-type")).toContain("text/plain");
+    const text = await m.text();
+    expect(text).toContain("process_cpu_user_seconds_total");
+    expect(text).toContain('nodejs_eventloop_lag_seconds{service="svc"}');
+  });
+
+  it("answers errors as OpenAI-style JSON with the right status", async () => {
+    const bad = await fetch(`${url}/echo`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{nope",
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { type: "invalid_request_error", code: "invalid_json" },
+    });
+    const invalid = await fetch(`${url}/echo`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(invalid.status).toBe(400);
+    expect(((await invalid.json()) as any).error.message).toContain("name");
+    const big = await fetch(`${url}/echo`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "x".repeat(2000) }),
+    });
+    expect(big.status).toBe(413);
+    const boom = await fetch(`${url}/boom`);
+    expect(boom.status).toBe(500);
+    const boomBody = (await boom.json()) as any;
+    expect(boomBody).toEqual({
+      error: { message: "Internal server error", type: "server_error", code: "internal_error", param: null },
+    });
+    expect((await fetch(`${url}/denied`)).status).toBe(403);
+    const missing = await fetch(`${url}/nowhere`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { type: "not_found_error" } });
+  });
+
+  it("writes JSON logs with secrets redacted", async () => {
+    await fetch(`${url}/log`);
+    const entry = lines.find((l) => l.msg === "with secrets");
+    expect(entry).toMatchObject({
+      level: "info",
+      service: "svc",
+      authorization: "[redacted]",
+      apiKey: "[redacted]",
+    });
+    expect(JSON.stringify(lines)).not.toContain("sk-should-not-appear");
+    expect(lines.some((l) => l.msg === "request" && l.url === "/log" && l.statusCode === 200)).toBe(true);
+  });
+});
+
+describe("graceful shutdown", () => {
+  it("runs closers once, in order, draining in-flight requests first", async () => {
+    const logger = createLogger("svc", "silent");
+    const app = createService({ name: "svc", logger, registry: createRegistry("svc", false) });
+    let release!: () => void;
+    app.get("/slow", async () => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return { done: true };
+    });
+    const url = await listen(app, 0, "127.0.0.1");
+    const order: string[] = [];
+    const sd = new Shutdown(logger, 5000);
+    sd.add("http", async () => {
+      await app.close();
+      order.push("http");
+    });
+    sd.add("bus", () => void order.push("bus"));
+    const inflight = fetch(`${url}/slow`);
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = sd.run("test");
+    void sd.run("again");
+    await new Promise((r) => setTimeout(r, 50));
+    expect(order).toEqual([]); // still draining the in-flight request
+    release();
+    const res = await inflight;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ done: true });
+    await closing;
+    expect(order).toEqual(["http", "bus"]);
+  });
+});
