@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { validateManifests } from "../../infra/offline/manifests.ts";
 import { evaluate } from "../gatekeeper/cel.ts";
 import {
   CEL_ENGINE,
@@ -67,6 +68,17 @@ describe("Gatekeeper rendering", () => {
       expect(constraint.spec.enforcementAction).toBe("deny");
       expect(constraint.spec.match.kinds).toEqual(r.gatekeeper!.match);
       expect(constraint.spec.match.excludedNamespaces).toContain("kube-system");
+    }
+  });
+
+  it("validates against the ConstraintTemplate v1 CRD schema the plan vendors (as the platform will install it)", async () => {
+    const templates = renderGatekeeper({ env: "prod", namespaces: ["llmops"] }).filter(
+      (o) => o.kind === "ConstraintTemplate",
+    );
+    const results = await validateManifests(templates.map((m, i) => ({ urn: `t${i}`, manifest: m as any })));
+    for (const r of results) {
+      expect(r.schemaSource).toBe("vendored CRD schema");
+      expect(r.errors, r.manifest.metadata.name).toEqual([]);
     }
   });
 
