@@ -1,4 +1,4 @@
-import { isKubernetesObject, kindOfType, labelsOf } from "./k8s.ts";
+import { isKubernetesObject, kindOfType, LABELLED_MATCH, labelsOf } from "./k8s.ts";
 import { resourceRule } from "./types.ts";
 
 export const RECOMMENDED_LABELS = [
@@ -34,7 +34,7 @@ export const k8sRequiredLabels = resourceRule({
   },
   gatekeeper: {
     kind: "LlmopsRequiredLabels",
-    match: [{ apiGroups: ["*"], kinds: ["*"] }],
+    match: LABELLED_MATCH,
     parameters: { labels: { type: "array", items: { type: "string" } } },
     params: (c) => ({ labels: c.labels }),
     validations: [

@@ -18,11 +18,34 @@ export const SERVING_TYPES = [
 ];
 export const SCALABLE_TYPES = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
 
-/** Gatekeeper match entries for the workload kinds above. */
+/**
+ * Gatekeeper match entries for workloads: the controllers the stack declares, as CrossGuard sees them.
+ * Pods and ReplicaSets are left out on purpose: admission sees Pods after Istio's sidecar injection (its
+ * proxy image comes from Istio's registry), and the namespace's Pod Security Admission level already
+ * polices bare Pods for security context and host access.
+ */
 export const WORKLOAD_MATCH = [
-  { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] },
+  { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet"] },
   { apiGroups: ["batch"], kinds: ["Job", "CronJob"] },
-  { apiGroups: [""], kinds: ["Pod"] },
+];
+
+/**
+ * Gatekeeper match for the label rule: kinds the stack creates itself. Objects Kubernetes or operators
+ * create on their own in every namespace (the default ServiceAccount, kube-root-ca.crt and istio-ca-root-cert
+ * ConfigMaps, Events, EndpointSlices, Pods, ReplicaSets, Jobs of CronJobs, ESO-written Secrets) carry no
+ * such labels and must not be refused.
+ */
+export const LABELLED_MATCH = [
+  { apiGroups: [""], kinds: ["Namespace", "Service"] },
+  { apiGroups: ["apps"], kinds: ["Deployment", "StatefulSet", "DaemonSet"] },
+  { apiGroups: ["batch"], kinds: ["CronJob"] },
+  { apiGroups: ["policy"], kinds: ["PodDisruptionBudget"] },
+  { apiGroups: ["autoscaling"], kinds: ["HorizontalPodAutoscaler"] },
+  { apiGroups: ["networking.k8s.io"], kinds: ["NetworkPolicy", "Ingress"] },
+  { apiGroups: ["gateway.networking.k8s.io"], kinds: ["Gateway", "HTTPRoute"] },
+  { apiGroups: ["monitoring.coreos.com"], kinds: ["ServiceMonitor", "PodMonitor", "PrometheusRule"] },
+  { apiGroups: ["keda.sh"], kinds: ["ScaledObject"] },
+  { apiGroups: ["external-secrets.io"], kinds: ["ExternalSecret"] },
 ];
 
 /** CEL: the pod spec of any workload kind (bound as variables.podSpec). */
