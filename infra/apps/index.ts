@@ -69,8 +69,10 @@ export function profiles(ctx: AppsContext): ServiceProfile[] {
       sizing: SIZING["trace-proxy"],
       autoscaling: { kind: "cpu-memory", cpuPercent: 70, memoryPercent: 80 },
       env: {
-        UPSTREAM_URL: providers[0]!.baseUrl,
+        // Every upstream is a named provider with its own <NAME>_API_KEY. UPSTREAM_URL stays unset: it
+        // would add an unnamed "default" upstream whose key (UPSTREAM_API_KEY) the store does not hold.
         PROVIDERS: providers.map((p) => `${p.name}=${p.baseUrl}`).join(","),
+        DEFAULT_PROVIDER: providers[0]!.name,
         TIMEOUT_MS: "30000",
         MAX_CONNECTIONS: "1000",
         STORAGE_PROFILE: "production",

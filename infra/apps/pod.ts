@@ -10,6 +10,7 @@ import {
   CONFIG_MOUNT,
   HTTP_PORT,
   HTTP_PORT_NAME,
+  IMAGE_SCRIPTS,
   KAFKA_MOUNTS,
   PATHS,
   PRE_STOP_SLEEP_SECONDS,
@@ -130,8 +131,8 @@ function migrationContainer(ctx: AppsContext, args: PodArgs): Container {
     name: "migrate",
     image: imageOf(ctx.config, args.profile.name),
     imagePullPolicy: "IfNotPresent",
-    // The image's entrypoint is `node --import tsx`; the argument picks the script.
-    args: [`services/${args.profile.name}/src/migrate.ts`],
+    // The image's entrypoint is `node`: the argument picks the bundled migration script.
+    args: [IMAGE_SCRIPTS.migrate],
     envFrom: envFrom(args),
     resources: resources(MIGRATION_RESOURCES),
     securityContext: CONTAINER_SECURITY,

@@ -286,7 +286,7 @@ describe("Deployment", () => {
       for (const s of DB_SERVICES) {
         const [init] = podOf(plan, s).initContainers;
         expect(init.name).toBe("migrate");
-        expect(init.args).toEqual([`services/${s}/src/migrate.ts`]);
+        expect(init.args).toEqual(["dist/migrate.mjs"]);
         expect(init.envFrom).toContainEqual({ secretRef: { name: `${s}-secrets` } });
       }
       expect(podOf(plan, "router").initContainers).toBeUndefined();
@@ -302,8 +302,8 @@ describe("Deployment", () => {
       TRACE_PROXY_URL: "http://trace-proxy.llmops.svc.cluster.local:8080",
     });
     expect(configOf(prod, "trace-proxy")).toMatchObject({
-      UPSTREAM_URL: "https://api.openai.com/v1",
       PROVIDERS: "openai=https://api.openai.com/v1,anthropic=https://api.anthropic.com/v1",
+      DEFAULT_PROVIDER: "openai",
       TIMEOUT_MS: "30000",
       MAX_CONNECTIONS: "1000",
       STORAGE_PROFILE: "production",
