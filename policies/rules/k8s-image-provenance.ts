@@ -31,8 +31,8 @@ export function imageFindings(image: unknown, allowed: string[], requireDigest: 
 }
 
 const PINNED =
-  "(variables.params.requireDigest ? c.image.matches(variables.digestRe) : " +
-  "(c.image.matches(variables.digestRe) || (c.image.matches(variables.tagRe) && !c.image.matches(variables.latestRe))))";
+  `(variables.params.requireDigest ? c.image.matches(${JSON.stringify(DIGEST_RE)}) : ` +
+  `(c.image.matches(${JSON.stringify(DIGEST_RE)}) || (c.image.matches(${JSON.stringify(TAG_RE)}) && !c.image.matches(${JSON.stringify(LATEST_RE)}))))`;
 const ALLOWED = "variables.params.allowedRegistries.exists(r, c.image.startsWith(r + '/'))";
 
 export const k8sImageProvenance = resourceRule({
@@ -70,14 +70,7 @@ export const k8sImageProvenance = resourceRule({
       requireDigest: { type: "boolean" },
     },
     params: (c) => ({ allowedRegistries: norm(c.allowedRegistries ?? []), requireDigest: !!c.requireDigest }),
-    variables: [
-      CEL_POD_SPEC,
-      CEL_CONTAINERS,
-      CEL_ALL_CONTAINERS,
-      { name: "tagRe", expression: JSON.stringify(TAG_RE) },
-      { name: "digestRe", expression: JSON.stringify(DIGEST_RE) },
-      { name: "latestRe", expression: JSON.stringify(LATEST_RE) },
-    ],
+    variables: [CEL_POD_SPEC, CEL_CONTAINERS, CEL_ALL_CONTAINERS],
     validations: [
       {
         expression: `variables.allContainers.all(c, has(c.image) && ${PINNED})`,

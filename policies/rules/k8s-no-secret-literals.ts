@@ -12,7 +12,8 @@ import { resourceRule } from "./types.ts";
 
 /** Key names that hold credentials. RE2/JS compatible (also used in the Gatekeeper CEL). */
 export const SECRET_KEY_RE =
-  "(?i)(pass(word|wd)?|secret|token|api[_-]?key|apikey|private[_-]?key|credential|access[_-]?key|auth[_-]?key|dsn)";
+  "(?i)(^|[_.-])(pass(word|wd)?|secrets?|tokens?|api[_.-]?keys?|private[_.-]?key|credentials?|" +
+  "access[_.-]?keys?|auth[_.-]?keys?|dsn)([_.-]|$)";
 /** Values that look like credentials whatever their key. */
 export const SECRET_VALUE_RE =
   "(-----BEGIN [A-Z ]*PRIVATE KEY-----|AKIA[0-9A-Z]{16}|sk-[A-Za-z0-9_-]{20,}|gh[pousr]_[A-Za-z0-9]{30,}|" +
@@ -68,9 +69,6 @@ export const k8sNoSecretLiterals = resourceRule({
     parameters: {},
     params: () => ({}),
     variables: [
-      { name: "keyRe", expression: JSON.stringify(SECRET_KEY_RE) },
-      { name: "valRe", expression: JSON.stringify(SECRET_VALUE_RE) },
-      { name: "harmlessRe", expression: JSON.stringify(HARMLESS_RE) },
       // podSpec is only evaluated (lazily) for workloads; ConfigMaps short-circuit to no containers.
       CEL_POD_SPEC,
       {
@@ -86,15 +84,15 @@ export const k8sNoSecretLiterals = resourceRule({
       {
         expression:
           "variables.anyObject.kind != 'ConfigMap' || !has(variables.anyObject.data) || " +
-          "variables.anyObject.data.all(k, !(variables.anyObject.data[k].matches(variables.valRe) || " +
-          "(k.matches(variables.keyRe) && !variables.anyObject.data[k].matches(variables.harmlessRe))))",
+          `variables.anyObject.data.all(k, !(variables.anyObject.data[k].matches(${JSON.stringify(SECRET_VALUE_RE)}) || ` +
+          `(k.matches(${JSON.stringify(SECRET_KEY_RE)}) && !variables.anyObject.data[k].matches(${JSON.stringify(HARMLESS_RE)}))))`,
         message: "ConfigMap holds a secret-looking literal; use a Secret (ExternalSecret) instead",
       },
       {
         expression:
           "variables.anyObject.kind == 'ConfigMap' || variables.allContainers.all(c, !has(c.env) || c.env.all(e, " +
-          "!has(e.value) || !(e.value.matches(variables.valRe) || (e.name.matches(variables.keyRe) && " +
-          "!e.value.matches(variables.harmlessRe)))))",
+          `!has(e.value) || !(e.value.matches(${JSON.stringify(SECRET_VALUE_RE)}) || (e.name.matches(${JSON.stringify(SECRET_KEY_RE)}) && ` +
+          `!e.value.matches(${JSON.stringify(HARMLESS_RE)})))))`,
         message: "container env holds a secret-looking literal; use valueFrom.secretKeyRef",
       },
     ],

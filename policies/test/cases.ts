@@ -414,6 +414,30 @@ export const cases: Case[] = [
   one("k8s-no-secret-literals", "plain configmap", false, res(T.cm, "router-config", F.configMap())),
   one(
     "k8s-no-secret-literals",
+    "token-ish names with harmless values",
+    false,
+    dep(
+      "router",
+      mut(D, (d) =>
+        c0(d).env.push(
+          { name: "TOKENIZER", value: "cl100k_base" },
+          { name: "MAX_TOKENS", value: "4096" },
+          { name: "API_KEYS_FILE", value: "/etc/llmops/keys" },
+        ),
+      ),
+    ),
+  ),
+  one(
+    "k8s-no-secret-literals",
+    "client key list literal in env",
+    true,
+    dep(
+      "router",
+      mut(D, (d) => c0(d).env.push({ name: "API_KEYS", value: "key-abc:tenant-a" })),
+    ),
+  ),
+  one(
+    "k8s-no-secret-literals",
     "password literal in env",
     true,
     dep(
