@@ -6,6 +6,8 @@
  * load generator (undici pool, fixed concurrency). Sizes are env-tunable (BENCH_SCALE=0.1 for a smoke run).
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -30,7 +32,8 @@ async function startChild(
   role: string,
   env: Record<string, string> = {},
 ): Promise<{ url: string; pid: number }> {
-  const extra = role === "proxy" && process.env.BENCH_PROXY_NODE_ARGS ? process.env.BENCH_PROXY_NODE_ARGS.split(" ") : [];
+  const extra =
+    role === "proxy" && process.env.BENCH_PROXY_NODE_ARGS ? process.env.BENCH_PROXY_NODE_ARGS.split(" ") : [];
   const child = spawn(process.execPath, [...extra, "--import", "tsx", resolve(here, "child.ts"), role], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
@@ -67,7 +70,13 @@ interface RunResult {
 /** Fires `total` requests at fixed concurrency; returns latency percentiles (ms) and throughput. */
 async function load(
   url: string,
-  opts: { total: number; concurrency: number; body: string; stream?: boolean; ttfb?: boolean },
+  opts: {
+    total: number;
+    concurrency: number;
+    body: string;
+    ttfb?: boolean;
+    headers?: Record<string, string>;
+  },
 ): Promise<RunResult> {
   const pool = new Pool(url, { connections: opts.concurrency, pipelining: 1 });
   const lat: number[] = [];
@@ -82,7 +91,7 @@ async function load(
         const res = await pool.request({
           path: "/v1/chat/completions",
           method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` },
+          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}`, ...opts.headers },
           body: opts.body,
         });
         if (opts.ttfb) {
@@ -119,6 +128,17 @@ async function load(
   };
 }
 
+/** CPU seconds (user+sys) used so far by a process, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function rssBytes(proxyUrl: string): Promise<number> {
   const text = await (await fetch(`${proxyUrl}/metrics`)).text();
   const m = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
@@ -126,7 +146,9 @@ async function rssBytes(proxyUrl: string): Promise<number> {
 }
 
 function emit(line: Record<string, unknown>) {
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  // Load average at emit time: the figures are only comparable on a quiet machine.
+  const env = { cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2) };
+  process.stdout.write(`${JSON.stringify({ ...line, ...env })}\n`);
 }
 
 async function main() {
@@ -155,9 +177,9 @@ async function main() {
   for (const url of [upstream.url, proxy.url])
     await load(url, { total: n(3000), concurrency: 16, body: CHAT });
 
-  // 1. Latency at low concurrency: the overhead a single caller sees.
+  // 1. Latency for a single caller (concurrency 1): the overhead one request sees.
   {
-    const opts = { total: n(5000), concurrency: 4, body: CHAT };
+    const opts = { total: n(5000), concurrency: 1, body: CHAT };
     const direct = await load(upstream.url, opts);
     const viaProxy = await load(proxy.url, opts);
     const addedP50 = round(viaProxy.p50 - direct.p50);
@@ -177,19 +199,37 @@ async function main() {
     });
   }
 
-  // 2. Throughput at fixed concurrency.
-  {
-    const opts = { total: n(20_000), concurrency: 64, body: CHAT };
+  // 2. Throughput at fixed concurrency 64. Two upstream profiles:
+  //    - 0 ms service time: CPU-bound; on a 2-core box the load generator, proxy and upstream share the
+  //      cores, so this mostly measures the proxy's CPU cost per request (reported as cpu_us_per_request).
+  //    - 20 ms service time (x-demo-latency-ms): still far faster than any LLM call; measures whether the
+  //      proxy keeps up with the upstream at that concurrency.
+  for (const serviceMs of [0, 20]) {
+    const opts = {
+      total: n(serviceMs ? 30_000 : 20_000),
+      concurrency: 64,
+      body: CHAT,
+      headers: serviceMs ? { "x-demo-latency-ms": String(serviceMs) } : {},
+    };
+    const up0 = cpuSeconds(upstream.pid);
     const direct = await load(upstream.url, opts);
+    const up1 = cpuSeconds(upstream.pid);
+    const px0 = cpuSeconds(proxy.pid);
     const viaProxy = await load(proxy.url, opts);
+    const px1 = cpuSeconds(proxy.pid);
     const ratio = round(viaProxy.rps / direct.rps, 3);
     emit({
-      bench: "throughput_non_streaming",
+      bench: serviceMs ? `throughput_non_streaming_upstream_${serviceMs}ms` : "throughput_non_streaming",
       concurrency: opts.concurrency,
       requests: opts.total,
+      upstream_service_ms: serviceMs,
       direct: { rps: direct.rps, p50_ms: direct.p50, p99_ms: direct.p99, errors: direct.errors },
       proxy: { rps: viaProxy.rps, p50_ms: viaProxy.p50, p99_ms: viaProxy.p99, errors: viaProxy.errors },
       ratio_throughput: ratio,
+      cpu_us_per_request: {
+        upstream: round(((up1 - up0) / opts.total) * 1e6, 0),
+        proxy: round(((px1 - px0) / opts.total) * 1e6, 0),
+      },
       target: "proxy throughput >= 0.70 x direct",
       pass: ratio >= 0.7 && viaProxy.errors === 0,
       ...meta,

@@ -53,7 +53,8 @@ export class MemoryTraceStore implements TraceStore {
     if (this.byId.has(t.id)) return;
     this.items.push(t);
     this.byId.set(t.id, t);
-    if (this.items.length > this.max) {
+    // Trim in chunks (amortised O(1) per add) rather than shifting the array on every insert.
+    if (this.items.length >= this.max + Math.max(1, this.max >> 3)) {
       const dropped = this.items.splice(0, this.items.length - this.max);
       for (const d of dropped) this.byId.delete(d.id);
     }
@@ -62,7 +63,8 @@ export class MemoryTraceStore implements TraceStore {
     const cur = q.cursor ? decodeCursor(q.cursor) : null;
     const fromMs = q.from ? Date.parse(q.from) : undefined;
     const toMs = q.to ? Date.parse(q.to) : undefined;
-    const matches = this.items.filter((t) => {
+    const live = this.items.length > this.max ? this.items.slice(this.items.length - this.max) : this.items;
+    const matches = live.filter((t) => {
       if (q.tenant !== undefined && t.tenant !== q.tenant) return false;
       if (q.provider !== undefined && t.provider !== q.provider) return false;
       if (q.model !== undefined && t.model !== q.model) return false;

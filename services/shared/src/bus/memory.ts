@@ -58,7 +58,8 @@ export class MemoryBus implements EventBus {
     const t = this.topic(topic);
     t.log.push({ key, value: JSON.stringify(value) });
     const retention = this.opts.retention ?? 10_000;
-    if (t.log.length > retention) {
+    // Trim in chunks so publishing stays amortised O(1).
+    if (t.log.length >= retention + Math.max(1, retention >> 3)) {
       const drop = t.log.length - retention;
       t.log.splice(0, drop);
       t.base += drop;
