@@ -9,6 +9,9 @@
  *     -> cert-manager -> ClusterIssuers
  *     -> Strimzi -> KafkaNodePool -> Kafka -> KafkaTopics, KafkaUsers
  *     -> Loki -> Alloy;  KEDA;  external-dns
+ *   Gateway API CRDs -> istio base -> istio-cni -> istiod -> ingress gateway
+ *     -> Certificate (cert-manager) -> Gateway -> HTTP->HTTPS redirect; EnvoyFilters (rate limits, headers)
+ *   PeerAuthentication STRICT in the app namespace after istio base
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
@@ -16,6 +19,8 @@ import type { StackConfig } from "../config.ts";
 import { installCertManager } from "./certs.ts";
 import type { PlatformContext } from "./context.ts";
 import { installExternalDns } from "./dns.ts";
+import { createPublicGateway, installGatewayApiCrds } from "./gateway.ts";
+import { installIstio } from "./istio.ts";
 import { installKafka } from "./kafka.ts";
 import { installKeda } from "./keda.ts";
 import { installLogging } from "./logging.ts";
@@ -82,7 +87,9 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     // Every chart below ships a ServiceMonitor: its CRD comes with kube-prometheus-stack.
     const crdsOf = (ns: pulumi.Resource) => [ns, monitoring.release];
     alertReceiversSecret(ctx, [secrets.release, secrets.store, namespaces.monitoring]);
-    const certs = installCertManager(ctx, crdsOf(namespaces.certManager));
+    const gatewayApi = installGatewayApiCrds(ctx);
+    // cert-manager's Gateway API solver needs the Gateway API kinds at start-up.
+    const certs = installCertManager(ctx, [...crdsOf(namespaces.certManager), gatewayApi]);
     const kafka = installKafka(ctx, {
       namespaces: [namespaces.kafka, namespaces.apps],
       storage: storage.classes,
@@ -90,7 +97,23 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
     const keda = installKeda(ctx, crdsOf(namespaces.keda));
     const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));
+    const istio = installIstio(ctx, {
+      namespaces: [namespaces.istioSystem, namespaces.istioIngress, namespaces.apps],
+      monitoring: monitoring.release,
+      gatewayApi,
+    });
+    createPublicGateway(ctx, {
+      gatewayApi,
+      certManager: certs.release,
+      issuers: certs.issuers,
+      istioBase: istio.base,
+      istiod: istio.istiod,
+      ingressGateway: istio.gateway,
+    });
     this.ready.push(
+      gatewayApi,
+      istio.base,
+      istio.istiod,
       monitoring.release,
       secrets.release,
       secrets.store,

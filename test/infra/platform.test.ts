@@ -7,6 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
+const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
+const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
 const CR = (kind: string) => kind; // readability: objects are looked up by kind
 
 let prod: Plan;
@@ -20,9 +22,13 @@ beforeAll(() => {
 const release = (plan: Plan, name: string) => plan.one(RELEASE, name);
 const values = (plan: Plan, name: string) => release(plan, name).inputs.values;
 const urnOf = (plan: Plan, type: string, name: string) => plan.one(type, name).urn;
+/** The platform layer's custom resource of a kind and name. */
 const crUrn = (plan: Plan, kind: string, name: string) => {
   const found = plan.inventory.resources.filter(
-    (r) => r.inputs?.kind === kind && r.inputs?.metadata?.name === name,
+    (r) =>
+      r.urn.includes("llmops:platform:Platform$") &&
+      r.inputs?.kind === kind &&
+      r.inputs?.metadata?.name === name,
   );
   if (found.length !== 1) throw new Error(`expected one ${kind}/${name}, found ${found.length}`);
   return found[0]!;
@@ -59,7 +65,22 @@ describe("releases: pinned charts from https repositories", () => {
       "1.21.1",
       "external-dns",
     ],
+    ["istio-base", "base", ISTIO_REPO, "1.30.3", "istio-system"],
+    ["istio-cni", "cni", ISTIO_REPO, "1.30.3", "kube-system"],
+    ["istiod", "istiod", ISTIO_REPO, "1.30.3", "istio-system"],
+    ["istio-ingress", "gateway", ISTIO_REPO, "1.30.3", "istio-ingress"],
   ];
+
+  it("installs exactly these releases (nothing unpinned slips in)", () => {
+    for (const plan of [prod, dev])
+      expect(
+        plan
+          .ofType(RELEASE)
+          .map((r) => r.name)
+          .sort(),
+      ).toEqual(expected.map((e) => e[0]).sort());
+  });
+
   it.each(expected)("%s: %s %s@%s in %s", (name, chart, repo, version, namespace) => {
     for (const plan of [prod, dev]) {
       const r = release(plan, name);
@@ -338,6 +359,91 @@ describe("secrets, DNS and autoscaling controllers", () => {
   });
 });
 
+describe("Istio and the public Gateway (Gateway API)", () => {
+  it("installs the standard-channel Gateway API CRDs from the pinned upstream release", () => {
+    const crds = prod.ofType(CONFIG_FILE);
+    expect(crds).toHaveLength(1);
+    expect(crds[0]!.inputs.file).toBe(
+      "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
+    );
+  });
+
+  it("istiod uses the CNI node agent so meshed pods pass the restricted Pod Security Standard", () => {
+    expect(values(prod, "istiod").cni).toEqual({ enabled: true });
+    expect(values(prod, "istiod").autoscaleMin).toBe(2);
+  });
+
+  it("STRICT mTLS in the app namespace", () => {
+    const pa = prod.objects("PeerAuthentication");
+    expect(pa).toHaveLength(1);
+    expect(pa[0]).toMatchObject({
+      apiVersion: "security.istio.io/v1",
+      metadata: { name: "default", namespace: "llmops" },
+      spec: { mtls: { mode: "STRICT" } },
+    });
+  });
+
+  it("one Gateway: HTTPS on the stack's domain with a cert-manager certificate, HTTP only to redirect", () => {
+    const gws = prod.objects("Gateway");
+    expect(gws).toHaveLength(1);
+    const gw = gws[0];
+    expect(gw.apiVersion).toBe("gateway.networking.k8s.io/v1");
+    expect(gw.metadata).toMatchObject({ name: "public", namespace: "istio-ingress" });
+    expect(gw.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-prod");
+    expect(dev.objects("Gateway")[0].metadata.annotations["cert-manager.io/cluster-issuer"]).toBe(
+      "letsencrypt-staging",
+    );
+    const [https, http] = gw.spec.listeners;
+    expect(https).toMatchObject({
+      name: "https",
+      protocol: "HTTPS",
+      port: 443,
+      hostname: "*.llm.example.com",
+      tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "public-tls" }] },
+    });
+    expect(https.allowedRoutes.namespaces.selector.matchLabels).toEqual({
+      "kubernetes.io/metadata.name": "llmops",
+    });
+    expect(http).toMatchObject({
+      name: "http",
+      protocol: "HTTP",
+      allowedRoutes: { namespaces: { from: "Same" } },
+    });
+    const routes = prod.objects("HTTPRoute").filter((r) => r.metadata.namespace === "istio-ingress");
+    expect(routes).toHaveLength(1);
+    expect(routes[0].spec.parentRefs).toEqual([{ name: "public", sectionName: "http" }]);
+    expect(routes[0].spec.rules).toEqual([
+      { filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] },
+    ]);
+  });
+
+  it("edge rate limits: 100 rps overall, 50 rps on the API, 10 per minute on auth paths", () => {
+    const f = prod.objects("EnvoyFilter", "local-rate-limit")[0];
+    const cfg = f.spec.configPatches[0].patch.value.typed_config.value;
+    expect(cfg.token_bucket).toEqual({ max_tokens: 100, tokens_per_fill: 100, fill_interval: "1s" });
+    const bucket = (cls: string) => cfg.descriptors.find((d: any) => d.entries[0].value === cls).token_bucket;
+    expect(bucket("api")).toEqual({ max_tokens: 50, tokens_per_fill: 50, fill_interval: "1s" });
+    expect(bucket("auth")).toEqual({ max_tokens: 10, tokens_per_fill: 10, fill_interval: "60s" });
+    expect(f.spec.workloadSelector.labels).toEqual({ istio: "ingress" });
+  });
+
+  it("security headers on every response", () => {
+    const lua = prod.objects("EnvoyFilter", "security-headers")[0].spec.configPatches[0].patch.value
+      .typed_config.default_source_code.inline_string;
+    for (const h of [
+      "strict-transport-security",
+      "x-content-type-options",
+      "x-frame-options",
+      "content-security-policy",
+    ])
+      expect(lua).toContain(h);
+  });
+
+  it("installs no ingress controller besides the Istio gateway", () => {
+    expect(prod.objects("Ingress")).toHaveLength(0);
+  });
+});
+
 describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
   it.each([
     [CR("ClusterIssuer"), "letsencrypt-prod", "cert-manager"],
@@ -349,6 +455,10 @@ describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
     [CR("ExternalSecret"), "alertmanager-receivers", "external-secrets"],
     [CR("ExternalSecret"), "grafana-admin", "external-secrets"],
     [CR("Password"), "grafana-admin-password", "external-secrets"],
+    [CR("PeerAuthentication"), "default", "istio-base"],
+    [CR("EnvoyFilter"), "local-rate-limit", "istio-base"],
+    [CR("Gateway"), "public", "istiod"],
+    [CR("Gateway"), "public", "cert-manager"],
   ])("%s %s waits for the %s release (its CRDs)", (kind, name, releaseName) => {
     for (const plan of [prod, dev]) expect(waitsFor(plan, crUrn(plan, kind, name), releaseName)).toBe(true);
   });
@@ -365,6 +475,21 @@ describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
     );
   });
 
+  it("Istio: base, then CNI, then istiod (after the Gateway API CRDs), then the gateway", () => {
+    const gatewayApi = prod.ofType(CONFIG_FILE)[0]!.urn;
+    expect(waitsFor(prod, release(prod, "istio-cni"), "istio-base")).toBe(true);
+    expect(waitsFor(prod, release(prod, "istiod"), "istio-base")).toBe(true);
+    expect(waitsFor(prod, release(prod, "istiod"), "istio-cni")).toBe(true);
+    expect(release(prod, "istiod").dependsOn).toContain(gatewayApi);
+    expect(waitsFor(prod, release(prod, "istio-ingress"), "istiod")).toBe(true);
+    expect(release(prod, "cert-manager").dependsOn).toContain(gatewayApi);
+    for (const kind of ["Gateway", "HTTPRoute"])
+      for (const r of prod.inventory.resources.filter(
+        (x) => x.inputs?.kind === kind && x.urn.includes("llmops:platform"),
+      ))
+        expect(r.dependsOn, kind).toContain(gatewayApi);
+  });
+
   it("the ExternalSecret waits for the ClusterSecretStore it reads", () => {
     expect(crUrn(prod, "ExternalSecret", "alertmanager-receivers").dependsOn).toContain(
       crUrn(prod, "ClusterSecretStore", "cloud-secrets").urn,
@@ -372,7 +497,8 @@ describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
   });
 
   it("every release waits for the Namespace it installs into", () => {
-    for (const r of prod.ofType(RELEASE)) {
+    // kube-system (the istio-cni node agent) is the cluster's own namespace, not created here.
+    for (const r of prod.ofType(RELEASE).filter((r) => r.inputs.namespace !== "kube-system")) {
       const ns = prod.inventory.resources.find(
         (n) => n.type === "kubernetes:core/v1:Namespace" && n.inputs.metadata?.name === r.inputs.namespace,
       );
