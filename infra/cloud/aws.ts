@@ -77,7 +77,7 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
     this.externalDns = { provider: "aws", values: dns.externalDnsValues };
 
     const password = postgresPassword(`${ctx.base}-postgres`, this);
-    const db = awsPostgres(ctx, network, keys.data, password.result);
+    const db = awsPostgres(ctx, network, keys.data, password);
     this.postgres = {
       host: db.address,
       port: POSTGRES_PORT,
@@ -90,7 +90,7 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
       ctx,
       irsa,
       keys.data,
-      secretEntries(config, { host: db.address, password: password.result }),
+      secretEntries(config, { host: db.address, password: password }),
     );
     this.secretStoreProvider = store.provider;
 

@@ -1,9 +1,35 @@
-// TEMPORARY STUB (foundation slice): replaced by the real azure implementation (issue 4).
+/**
+ * Azure implementation of the cloud layer: VNet with NAT gateway, AKS with Entra ID RBAC and workload
+ * identity, Azure DNS, Key Vault, private Postgres Flexible Server and (prod) Blob log storage,
+ * wired into one kubernetes Provider.
+ */
+import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig.js";
+import { Provider as AzureProvider } from "@pulumi/azure-native/provider.js";
+import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { RandomString } from "@pulumi/random/randomString.js";
 import type { StackConfig } from "../config.ts";
-import { type CloudLayer, type IdentityConsumer, SERVICE_ACCOUNTS } from "./types.ts";
-import { asValues } from "./values.ts";
+import { azureCluster } from "./azure/cluster.ts";
+import { AZURE_CLI_CLIENT_ID, type AzureContext } from "./azure/context.ts";
+import { azureDns } from "./azure/dns.ts";
+import { azureKubeconfig } from "./azure/kubeconfig.ts";
+import { azureLogStorage } from "./azure/logs.ts";
+import { azureNetwork } from "./azure/network.ts";
+import { azurePostgres } from "./azure/postgres.ts";
+import { azureSecretStore } from "./azure/secrets.ts";
+import { baseName } from "./naming.ts";
+import { environmentProfile } from "./profile.ts";
+import {
+  POSTGRES_DATABASE,
+  POSTGRES_PORT,
+  postgresPassword,
+  secretCatalogue,
+  secretEntries,
+} from "./secrets.ts";
+import type { CloudLayer } from "./types.ts";
+
+export const AZURE_DISK_CSI_DRIVER = "disk.csi.azure.com";
 
 export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly cloud = "azure" as const;
@@ -12,44 +38,95 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly provider: k8s.Provider;
   readonly dnsZone: CloudLayer["dnsZone"];
   readonly identities: CloudLayer["identities"];
-  readonly secretStoreProvider = asValues({});
-  readonly secrets = { postgres: "postgres", llmProviders: {} };
-  readonly dns01Solver = asValues({});
-  readonly externalDns = { provider: "azure", values: asValues({}) };
+  readonly secrets: CloudLayer["secrets"];
+  readonly secretStoreProvider: CloudLayer["secretStoreProvider"];
+  readonly dns01Solver: CloudLayer["dns01Solver"];
+  readonly externalDns: CloudLayer["externalDns"];
+  readonly logStorage: CloudLayer["logStorage"];
   readonly postgres: CloudLayer["postgres"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
-    fastSsd: { provisioner: "stub", parameters: {} },
-    standardSsd: { provisioner: "stub", parameters: {} },
-    snapshotDriver: "stub",
+    fastSsd: { provisioner: AZURE_DISK_CSI_DRIVER, parameters: { skuName: "Premium_LRS" } },
+    standardSsd: { provisioner: AZURE_DISK_CSI_DRIVER, parameters: { skuName: "StandardSSD_LRS" } },
+    snapshotDriver: AZURE_DISK_CSI_DRIVER,
   };
 
   constructor(name: string, args: { config: StackConfig }, opts?: pulumi.ComponentResourceOptions) {
     super("llmops:cloud:AzureCloud", name, {}, opts);
-    this.clusterName = pulumi.output(`llmops-${args.config.environment}`);
-    this.kubeconfig = pulumi.secret("apiVersion: v1\nkind: Config\n");
-    this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig }, { parent: this });
-    this.dnsZone = {
-      name: pulumi.output(args.config.domain),
-      id: pulumi.output("zone"),
-      nameServers: pulumi.output([]),
+    const config = args.config;
+    const base = baseName(config);
+    const azure = new AzureProvider(`${name}-azure`, { location: config.region }, { parent: this });
+    const client = getClientConfigOutput({ parent: this, provider: azure });
+    const resourceGroup = new resources.ResourceGroup(
+      `rg-${base}`,
+      { resourceGroupName: `rg-${base}`, location: config.region, tags: config.commonTags },
+      { parent: this, provider: azure },
+    );
+    const ctx: AzureContext = {
+      config,
+      profile: environmentProfile(config),
+      base,
+      tags: config.commonTags,
+      opts: { parent: this, provider: azure },
+      resourceGroup,
+      location: config.region,
+      subscriptionId: client.subscriptionId,
+      tenantId: client.tenantId,
+      deployer: {
+        objectId: client.objectId,
+        principalType: client.clientId.apply((id) =>
+          id === AZURE_CLI_CLIENT_ID ? "User" : "ServicePrincipal",
+        ),
+      },
     };
-    const none = (c: IdentityConsumer) => ({
-      serviceAccount: SERVICE_ACCOUNTS[c],
-      serviceAccountAnnotations: {},
-      podLabels: {},
-    });
-    this.identities = {
-      externalSecrets: none("externalSecrets"),
-      externalDns: none("externalDns"),
-      certManager: none("certManager"),
-      loki: none("loki"),
-    };
+    // Globally named resources (vault, Postgres server, storage account) share this suffix.
+    const suffix = new RandomString(
+      `${base}-suffix`,
+      { length: 5, special: false, upper: false },
+      { parent: this },
+    ).result;
+
+    const network = azureNetwork(ctx);
+    const aks = azureCluster(ctx, network);
+    this.clusterName = aks.cluster.name;
+
+    const dns = azureDns(ctx, aks.cluster);
+    this.dnsZone = { name: dns.zone.name, id: dns.zone.id, nameServers: dns.zone.nameServers };
+    this.dns01Solver = dns.dns01Solver;
+    this.externalDns = { provider: "azure", values: dns.externalDnsValues };
+
+    const password = postgresPassword(`${base}-postgres`, this);
+    const db = azurePostgres(ctx, network, suffix, password);
+    this.secrets = secretCatalogue(config);
     this.postgres = {
-      host: pulumi.output("postgres"),
-      port: 5432,
-      database: "llmops",
-      secretName: pulumi.output("postgres"),
+      host: db.fullyQualifiedDomainName,
+      port: POSTGRES_PORT,
+      database: POSTGRES_DATABASE,
+      secretName: pulumi.output(this.secrets.postgres),
     };
-    this.registerOutputs({});
+    const store = azureSecretStore(
+      ctx,
+      aks.cluster,
+      network,
+      suffix,
+      secretEntries(config, { host: db.fullyQualifiedDomainName, password: password }),
+    );
+    this.secretStoreProvider = store.provider;
+
+    const logs = azureLogStorage(ctx, aks.cluster, network, suffix);
+    this.logStorage = logs.values;
+    this.identities = {
+      externalSecrets: store.externalSecrets,
+      externalDns: dns.externalDns,
+      certManager: dns.certManager,
+      loki: logs.loki,
+    };
+
+    this.kubeconfig = azureKubeconfig(ctx, aks.cluster);
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      { kubeconfig: this.kubeconfig },
+      { parent: this, dependsOn: aks.pools },
+    );
+    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
   }
 }

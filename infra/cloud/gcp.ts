@@ -85,7 +85,7 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
     this.externalDns = { provider: "google", values: dns.externalDnsValues };
 
     const password = postgresPassword(`${base}-postgres`, this);
-    const db = gcpPostgres(ctx, project, network, keys, suffix, password.result);
+    const db = gcpPostgres(ctx, project, network, keys, suffix, password);
     this.secrets = secretCatalogue(config);
     this.postgres = {
       host: db.privateIpAddress,
@@ -98,7 +98,7 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
       project,
       gke.cluster,
       keys,
-      secretEntries(config, { host: db.privateIpAddress, password: password.result }),
+      secretEntries(config, { host: db.privateIpAddress, password: password }),
     );
     this.secretStoreProvider = store.provider;
 

@@ -37,10 +37,11 @@ export function secretCatalogue(config: StackConfig): SecretCatalogue {
 
 /**
  * The Postgres admin password. URL-unreserved specials only, so the password drops into a
- * postgres:// URL unescaped; the minimums satisfy Azure's three-of-four complexity rule.
+ * postgres:// URL unescaped; the minimums satisfy Azure's three-of-four complexity rule. Returned
+ * as an explicit secret: not every provider SDK marks the argument it lands in as secret.
  */
-export function postgresPassword(name: string, parent: pulumi.Resource): RandomPassword {
-  return new RandomPassword(
+export function postgresPassword(name: string, parent: pulumi.Resource): pulumi.Output<string> {
+  const password = new RandomPassword(
     name,
     {
       length: 32,
@@ -53,6 +54,7 @@ export function postgresPassword(name: string, parent: pulumi.Resource): RandomP
     },
     { parent },
   );
+  return pulumi.secret(password.result);
 }
 
 export interface PostgresEndpoint {

@@ -122,6 +122,8 @@ const RESOURCES: Record<string, ResourceMock> = {
     tenantId: AZURE_TENANT,
   }),
   "azure-native:network:Zone": (name) => ({ nameServers: nameServers(`azure-dns.com.${hex(name, 4)}`) }),
+  // azure-native v3 registers DNS zones under the dns module (network:Zone is only an alias).
+  "azure-native:dns:Zone": (name) => ({ nameServers: nameServers(`azure-dns.com.${hex(name, 4)}`) }),
   "azure-native:keyvault:Vault": (name, inputs) => ({
     properties: {
       ...(inputs.properties as Outputs),
@@ -194,6 +196,23 @@ const CALLS: Record<string, (inputs: Outputs, ctx: MockContext) => Outputs> = {
     number: "123456789012",
   }),
   "gcp:compute/getZones:getZones": (_i, ctx) => ({ names: ["a", "b", "c"].map((z) => `${ctx.region}-${z}`) }),
+  // AKS issues a kubeconfig (base64) naming the API server and its CA; the layer re-uses both with kubelogin.
+  "azure-native:containerservice:listManagedClusterUserCredentials": (inputs, ctx) => {
+    const name = String(inputs.resourceName);
+    const server = `https://${name}-${hex(name, 8)}.hcp.${ctx.region}.azmk8s.io:443`;
+    const kubeconfig = [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      `- name: ${name}`,
+      "  cluster:",
+      `    server: ${server}`,
+      `    certificate-authority-data: ${FAKE_CA}`,
+      `current-context: ${name}`,
+      "",
+    ].join("\n");
+    return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(kubeconfig).toString("base64") }] };
+  },
   "azure-native:authorization:getClientConfig": () => ({
     clientId: uuid("client"),
     objectId: uuid("object"),
