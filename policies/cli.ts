@@ -4,8 +4,10 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { checkInventory, type Inventory, type PolicyReport, toSarif } from "./offline/index.ts";
+import { rules } from "./rules/index.ts";
 
-const USAGE = "usage: npm run policy -- check <resources.json> [--env dev|prod] [--sarif FILE] [--json]";
+const USAGE =
+  "usage: npm run policy -- check <resources.json> [--env dev|prod] [--config PACK_CONFIG.json] [--sarif FILE] [--json]";
 
 class UsageError extends Error {}
 
@@ -16,6 +18,7 @@ function parseArgs(argv: string[]) {
   let file: string | undefined;
   let env: string | undefined;
   let sarif: string | undefined;
+  let config: string | undefined;
   let json = false;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i]!;
@@ -26,6 +29,7 @@ function parseArgs(argv: string[]) {
     };
     if (a === "--env" || a.startsWith("--env=")) env = value();
     else if (a === "--sarif" || a.startsWith("--sarif=")) sarif = value();
+    else if (a === "--config" || a.startsWith("--config=")) config = value();
     else if (a === "--json") json = true;
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else if (!file) file = a;
@@ -34,22 +38,40 @@ function parseArgs(argv: string[]) {
   if (!file) throw new UsageError("missing <resources.json>");
   if (env !== undefined && env !== "dev" && env !== "prod")
     throw new UsageError(`--env must be dev or prod, not "${env}"`);
-  return { help: false, file, env: env as "dev" | "prod" | undefined, sarif, json } as const;
+  return { help: false, file, env: env as "dev" | "prod" | undefined, sarif, config, json } as const;
 }
 
-function readInventory(file: string): Inventory {
+function readJson(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let inv: any;
   try {
-    inv = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${file} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+/** A --policy-pack-config style file: {"<policy>": "advisory" | {enforcementLevel?, ...options}}. */
+function readPackConfig(file: string): object {
+  const cfg = readJson(file);
+  if (!cfg || typeof cfg !== "object" || Array.isArray(cfg))
+    throw new UsageError(`${file} is not a policy pack config object`);
+  const known = new Set(rules.map((r) => r.id));
+  for (const [k, v] of Object.entries(cfg)) {
+    if (!known.has(k)) throw new UsageError(`${file}: unknown policy "${k}"`);
+    const level = typeof v === "string" ? v : (v as any)?.enforcementLevel;
+    if (level !== undefined && !["advisory", "mandatory", "disabled", "remediate"].includes(level))
+      throw new UsageError(`${file}: ${k} has invalid enforcementLevel "${level}"`);
+  }
+  return cfg;
+}
+
+function readInventory(file: string): Inventory {
+  const inv: any = readJson(file);
   if (!inv || typeof inv !== "object" || !Array.isArray(inv.resources))
     throw new UsageError(
       `${file} is not an inventory (expected {"project","stack","config","resources":[...]})`,
@@ -98,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
       throw new UsageError(
         `no --env given and inventory config.environment is ${JSON.stringify(cfgEnv ?? null)}`,
       );
-    const report = await checkInventory(inv, { env });
+    const config = args.config ? readPackConfig(args.config) : undefined;
+    const report = await checkInventory(inv, { env, ...(config ? { config } : {}) });
     if (args.sarif) {
       try {
         writeFileSync(args.sarif, `${JSON.stringify(toSarif(report), null, 2)}\n`);

@@ -99,17 +99,10 @@ function isTypeOf(type: string, cls: any): boolean {
   return typeof cls?.isInstance === "function" && cls.isInstance({ __pulumiType: type }) === true;
 }
 
-function providerUrnKey(ref: string | undefined): string | undefined {
-  if (!ref) return undefined;
-  // Provider references are "<urn>::<id>"; the urn itself contains "::" separators, so strip the last part
-  // only when the full string is not itself a URN in the inventory.
-  return ref;
-}
-
+/** Provider references are "<provider urn>::<provider id>"; accept a bare URN too. */
 function lookupProvider(byUrn: Map<string, InventoryResource>, ref: string | undefined) {
-  const key = providerUrnKey(ref);
-  if (!key) return undefined;
-  const r = byUrn.get(key) ?? byUrn.get(key.slice(0, key.lastIndexOf("::")));
+  if (!ref) return undefined;
+  const r = byUrn.get(ref) ?? byUrn.get(ref.slice(0, ref.lastIndexOf("::")));
   return r ? { type: r.type, props: r.inputs ?? {}, urn: r.urn, name: r.name } : undefined;
 }
 

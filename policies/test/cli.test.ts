@@ -60,6 +60,17 @@ describe("npm run policy -- check", () => {
     expect(r.stdout).toContain("policy check (dev)");
   });
 
+  it("--config merges a pack-config file over the environment's", async () => {
+    const relaxed = write("relaxed.json", {
+      "k8s-host-isolation": "advisory",
+      "k8s-min-replicas": { minReplicas: 1 },
+    });
+    const r = await cli("check", bad, "--config", relaxed);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("[advisory] k8s-host-isolation (critical)");
+    expect(r.stdout).not.toContain("k8s-min-replicas");
+  });
+
   it("writes SARIF 2.1.0 with one result per violation and rules with help text", async () => {
     const out = join(dir, "report.sarif");
     const r = await cli("check", bad, "--sarif", out);
@@ -92,12 +103,16 @@ describe("npm run policy -- check", () => {
     ["invalid JSON", ["check", "INVALID"]],
     ["not an inventory", ["check", "NOTINV"]],
     ["no env anywhere", ["check", "NOENV"]],
+    ["unknown policy in --config", ["check", "GOOD", "--config", "BADCFG"]],
+    ["bad enforcement level in --config", ["check", "GOOD", "--config", "BADLEVEL"]],
   ])("exits 2 with a one-line error: %s", async (_n, args) => {
     const map: Record<string, string> = {
       GOOD: good,
       INVALID: write("invalid.json", "{ nope"),
       NOTINV: write("notinv.json", { hello: 1 }),
       NOENV: write("noenv.json", { ...compliantInventory(), config: {} }),
+      BADCFG: write("badcfg.json", { "no-such-rule": "advisory" }),
+      BADLEVEL: write("badlevel.json", { "k8s-probes": { enforcementLevel: "sometimes" } }),
     };
     const r = await cli(...(args as string[]).map((a) => map[a] ?? a));
     expect(r.code).toBe(2);
