@@ -7,53 +7,82 @@ export interface Rule {
   id: string;
   weight: number;
   pattern: RegExp;
+  /** Cheap prefilter: the pattern only runs if the lower-cased text contains one of these. */
+  triggers?: string[];
 }
 
 export const RULES: Rule[] = [
   {
     id: "ignore_previous_instructions",
+    triggers: ["ignore", "disregard", "forget", "skip", "override", "bypass"],
     weight: 0.9,
     pattern:
       /\b(ignore|disregard|forget|skip|override|bypass)\b[^.\n]{0,40}\b(previous|prior|above|earlier|preceding|all|your|the|any)\b[^.\n]{0,30}\b(instructions?|prompts?|rules?|directives?|directions?|guidelines?|context|constraints?|programming)\b/i,
   },
   {
     id: "system_prompt_exfiltration",
+    triggers: ["system", "instruction", "prompt", "rules", "guidelines", "developer"],
     weight: 0.85,
     pattern:
       /\b(reveal|show|print|output|repeat|display|leak|tell me|what (is|are|was|were)|give me|dump|spell out)\b[^.\n]{0,40}\b(system prompt|system message|initial (instructions|prompt)|hidden (instructions|prompt)|your (instructions|prompt|rules|guidelines)|developer (message|instructions))\b/i,
   },
   {
     id: "repeat_text_above",
+    triggers: ["above", "before this", "so far", "verbatim"],
     weight: 0.7,
     pattern:
       /\b(repeat|print|output|copy)\b[^.\n]{0,30}\b(the )?(text|words|everything|all)\b[^.\n]{0,20}\b(above|before this|so far|verbatim)\b/i,
   },
   {
     id: "jailbreak_persona",
+    triggers: [
+      "dan",
+      "do anything",
+      "developer mode",
+      "jailbr",
+      "god mode",
+      "unfiltered",
+      "evil",
+      "stan",
+      "aim",
+    ],
     weight: 0.8,
     pattern:
       /\b(DAN|do anything now|developer mode|jailbreak|jailbroken|god mode|unfiltered mode|evil (assistant|ai)|STAN|AIM)\b/,
   },
   {
     id: "no_restrictions",
+    triggers: [
+      "restriction",
+      "limitation",
+      "filter",
+      "censor",
+      "guardrail",
+      "safety",
+      "ethical",
+      "content polic",
+    ],
     weight: 0.6,
     pattern:
       /\b(without|no|free (of|from)|ignore( all)?|remove( all)?|bypass|circumvent|disable)\b[^.\n]{0,20}\b(restrictions|limitations|filters|censorship|guardrails|safety (guidelines|rules|policies)|ethical (guidelines|constraints)|content polic(y|ies))\b/i,
   },
   {
     id: "role_override",
+    triggers: ["you are now", "from now on", "act as", "pretend", "roleplay", "obey", "new instructions"],
     weight: 0.55,
     pattern:
       /\b(you are now|from now on,? you (are|will)|act as (an? )?(unrestricted|uncensored|different)|pretend (to be|you are)|roleplay as|you must now obey|new instructions:)/i,
   },
   {
     id: "chat_template_injection",
+    triggers: ["<|", "[inst]", "<<sys>>", "#", "system", "assistant"],
     weight: 0.85,
     pattern:
       /(<\|im_start\|>|<\|im_end\|>|<\|system\|>|<\|endoftext\|>|\[INST\]|<<SYS>>|^\s*#{2,}\s*(system|instruction)s?\s*:?\s*$|^\s*(system|assistant)\s*:\s)/im,
   },
   {
     id: "privilege_escalation",
+    triggers: ["mode", "i am ", "override"],
     weight: 0.6,
     pattern:
       /\b(sudo mode|admin mode|maintenance mode|debug mode enabled|i am (your|the) (developer|creator|admin(istrator)?)|authorized override)\b/i,
@@ -66,6 +95,7 @@ export const RULES: Rule[] = [
   },
   {
     id: "exfiltration_link",
+    triggers: ["![", "send", "post", "upload", "exfiltrate"],
     weight: 0.5,
     pattern:
       /!\[[^\]]*\]\(https?:\/\/[^)]*\?[^)]*=\s*(\{|\$|%7B)|\b(send|post|upload|exfiltrate)\b[^.\n]{0,40}\b(conversation|chat history|api key|credentials|secrets?)\b[^.\n]{0,30}\b(to|at)\b[^.\n]{0,20}(https?:\/\/|\burl\b|\bserver\b)/i,
@@ -107,8 +137,10 @@ export function extractUserText(body: unknown): string {
 export function analyzeText(text: string): SecurityResult {
   if (!text) return { score: 0, flags: [] };
   const flags: string[] = [];
+  const lower = text.toLowerCase();
   let keep = 1;
   for (const rule of RULES) {
+    if (rule.triggers && !rule.triggers.some((t) => lower.includes(t))) continue;
     if (rule.pattern.test(text)) {
       flags.push(rule.id);
       keep *= 1 - rule.weight;
