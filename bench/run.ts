@@ -209,7 +209,7 @@ async function main() {
       total: n(serviceMs ? 30_000 : 20_000),
       concurrency: 64,
       body: CHAT,
-      headers: serviceMs ? { "x-demo-latency-ms": String(serviceMs) } : {},
+      headers: (serviceMs ? { "x-demo-latency-ms": String(serviceMs) } : {}) as Record<string, string>,
     };
     const up0 = cpuSeconds(upstream.pid);
     const direct = await load(upstream.url, opts);
