@@ -24,7 +24,10 @@ export interface Harness {
   traces(n: number, query?: string, key?: string): Promise<TraceEvent[]>;
 }
 
-export async function harness(env: Record<string, string> = {}): Promise<Harness> {
+export async function harness(
+  env: Record<string, string> = {},
+  deps: { logger?: Logger } = {},
+): Promise<Harness> {
   const upstream = await startDemoUpstream();
   const config = loadTraceProxyConfig({
     PROVIDERS: `demo=${upstream.url},other=${upstream.url}/v1`,
@@ -44,7 +47,10 @@ export async function harness(env: Record<string, string> = {}): Promise<Harness
     groupId: "test",
     handler: (v) => void published.push(traceEventSchema.parse(v)),
   });
-  const proxy = await buildTraceProxy(config, { bus, logger: createLogger("trace-proxy", "silent") });
+  const proxy = await buildTraceProxy(config, {
+    bus,
+    logger: deps.logger ?? createLogger("trace-proxy", "silent"),
+  });
   const url = await proxy.listen(0, "127.0.0.1");
   const h: Harness = {
     upstream,
