@@ -277,6 +277,14 @@ describe("aws secret store: Secrets Manager under a customer key", () => {
   });
 });
 
+describe("aws ClusterSecretStore", () => {
+  it("reads Secrets Manager in the stack's region with the controller's IRSA identity (no static keys)", () => {
+    expect(prod.objects("ClusterSecretStore")[0].spec.provider).toEqual({
+      aws: { service: "SecretsManager", region: "us-east-1" },
+    });
+  });
+});
+
 describe("aws Postgres", () => {
   it("prod: private, encrypted with the data key, Multi-AZ, 14 days of backups, deletion protected", () => {
     expect(prod.one(T.db).inputs).toMatchObject({

@@ -299,6 +299,14 @@ describe("gcp secret store: Secret Manager under a customer key", () => {
   });
 });
 
+describe("gcp ClusterSecretStore", () => {
+  it("reads the stack project's Secret Manager with the controller's Workload Identity (no key file)", () => {
+    expect(prod.objects("ClusterSecretStore")[0].spec.provider).toEqual({
+      gcpsm: { projectID: "acme-llmops-prod" },
+    });
+  });
+});
+
 describe("gcp Postgres: Cloud SQL", () => {
   it("prod: private IP only, TLS only, CMEK, REGIONAL, 14 daily backups with PITR, deletion protected", () => {
     const sql = prod.one(T.sql).inputs;
