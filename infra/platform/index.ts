@@ -12,6 +12,7 @@
  *   Gateway API CRDs -> istio base -> istio-cni -> istiod -> ingress gateway
  *     -> Certificate (cert-manager) -> Gateway -> HTTP->HTTPS redirect; EnvoyFilters (rate limits, headers)
  *   PeerAuthentication STRICT in the app namespace after istio base
+ *   Gatekeeper -> ConstraintTemplates (from the policy pack) -> Constraints
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
@@ -19,6 +20,7 @@ import type { StackConfig } from "../config.ts";
 import { installCertManager } from "./certs.ts";
 import type { PlatformContext } from "./context.ts";
 import { installExternalDns } from "./dns.ts";
+import { installGatekeeper } from "./gatekeeper.ts";
 import { createPublicGateway, installGatewayApiCrds } from "./gateway.ts";
 import { installIstio } from "./istio.ts";
 import { installKafka } from "./kafka.ts";
@@ -97,6 +99,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
     const keda = installKeda(ctx, crdsOf(namespaces.keda));
     const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));
+    const gatekeeper = installGatekeeper(ctx, [namespaces.gatekeeper]);
     const istio = installIstio(ctx, {
       namespaces: [namespaces.istioSystem, namespaces.istioIngress, namespaces.apps],
       monitoring: monitoring.release,
@@ -111,6 +114,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       ingressGateway: istio.gateway,
     });
     this.ready.push(
+      gatekeeper.release,
       gatewayApi,
       istio.base,
       istio.istiod,

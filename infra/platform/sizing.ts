@@ -10,8 +10,6 @@ export interface PlatformSizing {
   controllerReplicas: number;
   /** Gatekeeper webhook replicas: admission is on every write's path. */
   gatekeeperReplicas: number;
-  /** Admission failure mode: prod denies, dev only warns so a bad rule never blocks a developer. */
-  gatekeeperEnforcement: "deny" | "warn";
   kafka: {
     /** Dual-role (controller + broker) KRaft nodes. */
     nodes: number;
@@ -44,7 +42,6 @@ export const SIZING: Record<Environment, PlatformSizing> = {
   dev: {
     controllerReplicas: 1,
     gatekeeperReplicas: 1,
-    gatekeeperEnforcement: "warn",
     kafka: {
       nodes: 1,
       replicationFactor: 1,
@@ -68,7 +65,6 @@ export const SIZING: Record<Environment, PlatformSizing> = {
   prod: {
     controllerReplicas: 2,
     gatekeeperReplicas: 3,
-    gatekeeperEnforcement: "deny",
     kafka: {
       nodes: 3,
       replicationFactor: 3,
