@@ -1,4 +1,8 @@
+import taggable from "./taggable.json" with { type: "json" };
 import { resourceRule } from "./types.ts";
+
+/** Types whose Args take tags/labels, generated from the installed SDKs (taggable.gen.ts). */
+const TAGGABLE = new Set<string>(Object.values(taggable as Record<string, string[]>).flat());
 
 /** Where each cloud resource keeps its tags/labels (path within inputs). */
 export const TAG_PATHS: Record<string, string> = {
@@ -28,19 +32,24 @@ export const TAG_PATHS: Record<string, string> = {
   "azure-native:containerservice:AgentPool": "tags",
   "azure-native:keyvault:Vault": "tags",
   "azure-native:dbforpostgresql:Server": "tags",
+  "azure-native:dns:Zone": "tags",
   "azure-native:network:Zone": "tags",
   "azure-native:network:VirtualNetwork": "tags",
   "azure-native:managedidentity:UserAssignedIdentity": "tags",
 };
 
-const DNS = ["aws:route53/zone:Zone", "gcp:dns/managedZone:ManagedZone", "azure-native:network:Zone"];
+const DNS = [
+  "aws:route53/zone:Zone",
+  "gcp:dns/managedZone:ManagedZone",
+  "azure-native:dns:Zone",
+  "azure-native:network:Zone",
+];
 
 export function tagPathOf(type: string, props: Record<string, any>): string | undefined {
   if (TAG_PATHS[type]) return TAG_PATHS[type];
-  if (type.startsWith("aws:") || type.startsWith("azure-native:"))
-    return "tags" in props ? "tags" : undefined;
-  if (type.startsWith("gcp:")) return "labels" in props ? "labels" : undefined;
-  return undefined;
+  const key = type.startsWith("gcp:") ? "labels" : "tags";
+  // Known taggable from the SDK schema, or any other resource that was given tags/labels.
+  return TAGGABLE.has(type) || key in props ? key : undefined;
 }
 
 const get = (o: any, path: string) => path.split(".").reduce((x, k) => (x == null ? undefined : x[k]), o);

@@ -1170,6 +1170,24 @@ export const cases: Case[] = [
     res("azure-native:network:Zone", "z", { zoneName: "x", resourceGroupName: "rg", tags: { ...F.TAGS } }),
   ),
   one("cloud-tags", "eks tags via provider defaultTags", false, withProvider()),
+  one(
+    "cloud-tags",
+    "security group given no tags at all",
+    true,
+    res("aws:ec2/securityGroup:SecurityGroup", "sg", { vpcId: "vpc-1", description: "nodes" }),
+  ),
+  one(
+    "cloud-tags",
+    "untaggable resource",
+    false,
+    res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", { role: "r", policyArn: "arn" }),
+  ),
+  one(
+    "cloud-tags",
+    "azure dns zone (dns module) without tags",
+    true,
+    res("azure-native:dns:Zone", "z", { zoneName: "llm.example.com", resourceGroupName: "rg" }),
+  ),
 ];
 
 function gke() {

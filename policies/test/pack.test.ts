@@ -12,6 +12,7 @@ import { parse as parseYaml } from "yaml";
 import { packConfig } from "../config/generate.ts";
 import { checkInventory, type InventoryResource } from "../offline/index.ts";
 import { rules } from "../rules/index.ts";
+import { scan } from "../rules/taggable.gen.ts";
 import { cases } from "./cases.ts";
 import { compliantInventory, T } from "./fixtures.ts";
 
@@ -30,6 +31,10 @@ describe("pack files", () => {
     expect(src.filter((l) => !l.startsWith("import "))).toEqual([
       'new PolicyPack("llmops-policies", { policies, enforcementLevel: "mandatory" });',
     ]);
+  });
+
+  it("rules/taggable.json matches the installed cloud SDKs", () => {
+    expect(JSON.parse(readFileSync(here("../rules/taggable.json"), "utf8"))).toEqual(scan());
   });
 
   it("README documents every rule", () => {
