@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
 import { awsCluster } from "./aws/cluster.ts";
 import { awsDns } from "./aws/dns.ts";
+import { awsFlowLogs } from "./aws/flowlogs.ts";
 import { awsIrsa } from "./aws/identity.ts";
 import { awsKeys } from "./aws/kms.ts";
 import { awsLogStorage } from "./aws/logs.ts";
@@ -66,6 +67,7 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
 
     const keys = awsKeys(ctx);
     const network = awsNetwork(ctx);
+    awsFlowLogs(ctx, network.vpc);
     const eks = awsCluster(ctx, network, keys.cluster);
     const irsa = awsIrsa(ctx, { provider: eks.oidcProvider, issuer: eks.oidcIssuer });
     const addons = eks.addAddons(irsa);

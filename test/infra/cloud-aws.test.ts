@@ -103,6 +103,14 @@ describe("aws network: private nodes over the zones the environment needs", () =
     for (const s of prod.ofType(T.subnet)) expect(s.inputs.mapPublicIpOnLaunch).toBe(false);
   });
 
+  it("records all VPC traffic in flow logs", () => {
+    expect(prod.one("aws:ec2/flowLog:FlowLog").inputs).toMatchObject({
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      vpcId: expect.stringMatching(/^llmops-prod-vpc-/),
+    });
+  });
+
   it("routes private subnets to the internet only through NAT", () => {
     for (const rt of byName(prod, T.routeTable, "-private-")) {
       expect(rt.inputs.routes).toEqual([{ cidrBlock: "0.0.0.0/0", natGatewayId: expect.any(String) }]);

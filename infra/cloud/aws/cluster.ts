@@ -10,6 +10,7 @@ import type * as kms from "@pulumi/aws/kms/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
 import { machineType } from "../sizes.ts";
+import { logRetentionDays } from "./flowlogs.ts";
 import type { AwsIrsa } from "./identity.ts";
 import type { AwsNetwork } from "./network.ts";
 import { managedPolicy, serviceTrust } from "./partition.ts";
@@ -55,7 +56,7 @@ export function awsCluster(ctx: CloudContext, network: AwsNetwork, key: kms.Key)
   // Created up front so retention is ours (EKS would create it without expiry) and tagged.
   const logGroup = new cloudwatch.LogGroup(
     `${base}-control-plane`,
-    { name: `/aws/eks/${base}/cluster`, retentionInDays: profile.highAvailability ? 90 : 14, tags },
+    { name: `/aws/eks/${base}/cluster`, retentionInDays: logRetentionDays(ctx), tags },
     opts,
   );
 
