@@ -87,6 +87,12 @@ export function profiles(ctx: AppsContext): ServiceProfile[] {
       shutdownSeconds: 30,
       connectionPool: { maxConnections: 2000, maxPendingRequests: 1000 },
       slo: { availability: 0.999, latency: { thresholdSeconds: 10, objective: 0.95 } },
+      // The proxy measures each LLM call (OpenTelemetry GenAI names) rather than generic HTTP.
+      sli: {
+        requests: "trace_proxy_requests_total",
+        statusLabel: "status",
+        duration: "gen_ai_client_operation_duration_seconds",
+      },
     }),
     defineService({
       name: "cost-api",

@@ -5,6 +5,7 @@
  */
 import type { Environment } from "../config.ts";
 import type { Topic } from "./constants.ts";
+import { HTTP_SLI } from "./observability/metrics.ts";
 
 export type ServiceName = "router" | "trace-proxy" | "cost-api" | "sentinel";
 
@@ -46,6 +47,15 @@ export interface LatencySlo {
   objective: number;
 }
 
+/** The request counter and latency histogram the SLO rules and dashboards read. */
+export interface SliMetrics {
+  /** Counter of handled requests, labelled with the HTTP status. */
+  requests: string;
+  statusLabel: string;
+  /** Histogram of request duration in seconds. */
+  duration: string;
+}
+
 export interface ServiceProfile {
   name: ServiceName;
   /** app.kubernetes.io/component: the role in the architecture. */
@@ -77,12 +87,14 @@ export interface ServiceProfile {
   /** Upstream connection limits the mesh enforces in front of the service. */
   connectionPool: { maxConnections: number; maxPendingRequests: number };
   slo: { availability: number; latency: LatencySlo };
+  /** Where the SLIs come from; defaults to the HTTP metrics every service exports (observability/metrics.ts). */
+  sli: SliMetrics;
   /** Extra error counters (besides HTTP 5xx) that page as a high error rate, per second. */
   errorCounters?: { metricRegex: string; perSecond: number };
 }
 
 /** Fields most services share; a declaration states only what makes the service different. */
-type Defaults = "callers" | "calls" | "database" | "shutdownSeconds" | "connectionPool";
+type Defaults = "callers" | "calls" | "database" | "shutdownSeconds" | "connectionPool" | "sli";
 export type ProfileInput = Omit<ServiceProfile, Defaults> & Partial<Pick<ServiceProfile, Defaults>>;
 
 export function defineService(input: ProfileInput): ServiceProfile {
@@ -93,6 +105,7 @@ export function defineService(input: ProfileInput): ServiceProfile {
     // Fastify drains in-flight requests and the Kafka producer flushes well within 20 s.
     shutdownSeconds: 20,
     connectionPool: { maxConnections: 1000, maxPendingRequests: 256 },
+    sli: HTTP_SLI,
     ...input,
   };
 }

@@ -492,6 +492,15 @@ describe("NetworkPolicy: only DESIGN.md's flows", () => {
       )
       .filter(Boolean);
 
+  it("the namespace starts from deny-all (the platform's default-deny), which these policies open up", () => {
+    for (const [, plan] of plans()) {
+      const deny = plan.objects("NetworkPolicy", "default-deny").find((m) => m.metadata.namespace === NS);
+      expect(deny.spec).toMatchObject({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+      expect(deny.spec.ingress ?? []).toEqual([]);
+      expect(deny.spec.egress ?? []).toEqual([]);
+    }
+  });
+
   it("each policy selects its own pods, in both directions", () => {
     for (const s of SERVICES) {
       const spec = netpolOf(prod, s);
@@ -566,6 +575,20 @@ describe("observability", () => {
       expect(obj(prod, "PrometheusRule", s).metadata.labels.release).toBe("kube-prometheus-stack");
     },
   );
+
+  it("SLO rules read each service's own SLIs (trace-proxy: per-LLM-call metrics; others: HTTP)", () => {
+    const exprs = (s: Service) =>
+      obj(prod, "PrometheusRule", s)
+        .spec.groups.flatMap((g: any) => g.rules.map((r: any) => r.expr))
+        .join("\n");
+    expect(exprs("trace-proxy")).toContain('trace_proxy_requests_total{job="trace-proxy"');
+    expect(exprs("trace-proxy")).toContain(
+      'gen_ai_client_operation_duration_seconds_bucket{job="trace-proxy", namespace="llmops", le="10"}',
+    );
+    expect(exprs("cost-api")).toContain(
+      'http_request_duration_seconds_bucket{job="cost-api", namespace="llmops", le="0.5"}',
+    );
+  });
 
   it("seed 000's SentinelDown (critical, 1m) and SentinelHighErrorRate (error counters) are there", () => {
     const byName = Object.fromEntries(alerts(prod, "sentinel").map((r: any) => [r.alert, r]));

@@ -48,7 +48,7 @@ export function dashboardPanels(ctx: AppsContext, profile: ServiceProfile): Pane
   const job = jobSelector(ns, profile.name);
   const pods = `namespace="${ns}", pod=~"${profile.name}-.*", container="${profile.name}"`;
   const quantile = (q: number) => ({
-    expr: `histogram_quantile(${q}, sum by (le) (rate(${METRICS.duration}_bucket{${job}}[5m])))`,
+    expr: `histogram_quantile(${q}, sum by (le) (rate(${profile.sli.duration}_bucket{${job}}[5m])))`,
     legend: `p${Math.round(q * 100)}`,
   });
   return [
@@ -57,8 +57,8 @@ export function dashboardPanels(ctx: AppsContext, profile: ServiceProfile): Pane
       unit: "reqps",
       targets: [
         {
-          expr: `sum by (${METRICS.statusLabel}) (rate(${METRICS.requests}{${job}}[5m]))`,
-          legend: `{{${METRICS.statusLabel}}}`,
+          expr: `sum by (${profile.sli.statusLabel}) (rate(${profile.sli.requests}{${job}}[5m]))`,
+          legend: `{{${profile.sli.statusLabel}}}`,
         },
       ],
     },

@@ -4,14 +4,20 @@
  * Exporter. One place to change if a service renames a metric.
  */
 export const METRICS = {
-  requests: "http_requests_total",
-  /** Histogram; its bucket bounds must include every latency SLO threshold. */
-  duration: "http_request_duration_seconds",
-  statusLabel: "status_code",
   consumerLag: "kafka_consumergroup_lag",
   up: "up",
   cpu: "container_cpu_usage_seconds_total",
   memory: "container_memory_working_set_bytes",
+} as const;
+
+/**
+ * Default SLIs: seed 003's HTTP metrics. The histogram's bucket bounds must include the service's
+ * latency SLO threshold (prom-client's defaults do: 0.5, 1, 2.5, 5, 10).
+ */
+export const HTTP_SLI = {
+  requests: "http_requests_total",
+  statusLabel: "status_code",
+  duration: "http_request_duration_seconds",
 } as const;
 
 /** Selector of one service's series: the ServiceMonitor's job label is the Service name. */

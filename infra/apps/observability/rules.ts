@@ -35,7 +35,7 @@ export function alertRules(ctx: AppsContext, profile: ServiceProfile): { name: s
   const job = jobSelector(ns, profile.name);
   const name = pascal(profile.name);
   const labels = (severity: string) => ({ severity, service: profile.name, namespace: ns });
-  const { requests, duration, statusLabel } = METRICS;
+  const { requests, duration, statusLabel } = profile.sli;
   const sum = (expr: string) => `sum(${expr})`;
   const errorRatio = (w: string) =>
     `${sum(`rate(${requests}{${job}, ${statusLabel}=~"5.."}[${w}])`)} / ${sum(`rate(${requests}{${job}}[${w}])`)}`;
