@@ -142,12 +142,12 @@ describe("azure AKS: Entra ID, workload identity, network policy, zones", () => 
     for (const p of pools) expect(p.availabilityZones).toEqual(["1", "2", "3"]);
   });
 
-  it("dev with no allowed CIDRs: private API server, free tier, no zones", () => {
+  it("dev with no allowed CIDRs: private API server, free tier, two zones", () => {
     const cluster = dev.one(T.cluster).inputs;
     expect(cluster.apiServerAccessProfile).toMatchObject({ enablePrivateCluster: true });
     expect(cluster.apiServerAccessProfile.authorizedIPRanges).toBeUndefined();
     expect(cluster.sku.tier).toBe("Free");
-    expect(cluster.agentPoolProfiles[0].availabilityZones).toBeUndefined();
+    expect(cluster.agentPoolProfiles[0].availabilityZones).toEqual(["1", "2"]);
   });
 
   it("autoscales pools sized from config; the system pool lives in the cluster, others are AgentPools", () => {

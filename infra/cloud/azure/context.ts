@@ -33,9 +33,10 @@ export function roleDefinitionId(ctx: AzureContext, role: keyof typeof ROLES): p
   );
 }
 
-/** Zones of the environment's pools and zone-redundant resources ("1".."3"; none in dev). */
-export function azureZones(ctx: CloudContext): string[] | undefined {
-  return ctx.profile.highAvailability
-    ? Array.from({ length: ctx.profile.zoneCount }, (_, i) => String(i + 1))
-    : undefined;
+/**
+ * Zones pools and zone-redundant resources span ("1".."3" in prod, "1","2" in dev): AKS charges
+ * nothing for zones, so dev gets the same shape as the other clouds' two-zone dev networks.
+ */
+export function azureZones(ctx: CloudContext): string[] {
+  return Array.from({ length: ctx.profile.zoneCount }, (_, i) => String(i + 1));
 }
