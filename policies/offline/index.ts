@@ -119,6 +119,15 @@ export async function checkInventory(
   inventory: Inventory,
   opts: { env: "dev" | "prod"; config?: object; only?: string[] },
 ): Promise<PolicyReport> {
+  return checkInventoryWith(rules, inventory, opts);
+}
+
+/** The engine over any rule list (the pack's by default); exported for tests and extensions. */
+export async function checkInventoryWith(
+  ruleList: readonly Rule[],
+  inventory: Inventory,
+  opts: { env: "dev" | "prod"; config?: object; only?: string[] },
+): Promise<PolicyReport> {
   const config = resolvePackConfig(opts.env, opts.config);
   const resources = inventory.resources ?? [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -129,7 +138,7 @@ export async function checkInventory(
   const violations: Violation[] = [];
   let evaluated = 0;
 
-  for (const rule of rules) {
+  for (const rule of ruleList) {
     if (opts.only && !opts.only.includes(rule.id)) continue;
     const level = enforcementOf(rule, config);
     if (level === "disabled") continue;
