@@ -23,7 +23,7 @@ import { installExternalDns } from "./dns.ts";
 import { installGatekeeper } from "./gatekeeper.ts";
 import { createPublicGateway, installGatewayApiCrds } from "./gateway.ts";
 import { installIstio } from "./istio.ts";
-import { installKafka } from "./kafka.ts";
+import { APP_CA_SECRET, EVENT_FLOW, installKafka, TOPICS } from "./kafka.ts";
 import { installKeda } from "./keda.ts";
 import { installLogging } from "./logging.ts";
 import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
@@ -44,7 +44,17 @@ export interface PlatformOutputs {
   appNamespace: string;
   /** The north-south Gateway (Gateway API) HTTPRoutes attach to. */
   gateway: { name: string; namespace: string; httpsListener: string };
-  kafka: { clusterName: string; namespace: string; bootstrapServers: string; caSecretName: string };
+  kafka: {
+    clusterName: string;
+    namespace: string;
+    /** TLS listener (mutual TLS: clients authenticate with their KafkaUser certificate). */
+    bootstrapServers: string;
+    /** Secret in appNamespace with the cluster CA certificate (key ca.crt), synced from Strimzi's. */
+    caSecretName: string;
+    /** Per service: the Secret in appNamespace Strimzi writes its client certificate to (user.crt, user.key). */
+    userSecrets: Record<string, string>;
+    topics: { traces: string; anomalies: string; budgets: string };
+  };
   /** ClusterSecretStore backed by the cloud's secret store. */
   secretStoreName: string;
   monitoring: { namespace: string; prometheusReleaseLabel: string; dashboardLabel: string };
@@ -63,7 +73,10 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     clusterName: KAFKA.cluster,
     namespace: KAFKA.namespace,
     bootstrapServers: `${KAFKA.cluster}-kafka-bootstrap.${KAFKA.namespace}.svc:${KAFKA.tlsPort}`,
-    caSecretName: `${KAFKA.cluster}-cluster-ca-cert`,
+    caSecretName: APP_CA_SECRET,
+    // The User Operator names each Secret after its KafkaUser, which is named after the service.
+    userSecrets: Object.fromEntries(Object.keys(EVENT_FLOW).map((s) => [s, s])),
+    topics: { ...TOPICS },
   };
   readonly secretStoreName = SECRET_STORE;
   readonly monitoring = {
@@ -95,6 +108,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     const kafka = installKafka(ctx, {
       namespaces: [namespaces.kafka, namespaces.apps],
       storage: storage.classes,
+      externalSecrets: secrets.release,
     });
     const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
     const keda = installKeda(ctx, crdsOf(namespaces.keda));

@@ -31,7 +31,9 @@ export function installIstio(
 ): Istio {
   const { sizing } = ctx;
   const platform = ISTIO_PLATFORM[ctx.config.cloud];
-  const global = { istioNamespace: NS.istioSystem, ...(platform ? { platform } : {}) };
+  const global = { istioNamespace: NS.istioSystem };
+  // Only the charts that render CNI paths read global.platform.
+  const withPlatform = { ...global, ...(platform ? { platform } : {}) };
 
   const base = chartRelease(ctx, "istioBase", {
     name: "istio-base",
@@ -44,14 +46,14 @@ export function installIstio(
     // A privileged node agent: kube-system is the namespace allowed to run one.
     namespace: KUBE_SYSTEM,
     dependsOn: [base],
-    values: { global },
+    values: { global: withPlatform },
   });
   const istiod = chartRelease(ctx, "istiod", {
     namespace: NS.istioSystem,
     // Gateway API CRDs first: istiod only watches the kinds that exist when it starts.
     dependsOn: [base, cni, deps.gatewayApi, deps.monitoring, ...deps.namespaces],
     values: {
-      global,
+      global: withPlatform,
       cni: { enabled: true },
       autoscaleMin: sizing.controllerReplicas,
       autoscaleMax: Math.max(sizing.controllerReplicas, 5),

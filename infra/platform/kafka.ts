@@ -29,17 +29,24 @@ export const EVENT_FLOW: Record<string, { produces: Topic[]; consumes: Topic[] }
   sentinel: { produces: ["anomalies"], consumes: ["traces"] },
 };
 
+/** Strimzi writes the cluster CA here (kafka namespace); clients verify the brokers with it. */
+export const CLUSTER_CA_SECRET = `${KAFKA.cluster}-cluster-ca-cert`;
+/** The copy of the cluster CA certificate in the app namespace, kept in sync by external-secrets. */
+export const APP_CA_SECRET = "kafka-cluster-ca";
+
 export interface KafkaPlatform {
   operator: k8s.helm.v3.Release;
   cluster: k8s.apiextensions.CustomResource;
   nodePool: k8s.apiextensions.CustomResource;
   topics: k8s.apiextensions.CustomResource[];
   users: k8s.apiextensions.CustomResource[];
+  /** ExternalSecret copying the cluster CA certificate into the app namespace. */
+  caCopy: k8s.apiextensions.CustomResource;
 }
 
 export function installKafka(
   ctx: PlatformContext,
-  deps: { namespaces: pulumi.Resource[]; storage: pulumi.Resource[] },
+  deps: { namespaces: pulumi.Resource[]; storage: pulumi.Resource[]; externalSecrets: pulumi.Resource },
 ): KafkaPlatform {
   const k = ctx.sizing.kafka;
   const operator = chartRelease(ctx, "strimzi", {
@@ -187,7 +194,83 @@ export function installKafka(
         { ...after, dependsOn: [operator, cluster] },
       ),
   );
-  return { operator, cluster, nodePool, topics, users };
+  const caCopy = copyClusterCa(ctx, [cluster, deps.externalSecrets, ...deps.namespaces]);
+  return { operator, cluster, nodePool, topics, users, caCopy };
+}
+
+/**
+ * The services mount the cluster CA next to their KafkaUser certificates, but Strimzi writes it
+ * in the kafka namespace. A namespaced SecretStore (Kubernetes provider) whose ServiceAccount may
+ * read exactly that one Secret lets external-secrets keep a copy in the app namespace, renewed
+ * when Strimzi rotates the CA.
+ */
+function copyClusterCa(ctx: PlatformContext, deps: pulumi.Resource[]): k8s.apiextensions.CustomResource {
+  const reader = "kafka-ca-reader";
+  const meta = (component: string, name: string, namespace: string) =>
+    chartMeta(ctx, "strimzi", component, name, namespace);
+  const opts = { parent: ctx.parent, dependsOn: deps };
+  const sa = new k8s.core.v1.ServiceAccount(
+    `${NS.apps}-${reader}`,
+    { metadata: meta("ca-sync", reader, NS.apps), automountServiceAccountToken: false },
+    opts,
+  );
+  const role = new k8s.rbac.v1.Role(
+    `${KAFKA.namespace}-${reader}`,
+    {
+      metadata: meta("ca-sync", reader, KAFKA.namespace),
+      rules: [
+        {
+          apiGroups: [""],
+          resources: ["secrets"],
+          resourceNames: [CLUSTER_CA_SECRET],
+          verbs: ["get", "list", "watch"],
+        },
+      ],
+    },
+    opts,
+  );
+  const binding = new k8s.rbac.v1.RoleBinding(
+    `${KAFKA.namespace}-${reader}`,
+    {
+      metadata: meta("ca-sync", reader, KAFKA.namespace),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: reader },
+      subjects: [{ kind: "ServiceAccount", name: reader, namespace: NS.apps }],
+    },
+    { ...opts, dependsOn: [...deps, role, sa] },
+  );
+  const store = new k8s.apiextensions.CustomResource(
+    `${NS.apps}-${APP_CA_SECRET}-store`,
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "SecretStore",
+      metadata: meta("ca-sync", APP_CA_SECRET, NS.apps),
+      spec: {
+        provider: {
+          kubernetes: {
+            remoteNamespace: KAFKA.namespace,
+            server: { caProvider: { type: "ConfigMap", name: "kube-root-ca.crt", key: "ca.crt" } },
+            auth: { serviceAccount: { name: reader } },
+          },
+        },
+      },
+    },
+    { ...opts, dependsOn: [...deps, binding] },
+  );
+  return new k8s.apiextensions.CustomResource(
+    `${NS.apps}-${APP_CA_SECRET}`,
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: meta("ca-sync", APP_CA_SECRET, NS.apps),
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: "SecretStore", name: APP_CA_SECRET },
+        target: { name: APP_CA_SECRET, creationPolicy: "Owner" },
+        data: [{ secretKey: "ca.crt", remoteRef: { key: CLUSTER_CA_SECRET, property: "ca.crt" } }],
+      },
+    },
+    { ...opts, dependsOn: [...deps, store] },
+  );
 }
 
 /** Least privilege: produce = Write+Describe, consume = Read+Describe plus its own consumer groups. */

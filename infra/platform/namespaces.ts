@@ -37,8 +37,10 @@ interface Port {
 interface Flows {
   /** Controllers talking to the Kubernetes API (endpoint IPs are not selectable by pod selector). */
   apiServer?: boolean;
-  /** HTTPS to the internet: ACME, cloud APIs (DNS, secret store, object storage), alert receivers. */
-  internetHttps?: boolean;
+  /** Ports open to the internet: HTTPS for ACME, cloud APIs, object storage, alert receivers. */
+  internet?: number[];
+  /** The node-local cloud metadata endpoint workload identity exchanges tokens with (GKE). */
+  cloudIdentity?: boolean;
   /** DNS to any resolver: cert-manager's DNS-01 self-check asks the zone's authoritative servers. */
   anyDns?: boolean;
   /** Admission/aggregated-API ports the API server calls (its source address is not selectable). */
@@ -97,7 +99,14 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     owner: "certManager",
     component: "certificates",
     podSecurity: "restricted",
-    flows: { apiServer: true, internetHttps: true, anyDns: true, fromApiServer: [10250] },
+    // Port 80 too: before asking Let's Encrypt, cert-manager self-checks HTTP-01 through the public address.
+    flows: {
+      apiServer: true,
+      internet: [443, 80],
+      cloudIdentity: true,
+      anyDns: true,
+      fromApiServer: [10250],
+    },
   },
   monitoring: {
     owner: "kubePrometheusStack",
@@ -107,7 +116,9 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "baseline",
     flows: {
       apiServer: true,
-      internetHttps: true,
+      // Alert receivers (Slack, PagerDuty) and Loki's object storage.
+      internet: [443],
+      cloudIdentity: true,
       fromApiServer: [10250],
       egressToCluster: true,
       egressToNodes: [10250, 9100],
@@ -163,13 +174,13 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     owner: "externalSecrets",
     component: "secrets",
     podSecurity: "restricted",
-    flows: { apiServer: true, internetHttps: true, fromApiServer: [10250] },
+    flows: { apiServer: true, internet: [443], cloudIdentity: true, fromApiServer: [10250] },
   },
   externalDns: {
     owner: "externalDns",
     component: "dns",
     podSecurity: "restricted",
-    flows: { apiServer: true, internetHttps: true },
+    flows: { apiServer: true, internet: [443], cloudIdentity: true },
   },
 };
 
@@ -243,6 +254,12 @@ type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
 type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 
 const ANYWHERE = "0.0.0.0/0";
+const API_SERVER_PORTS = [443, 6443];
+/** GKE's metadata server (dataplane v2 and v1 addresses); unused but harmless on EKS and AKS. */
+const METADATA_EGRESS: EgressRule[] = [
+  { to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] },
+  { to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] },
+];
 const tcp = (ports: number[]): Port[] => ports.map((port) => ({ port, protocol: "TCP" }));
 const nsSelector = (namespace: string) => ({
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
@@ -293,11 +310,13 @@ export function networkPolicies(
     });
   }
   const egress: EgressRule[] = [];
-  if (flows.apiServer || flows.internetHttps) {
-    // The API server's endpoints live outside the pod network on managed clusters, so neither they
-    // nor internet HTTPS can be selected more narrowly than by port.
-    egress.push({ to: [{ ipBlock: { cidr: ANYWHERE } }], ports: tcp([443, 6443]) });
-  }
+  // The API server's endpoints live outside the pod network on managed clusters, so neither they
+  // nor internet endpoints can be selected more narrowly than by port.
+  const anywherePorts = [
+    ...new Set([...(flows.apiServer ? API_SERVER_PORTS : []), ...(flows.internet ?? [])]),
+  ];
+  if (anywherePorts.length) egress.push({ to: [{ ipBlock: { cidr: ANYWHERE } }], ports: tcp(anywherePorts) });
+  if (flows.cloudIdentity) egress.push(...METADATA_EGRESS);
   for (const e of flows.egressTo ?? [])
     egress.push({ to: [nsSelector(e.namespace)], ...(e.ports ? { ports: tcp(e.ports) } : {}) });
   if (flows.egressToCluster) egress.push({ to: [{ namespaceSelector: {} }] });

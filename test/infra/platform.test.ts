@@ -242,6 +242,72 @@ describe("Kafka (Strimzi, KRaft, kafka.strimzi.io/v1)", () => {
   });
 });
 
+describe("Kafka client credentials reach the app namespace", () => {
+  it("the cluster CA certificate is copied next to the services by an ExternalSecret that reads only it", () => {
+    const es = prod.objects("ExternalSecret", "kafka-cluster-ca")[0];
+    expect(es.metadata.namespace).toBe("llmops");
+    expect(es.spec.secretStoreRef).toEqual({ kind: "SecretStore", name: "kafka-cluster-ca" });
+    expect(es.spec.data).toEqual([
+      { secretKey: "ca.crt", remoteRef: { key: "llmops-cluster-ca-cert", property: "ca.crt" } },
+    ]);
+    const role = prod.objects("Role", "kafka-ca-reader")[0];
+    expect(role.metadata.namespace).toBe("kafka");
+    expect(role.rules).toEqual([
+      expect.objectContaining({ resources: ["secrets"], resourceNames: ["llmops-cluster-ca-cert"] }),
+    ]);
+    expect(role.rules[0].verbs).not.toContain("create");
+  });
+});
+
+describe("network flows beyond the default deny", () => {
+  const policy = (ns: string, name: string) =>
+    prod.objects("NetworkPolicy", name).find((p) => p.metadata.namespace === ns);
+  const egressPorts = (ns: string) =>
+    (policy(ns, "allow-egress")?.spec.egress ?? []).flatMap((e: any) =>
+      (e.ports ?? []).map((p: any) => p.port),
+    );
+  const ingressPorts = (ns: string) =>
+    (policy(ns, "allow-ingress")?.spec.ingress ?? []).flatMap((e: any) =>
+      (e.ports ?? []).map((p: any) => p.port),
+    );
+
+  it("admission webhooks are reachable from the API server", () => {
+    expect(ingressPorts("cert-manager")).toContain(10250);
+    expect(ingressPorts("gatekeeper-system")).toContain(8443);
+    expect(ingressPorts("istio-system")).toContain(15017);
+    expect(ingressPorts("keda")).toEqual(expect.arrayContaining([9443, 6443]));
+  });
+
+  it("cert-manager reaches ACME and its own HTTP-01 self-check; the gateway takes public 80/443", () => {
+    expect(egressPorts("cert-manager")).toEqual(expect.arrayContaining([443, 80]));
+    expect(ingressPorts("istio-ingress")).toEqual(expect.arrayContaining([80, 443]));
+  });
+
+  it("Kafka accepts clients only from the app and KEDA namespaces on the TLS port", () => {
+    const from = policy("kafka", "allow-ingress").spec.ingress.map((i: any) => [
+      i.from[0].namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+      i.ports.map((p: any) => p.port),
+    ]);
+    expect(from).toEqual([
+      ["llmops", [9093]],
+      ["keda", [9093]],
+    ]);
+  });
+
+  it("the app namespace talks to istiod; everything else is the apps layer's per-service policy", () => {
+    const egress = policy("llmops", "allow-egress").spec.egress;
+    expect(egress).toEqual([
+      {
+        to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "istio-system" } } }],
+        ports: [
+          { port: 15010, protocol: "TCP" },
+          { port: 15012, protocol: "TCP" },
+        ],
+      },
+    ]);
+  });
+});
+
 describe("cert-manager", () => {
   it("installs its CRDs with the chart (crds.enabled) and enables the Gateway API solver", () => {
     expect(values(prod, "cert-manager")).toMatchObject({
@@ -390,9 +456,8 @@ describe("Istio and the public Gateway (Gateway API)", () => {
   });
 
   it("STRICT mTLS in the app namespace", () => {
-    const pa = prod.objects("PeerAuthentication");
-    expect(pa).toHaveLength(1);
-    expect(pa[0]).toMatchObject({
+    const pa = crUrn(prod, "PeerAuthentication", "default").inputs;
+    expect(pa).toMatchObject({
       apiVersion: "security.istio.io/v1",
       metadata: { name: "default", namespace: "llmops" },
       spec: { mtls: { mode: "STRICT" } },
