@@ -13,7 +13,7 @@ export const helmPinnedRelease = resourceRule({
       seed: "core",
       item: 'Maintenance > Upgrading Components: "Helm Charts" (check available versions, upgrade with values)',
     },
-    { seed: "costops", item: 'Best Practices: "Always use version tags in production (not latest)"' },
+    { seed: "costops", item: 'Best Practices: "Always use version tags" in production (not latest)' },
   ],
   remediation:
     "Set version to an exact chart version (e.g. 3.23.0, no ranges) and repositoryOpts.repo to the chart's " +

@@ -14,7 +14,7 @@ export const k8sAutoscaling = stackRule({
     { seed: "sentinel", item: 'High Availability: "Configure automatic scaling (HPA)"' },
     {
       seed: "core",
-      item: 'Autoscaling: "HorizontalPodAutoscaler (HPA)", "KEDA: Kafka consumer lag scaling"',
+      item: 'Autoscaling: "HorizontalPodAutoscaler (HPA)"; KEDA: "Kafka consumer lag scaling"',
     },
     { seed: "router", item: '"Test scaling behavior"' },
   ],

@@ -44,7 +44,7 @@ export const k8sImageProvenance = resourceRule({
   checklist: [
     { seed: "core", item: 'OPA Gatekeeper: "Allowed container registries", "No latest tags"' },
     { seed: "sentinel", item: 'Security: "Use private container registries"' },
-    { seed: "costops", item: 'Best Practices: "Always use version tags in production (not latest)"' },
+    { seed: "costops", item: 'Best Practices: "Always use version tags" in production (not latest)' },
   ],
   remediation:
     "Reference images as <allowed-registry>/<repo>:<version> or @sha256:<digest>; push third-party images " +

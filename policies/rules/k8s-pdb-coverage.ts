@@ -11,7 +11,7 @@ export const k8sPdbCoverage = stackRule({
   category: "reliability",
   checklist: [
     { seed: "sentinel", item: 'High Availability: "Configure Pod Disruption Budget (min 2 available)"' },
-    { seed: "costops", item: 'Best Practices: "Use PodDisruptionBudgets for high availability"' },
+    { seed: "costops", item: 'Best Practices: "Use PodDisruptionBudgets" for high availability' },
   ],
   remediation:
     "Create a PodDisruptionBudget in the workload's namespace whose selector matches the pod template labels, " +

@@ -19,7 +19,7 @@ export const k8sResources = resourceRule({
   checklist: [
     { seed: "sentinel", item: 'High Availability: "Set appropriate resource limits"' },
     { seed: "core", item: 'OPA Gatekeeper: "Resource limits required"' },
-    { seed: "costops", item: 'Best Practices: "Configure resource limits appropriate to your workload"' },
+    { seed: "costops", item: 'Best Practices: "Configure resource limits" appropriate to your workload' },
   ],
   remediation:
     "Set resources.requests.{cpu,memory} and resources.limits.{cpu,memory} on every container and init container.",

@@ -16,10 +16,10 @@ export const kafkaReplication = resourceRule({
   category: "reliability",
   checklist: [
     {
-      seed: "core",
-      item: "Architecture: Kafka (Strimzi) for the trace pipeline; Backup and Recovery / Disaster Recovery",
+      seed: "sentinel",
+      item: 'High Availability: "Run at least 3 replicas", "Set up multi-zone deployment"',
     },
-    { seed: "sentinel", item: 'High Availability: "Set up multi-zone deployment"' },
+    { seed: "sentinel", item: 'Backup & Recovery: "Set up DR environment"' },
   ],
   remediation:
     "Set spec.kafka.config default.replication.factor: 3, min.insync.replicas: 2, offsets.topic.replication.factor: 3, " +

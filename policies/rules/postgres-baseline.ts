@@ -12,8 +12,8 @@ export const postgresBaseline = resourceRule({
   severity: "critical",
   category: "security",
   checklist: [
-    { seed: "costops", item: 'Best Practices: "Set up automated backups for the database"' },
-    { seed: "sentinel", item: 'Backup & Recovery: "Back up ... data regularly", "Test restore procedures"' },
+    { seed: "costops", item: 'Best Practices: "Set up automated backups" for the database' },
+    { seed: "sentinel", item: 'Backup & Recovery: "Back up configuration", "Test restore procedures"' },
     { seed: "sentinel", item: 'Security: "Use TLS/SSL for all external connections"' },
   ],
   remediation:
