@@ -80,20 +80,14 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
 
     const password = postgresPassword(`${ctx.base}-postgres`, this);
     const db = awsPostgres(ctx, network, keys.data, password);
+    this.secrets = secretCatalogue(config);
     this.postgres = {
       host: db.address,
       port: POSTGRES_PORT,
       database: POSTGRES_DATABASE,
-      secretName: pulumi.output(secretCatalogue(config).postgres),
+      secretName: pulumi.output(this.secrets.postgres),
     };
-
-    this.secrets = secretCatalogue(config);
-    const store = awsSecretStore(
-      ctx,
-      irsa,
-      keys.data,
-      secretEntries(config, { host: db.address, password: password }),
-    );
+    const store = awsSecretStore(ctx, irsa, keys.data, secretEntries(config, { host: db.address, password }));
     this.secretStoreProvider = store.provider;
 
     const logs = awsLogStorage(ctx, irsa, keys.data);

@@ -108,7 +108,7 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
       aks.cluster,
       network,
       suffix,
-      secretEntries(config, { host: db.fullyQualifiedDomainName, password: password }),
+      secretEntries(config, { host: db.fullyQualifiedDomainName, password }),
     );
     this.secretStoreProvider = store.provider;
 

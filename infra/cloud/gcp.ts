@@ -98,7 +98,7 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
       project,
       gke.cluster,
       keys,
-      secretEntries(config, { host: db.privateIpAddress, password: password }),
+      secretEntries(config, { host: db.privateIpAddress, password }),
     );
     this.secretStoreProvider = store.provider;
 

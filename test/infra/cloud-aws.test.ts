@@ -75,7 +75,8 @@ describe("aws: every resource goes through the explicit provider and carries the
 
   it.each(["prod", "dev"])("%s: tags project, environment and stack on every taggable resource", (stack) => {
     const plan = stack === "prod" ? prod : dev;
-    const tags = commonTags(plan);
+    // Stack-file tags (prod sets cost-center) ride along with project, environment and stack.
+    const tags = commonTags(plan, stack === "prod" ? { "cost-center": "ml-platform" } : {});
     const taggable = cloudResources(plan, "aws").filter((r) => !UNTAGGABLE.has(r.type));
     expect(taggable.length).toBeGreaterThan(30);
     for (const r of taggable) expect(r.inputs.tags, r.urn).toMatchObject(tags);

@@ -81,9 +81,11 @@ describe("azure: explicit provider, one resource group, tags", () => {
 
   it.each(["prod", "dev"])("%s: tags project, environment and stack on every taggable resource", (stack) => {
     const plan = stack === "prod" ? prod : dev;
+    // Stack-file tags (prod sets cost-center) ride along with project, environment and stack.
+    const expected = commonTags(plan, stack === "prod" ? { "cost-center": "ml-platform" } : {});
     const taggable = cloudResources(plan, "azure-native").filter((r) => !UNTAGGABLE.has(r.type));
     expect(taggable.length).toBeGreaterThan(15);
-    for (const r of taggable) expect(r.inputs.tags, r.urn).toMatchObject(commonTags(plan));
+    for (const r of taggable) expect(r.inputs.tags, r.urn).toMatchObject(expected);
   });
 });
 

@@ -91,7 +91,8 @@ describe("gcp: explicit provider, APIs and labels", () => {
     "%s: labels project, environment and stack on every labelled resource",
     (stack) => {
       const plan = stack === "prod" ? prod : dev;
-      const labels = commonTags(plan);
+      // Stack-file tags (prod sets cost-center) ride along with project, environment and stack.
+      const labels = commonTags(plan, stack === "prod" ? { "cost-center": "ml-platform" } : {});
       const labelled = cloudResources(plan, "gcp").filter((r) => LABELS[r.type]);
       expect(labelled.length).toBeGreaterThan(10);
       for (const r of labelled) expect(LABELS[r.type]!(r.inputs), r.urn).toMatchObject(labels);
