@@ -45,6 +45,9 @@ export const CONFIG_MOUNT = "/etc/llmops";
 /** A Kafka topic of DESIGN.md "Events" (the platform creates them: platform/kafka.ts TOPICS). */
 export type Topic = "llm.traces" | "llm.anomalies" | "llm.budgets";
 
+/** Istio's default trust domain: workload identities are spiffe://cluster.local/ns/<ns>/sa/<sa>. */
+export const MESH_TRUST_DOMAIN = "cluster.local";
+
 /** Istio's control plane; sidecars fetch config and certificates from istiod there. */
 export const ISTIO_SYSTEM_NAMESPACE = "istio-system";
 

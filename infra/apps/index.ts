@@ -11,7 +11,7 @@ import { configFilePath } from "./configmap.ts";
 import { ALERTMANAGER } from "./constants.ts";
 import { type AppsContext, serviceLabels, serviceUrl } from "./context.ts";
 import { LlmService } from "./llm-service.ts";
-import { limitRange, peerAuthentication, resourceQuota } from "./namespace.ts";
+import { limitRange, resourceQuota } from "./namespace.ts";
 import { defineService, type ServiceProfile } from "./profile.ts";
 import { SIZING } from "./sizing.ts";
 
@@ -136,7 +136,6 @@ export class Apps extends pulumi.ComponentResource {
     const nsLabels = serviceLabels(ctx, "apps", "namespace-policy");
     resourceQuota(ctx, all, nsLabels, { parent: this });
     limitRange(ctx, all, nsLabels, { parent: this });
-    peerAuthentication(ctx, nsLabels, { parent: this, dependsOn: args.platform.ready });
 
     const services = all.map(
       (profile) => new LlmService(profile.name, { profile, context: ctx }, { parent: this }),

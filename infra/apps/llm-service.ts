@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadIdentity } from "../cloud/types.ts";
 import { configChecksum, configData, configMap, configMapName, filesConfigMapName } from "./configmap.ts";
 import { type AppsContext, publicHost, selectorLabels, serviceLabels, serviceUrl } from "./context.ts";
-import { destinationRule, httpRoute, networkPolicy, service } from "./network.ts";
+import { authorizationPolicy, destinationRule, peerAuthentication } from "./mesh.ts";
+import { httpRoute, networkPolicy, service } from "./network.ts";
 import { dashboard } from "./observability/dashboard.ts";
 import { prometheusRule } from "./observability/rules.ts";
 import { serviceMonitor } from "./observability/service-monitor.ts";
@@ -71,6 +72,8 @@ export class LlmService extends pulumi.ComponentResource {
     service(ctx, profile, labels, child);
     networkPolicy(ctx, profile, labels, child);
     destinationRule(ctx, profile, labels, cr);
+    peerAuthentication(ctx, profile, labels, cr);
+    authorizationPolicy(ctx, profile, labels, cr);
     httpRoute(ctx, profile, labels, cr);
     autoscaler(ctx, profile, sizing, labels, after(cr));
     disruptionBudget(ctx, profile, sizing, labels, after(child));

@@ -1,8 +1,9 @@
 /**
  * Namespace-wide guard rails of the app namespace: a ResourceQuota sized from the services' own
  * profiles (all of them at full scale, mid-rollout, with sidecars: nothing more), a LimitRange
- * for anything that forgets its resources, and mesh mTLS STRICT. The Namespace itself, its Pod
- * Security labels and its default-deny/DNS/istiod NetworkPolicies belong to the platform layer.
+ * for anything that forgets its resources. The Namespace itself, its Pod Security labels, its
+ * default-deny/DNS/istiod NetworkPolicies and the namespace-wide mTLS default belong to the platform
+ * layer; each LlmService adds its own workload-level STRICT PeerAuthentication (mesh.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
@@ -107,25 +108,6 @@ export function limitRange(
           },
         ],
       },
-    },
-    opts,
-  );
-}
-
-/** Only mutual-TLS traffic reaches the app pods; plaintext (including from outside the mesh) is refused. */
-export function peerAuthentication(
-  ctx: AppsContext,
-  labels: Labels,
-  opts: Opts,
-): k8s.apiextensions.CustomResource {
-  const name = "default";
-  return new k8s.apiextensions.CustomResource(
-    "apps-mtls",
-    {
-      apiVersion: "security.istio.io/v1",
-      kind: "PeerAuthentication",
-      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
-      spec: { mtls: { mode: "STRICT" } },
     },
     opts,
   );

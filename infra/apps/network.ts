@@ -1,13 +1,13 @@
 /**
  * How traffic reaches a service and where it may go: ClusterIP Service, Gateway API HTTPRoute on
- * the platform Gateway, Istio DestinationRule, and the service's NetworkPolicy (only DESIGN.md's
- * flows; the platform's namespace policies hold the default deny, DNS and istiod).
+ * the platform Gateway, and the service's NetworkPolicy (only DESIGN.md's flows; the platform's
+ * namespace policies hold the default deny, DNS and istiod). Mesh policy is in mesh.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
 import { ALERTMANAGER, HTTP_PORT, HTTP_PORT_NAME, MERGED_METRICS } from "./constants.ts";
-import { type AppsContext, kafkaPort, publicHost, selectorLabels, serviceHost } from "./context.ts";
+import { type AppsContext, kafkaPort, publicHost, selectorLabels } from "./context.ts";
 import type { ServiceName, ServiceProfile } from "./profile.ts";
 
 type Opts = pulumi.CustomResourceOptions;
@@ -48,7 +48,7 @@ export function service(
   );
 }
 
-const duration = (seconds: number) => `${seconds}s`;
+export const duration = (seconds: number) => `${seconds}s`;
 
 /** HTTPS on the platform Gateway; external-dns publishes the hostname, cert-manager covers it. */
 export function httpRoute(
@@ -97,58 +97,6 @@ export function httpRoute(
             timeouts: { request: duration(route.requestTimeoutSeconds) },
           },
         ],
-      },
-    },
-    opts,
-  );
-}
-
-/** Mesh client-side policy for calls into the service (from the gateway and from other services). */
-export function destinationRule(
-  ctx: AppsContext,
-  profile: ServiceProfile,
-  labels: Labels,
-  opts: Opts,
-): k8s.apiextensions.CustomResource {
-  const idleTimeout = duration(profile.route?.websocket?.timeoutSeconds ?? 3600);
-  return new k8s.apiextensions.CustomResource(
-    profile.name,
-    {
-      apiVersion: "networking.istio.io/v1",
-      kind: "DestinationRule",
-      metadata: objectMeta(profile.name, ctx.platform.appNamespace, labels),
-      spec: {
-        host: serviceHost(ctx, profile.name),
-        trafficPolicy: {
-          tls: { mode: "ISTIO_MUTUAL" },
-          loadBalancer: profile.sessionAffinityQueryParam
-            ? // Browsers cannot set headers on a WebSocket: the session id rides in the query string.
-              // Requests without it (the HTTP API) hash randomly, i.e. still spread evenly.
-              { consistentHash: { httpQueryParameterName: profile.sessionAffinityQueryParam } }
-            : { simple: "LEAST_REQUEST" },
-          connectionPool: {
-            tcp: {
-              maxConnections: profile.connectionPool.maxConnections,
-              connectTimeout: "5s",
-              tcpKeepalive: { time: "300s", interval: "60s" },
-            },
-            http: {
-              http1MaxPendingRequests: profile.connectionPool.maxPendingRequests,
-              http2MaxRequests: profile.connectionPool.maxConnections,
-              idleTimeout,
-            },
-          },
-          // Eject pods that fail at the connection level. Not on 5xx: the proxies pass provider
-          // outages through as 5xx, and ejecting healthy pods for them would shrink capacity mid-incident.
-          outlierDetection: {
-            splitExternalLocalOriginErrors: true,
-            consecutiveLocalOriginFailures: 5,
-            consecutive5xxErrors: 0,
-            interval: "10s",
-            baseEjectionTime: "30s",
-            maxEjectionPercent: 50,
-          },
-        },
       },
     },
     opts,

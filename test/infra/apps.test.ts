@@ -96,11 +96,10 @@ describe("every service gets the full object set", () => {
     }
   });
 
-  it("the namespace gets a ResourceQuota, a LimitRange and mTLS STRICT", () => {
+  it("the namespace gets a ResourceQuota and a LimitRange", () => {
     for (const [, plan] of plans()) {
       expect(obj(plan, "ResourceQuota", "apps")).toBeDefined();
       expect(obj(plan, "LimitRange", "apps")).toBeDefined();
-      expect(obj(plan, "PeerAuthentication", "default").spec).toEqual({ mtls: { mode: "STRICT" } });
     }
   });
 
@@ -268,7 +267,10 @@ describe("Deployment", () => {
     for (const [, plan] of plans()) {
       const volumes = podOf(plan, s).volumes;
       expect(volumes.find((v: any) => v.secret?.secretName === s)).toBeDefined();
-      expect(volumes.find((v: any) => v.secret?.secretName === "llmops-cluster-ca-cert")).toBeDefined();
+      // The cluster CA (to verify the brokers) comes from the platform's Secret in this namespace.
+      const ca = volumes.find((v: any) => v.name === "kafka-ca");
+      expect(ca.secret.secretName).toBeTruthy();
+      expect(ca.secret.items).toEqual([{ key: "ca.crt", path: "ca.crt" }]);
       const cfg = configOf(plan, s);
       for (const k of ["KAFKA_SSL_CA_FILE", "KAFKA_SSL_CERT_FILE", "KAFKA_SSL_KEY_FILE"]) {
         const path = cfg[k] as string;
@@ -414,6 +416,35 @@ describe("Service, HTTPRoute, DestinationRule", () => {
     expect(
       obj(prod, "DestinationRule", "router").spec.trafficPolicy.loadBalancer.consistentHash,
     ).toBeDefined();
+  });
+});
+
+describe("mesh: mTLS STRICT and identity-based authorization", () => {
+  const sel = (plan: Plan, s: Service) => deploymentOf(plan, s).spec.selector.matchLabels;
+  const authz = (s: Service) => obj(prod, "AuthorizationPolicy", s).spec;
+
+  it.each(SERVICES)("%s: a workload PeerAuthentication enforces STRICT mTLS on its pods", (s) => {
+    for (const [, plan] of plans())
+      expect(obj(plan, "PeerAuthentication", s).spec).toEqual({
+        selector: { matchLabels: sel(plan, s) },
+        mtls: { mode: "STRICT" },
+      });
+  });
+
+  it("AuthorizationPolicies allow exactly DESIGN.md's callers on the app port", () => {
+    const sources = (s: Service) =>
+      (authz(s).rules ?? []).flatMap((r: any) => r.from.map((f: any) => f.source));
+    expect(sources("router")).toEqual([{ namespaces: ["istio-ingress"] }]);
+    expect(sources("trace-proxy")).toEqual([
+      { namespaces: ["istio-ingress"] },
+      { principals: ["cluster.local/ns/llmops/sa/router"] },
+    ]);
+    for (const s of SERVICES) {
+      expect(authz(s)).toMatchObject({ action: "ALLOW", selector: { matchLabels: sel(prod, s) } });
+      for (const r of authz(s).rules ?? []) expect(r.to).toEqual([{ operation: { ports: ["8080"] } }]);
+    }
+    // Nobody calls cost-api or sentinel in the cluster: ALLOW with no rules allows nothing.
+    for (const s of KEDA_SERVICES) expect(authz(s).rules).toBeUndefined();
   });
 });
 
