@@ -124,7 +124,8 @@ export async function main(argv: string[]): Promise<number> {
     const report = await checkInventory(inv, { env, ...(config ? { config } : {}) });
     if (args.sarif) {
       try {
-        writeFileSync(args.sarif, `${JSON.stringify(toSarif(report), null, 2)}\n`);
+        const artifactUri = inv.stack ? `Pulumi.${inv.stack}.yaml` : "Pulumi.yaml";
+        writeFileSync(args.sarif, `${JSON.stringify(toSarif(report, { artifactUri }), null, 2)}\n`);
       } catch (e) {
         throw new UsageError(
           `cannot write ${args.sarif}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,

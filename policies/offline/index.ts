@@ -243,8 +243,14 @@ function wrap(policy: string, urn: string | undefined, e: unknown): Error {
 
 const SARIF_LEVEL = { mandatory: "error", advisory: "warning" } as const;
 
-/** SARIF 2.1.0: one rule per policy (with help text), one result per violation. */
-export function toSarif(report: PolicyReport): object {
+/**
+ * SARIF 2.1.0: one rule per policy (with help text), one result per violation. Resources have no source
+ * line, so each result names the resource as a logical location and anchors a physical location at
+ * `artifactUri` (default Pulumi.yaml; the CLI passes Pulumi.<stack>.yaml): GitHub code scanning rejects
+ * results without one.
+ */
+export function toSarif(report: PolicyReport, opts: { artifactUri?: string } = {}): object {
+  const artifactUri = opts.artifactUri ?? "Pulumi.yaml";
   const ruleIndex = new Map(rules.map((r, i) => [r.id, i]));
   return {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
@@ -281,8 +287,10 @@ export function toSarif(report: PolicyReport): object {
           ruleIndex: ruleIndex.get(v.policy) ?? -1,
           level: SARIF_LEVEL[v.enforcementLevel],
           message: { text: `${v.message} Remediation: ${v.remediation}` },
+          partialFingerprints: { "llmopsPolicyViolation/v1": `${v.policy}|${v.urn ?? "stack"}|${v.message}` },
           locations: [
             {
+              physicalLocation: { artifactLocation: { uri: artifactUri }, region: { startLine: 1 } },
               logicalLocations: [
                 {
                   name: v.name ?? "stack",

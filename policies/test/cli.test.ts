@@ -89,6 +89,8 @@ describe("npm run policy -- check", () => {
       expect(res.level).toBe("error");
       expect(run.tool.driver.rules[res.ruleIndex].id).toBe(res.ruleId);
       expect(res.locations[0].logicalLocations[0].fullyQualifiedName).toMatch(/^urn:pulumi:/);
+      expect(res.locations[0].physicalLocation.artifactLocation.uri).toBe("Pulumi.prod.yaml");
+      expect(Object.values(res.partialFingerprints)[0]).toContain(res.ruleId);
       expect(res.message.text).toContain("Remediation:");
     }
   });
