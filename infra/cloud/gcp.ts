@@ -68,7 +68,11 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
     };
     // Globally unique or never-reusable names (key rings, buckets, Cloud SQL) get this suffix.
     const suffix = new RandomId(`${base}-suffix`, { byteLength: 2 }, { parent: this }).hex;
-    const zones = getZonesOutput({ region: config.region, project }, { parent: this, provider: gcp }).names;
+    // Waits for the APIs: on a fresh project the zone list needs the Compute API enabled first.
+    const zones = getZonesOutput(
+      { region: config.region, project },
+      { parent: this, provider: gcp, dependsOn: apis },
+    ).names;
 
     const keys = gcpKeys(ctx, project, suffix);
     const network = gcpNetwork(ctx);

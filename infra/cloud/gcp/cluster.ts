@@ -105,6 +105,14 @@ export function gcpCluster(
         httpLoadBalancing: { disabled: false },
       },
       securityPostureConfig: { mode: "BASIC", vulnerabilityMode: "VULNERABILITY_BASIC" },
+      // Automatic upgrades only at weekend nights (UTC), never in the middle of a working day.
+      maintenancePolicy: {
+        recurringWindow: {
+          startTime: "2026-01-03T02:00:00Z",
+          endTime: "2026-01-03T06:00:00Z",
+          recurrence: "FREQ=WEEKLY;BYDAY=SA,SU",
+        },
+      },
       masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
       enableLegacyAbac: false,
       deletionProtection: profile.deletionProtection,
