@@ -6,7 +6,7 @@
  * exactly as the stack deploys them.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -236,6 +236,9 @@ describe("the runtime command starts the bundled service", () => {
         const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
         child.kill("SIGTERM");
         expect(await exited, stderr).toBe(0);
+        // Read-only root filesystem in the cluster: the service wrote nothing next to its code.
+        expect(readdirSync(join(outRoot, s))).toEqual(["dist"]);
+        expect(readdirSync(out).filter((f) => !/^(main|migrate)\.mjs(\.map)?$/.test(f))).toEqual([]);
         rmSync(data, { recursive: true, force: true });
       },
     );
