@@ -1,8 +1,8 @@
 /**
  * The one pinned table of everything the platform installs from upstream. Chart names, repositories
  * and versions appear nowhere else: bump a version here and the plan, the policy pack and the tests
- * all see it. Every entry was checked against the chart's published Chart.yaml/values (see README of
- * the platform layer); versions are exact, never ranges, so a `pulumi up` next month installs the same bits.
+ * all see it. Every entry was checked against the chart's published Chart.yaml/values (README.md);
+ * versions are exact, never ranges, so a `pulumi up` next month installs the same bits.
  */
 
 export interface ChartPin {

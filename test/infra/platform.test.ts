@@ -106,6 +106,15 @@ describe("releases: pinned charts from https repositories", () => {
     }
   });
 
+  it("no secret value ever reaches Helm values", () => {
+    for (const plan of [prod, dev])
+      // "[secret]" is the plan's redaction; the hex key is Pulumi's marker of a secret Output.
+      for (const r of plan.ofType(RELEASE))
+        expect(JSON.stringify(r.inputs.values ?? {}), r.name).not.toMatch(
+          /\[secret\]|4dabf18193072939515e22adb298388d/,
+        );
+  });
+
   it("never installs ingress-nginx (retired upstream in March 2026)", () => {
     for (const plan of [prod, dev])
       expect(plan.ofType(RELEASE).map((r) => r.inputs.chart)).not.toContain("ingress-nginx");
