@@ -1,13 +1,17 @@
 /**
- * npm run policy -- check <resources.json> [--env dev|prod] [--sarif FILE] [--json]
+ * npm run policy -- check <resources.json> [--env dev|prod] [--config FILE] [--sarif FILE] [--json]
+ * npm run policy -- gatekeeper --env dev|prod [--namespace NS ...] [--config FILE]   (YAML to stdout)
  * Exit 0: no mandatory violation; 1: at least one; 2: bad usage or unreadable input.
  */
 import { readFileSync, writeFileSync } from "node:fs";
+import { stringify } from "yaml";
+import { renderGatekeeper } from "./gatekeeper/index.ts";
 import { checkInventory, type Inventory, type PolicyReport, toSarif } from "./offline/index.ts";
 import { rules } from "./rules/index.ts";
 
 const USAGE =
-  "usage: npm run policy -- check <resources.json> [--env dev|prod] [--config PACK_CONFIG.json] [--sarif FILE] [--json]";
+  "usage: npm run policy -- check <resources.json> [--env dev|prod] [--config PACK_CONFIG.json] [--sarif FILE] [--json]" +
+  " | gatekeeper --env dev|prod [--namespace NS ...] [--config PACK_CONFIG.json]";
 
 class UsageError extends Error {}
 
@@ -105,9 +109,39 @@ export function formatReport(report: PolicyReport): string {
   return lines.join("\n");
 }
 
+/** Renders the Gatekeeper ConstraintTemplates + Constraints as multi-document YAML. */
+function gatekeeper(argv: string[]): string {
+  let env: string | undefined;
+  let config: string | undefined;
+  const namespaces: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = () => {
+      const v = a.includes("=") ? a.slice(a.indexOf("=") + 1) : argv[++i];
+      if (!v) throw new UsageError(`${a.split("=")[0]} needs a value`);
+      return v;
+    };
+    if (a === "--env" || a.startsWith("--env=")) env = value();
+    else if (a === "--namespace" || a.startsWith("--namespace=")) namespaces.push(value());
+    else if (a === "--config" || a.startsWith("--config=")) config = value();
+    else throw new UsageError(`unexpected argument ${a}`);
+  }
+  if (env !== "dev" && env !== "prod") throw new UsageError("gatekeeper needs --env dev|prod");
+  const objs = renderGatekeeper({
+    env,
+    ...(namespaces.length ? { namespaces } : {}),
+    ...(config ? { config: readPackConfig(config) } : {}),
+  });
+  return objs.map((o) => stringify(o, { lineWidth: 0 })).join("---\n");
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   try {
+    if (argv[0] === "gatekeeper") {
+      process.stdout.write(gatekeeper(argv.slice(1)));
+      return 0;
+    }
     args = parseArgs(argv);
     if (args.help) {
       console.log(USAGE);

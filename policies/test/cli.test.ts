@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { rules } from "../rules/index.ts";
 import { compliantInventory, find, T } from "./fixtures.ts";
 
@@ -93,6 +94,18 @@ describe("npm run policy -- check", () => {
       expect(Object.values(res.partialFingerprints)[0]).toContain(res.ruleId);
       expect(res.message.text).toContain("Remediation:");
     }
+  });
+
+  it("gatekeeper prints the ConstraintTemplates and Constraints as YAML", async () => {
+    const r = await cli("gatekeeper", "--env", "dev", "--namespace", "llmops");
+    expect(r.code).toBe(0);
+    const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+    expect(docs.filter((d) => d.kind === "ConstraintTemplate").length).toBeGreaterThanOrEqual(12);
+    const probes = docs.find((d) => d.metadata.name === "k8s-probes");
+    expect(probes.kind).toBe("LlmopsProbes");
+    expect(probes.spec.enforcementAction).toBe("warn");
+    expect(probes.spec.match.namespaces).toEqual(["llmops"]);
+    expect((await cli("gatekeeper")).code).toBe(2);
   });
 
   it.each([
