@@ -17,6 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
 import type { StackConfig } from "../config.ts";
+import { platformAlerts } from "./alerts.ts";
 import { installCertManager } from "./certs.ts";
 import type { PlatformContext } from "./context.ts";
 import { installExternalDns } from "./dns.ts";
@@ -109,7 +110,9 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       namespaces: [namespaces.kafka, namespaces.apps],
       storage: storage.classes,
       externalSecrets: secrets.release,
+      monitoring: monitoring.release,
     });
+    platformAlerts(ctx, [monitoring.release]);
     const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
     const keda = installKeda(ctx, crdsOf(namespaces.keda));
     const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));

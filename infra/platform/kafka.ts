@@ -46,7 +46,13 @@ export interface KafkaPlatform {
 
 export function installKafka(
   ctx: PlatformContext,
-  deps: { namespaces: pulumi.Resource[]; storage: pulumi.Resource[]; externalSecrets: pulumi.Resource },
+  deps: {
+    namespaces: pulumi.Resource[];
+    storage: pulumi.Resource[];
+    externalSecrets: pulumi.Resource;
+    /** kube-prometheus-stack: the PodMonitor CRD. */
+    monitoring: pulumi.Resource;
+  },
 ): KafkaPlatform {
   const k = ctx.sizing.kafka;
   const operator = chartRelease(ctx, "strimzi", {
@@ -143,6 +149,13 @@ export function installKafka(
             "auto.create.topics.enable": false,
           },
           ...(k.rackAware ? { rack: { topologyKey: "topology.kubernetes.io/zone" } } : {}),
+          // Broker metrics straight from Kafka (no JMX agent), scraped by the PodMonitor below.
+          metricsConfig: {
+            type: "strimziMetricsReporter",
+            values: {
+              allowList: ["kafka_server_.*", "kafka_controller_.*", "kafka_network_.*", "kafka_log_.*"],
+            },
+          },
         },
         entityOperator: {
           topicOperator: {},
@@ -195,6 +208,20 @@ export function installKafka(
       ),
   );
   const caCopy = copyClusterCa(ctx, [cluster, deps.externalSecrets, ...deps.namespaces]);
+  new k8s.apiextensions.CustomResource(
+    `${KAFKA.cluster}-metrics`,
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: meta("metrics", `${KAFKA.cluster}-metrics`, KAFKA.namespace, {}),
+      spec: {
+        // Brokers (metrics reporter) and the Kafka Exporter both serve on the tcp-prometheus port.
+        selector: { matchLabels: CLUSTER_LABEL },
+        podMetricsEndpoints: [{ port: "tcp-prometheus", path: "/metrics" }],
+      },
+    },
+    { parent: ctx.parent, dependsOn: [deps.monitoring, cluster] },
+  );
   return { operator, cluster, nodePool, topics, users, caCopy };
 }
 

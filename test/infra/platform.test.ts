@@ -107,8 +107,8 @@ describe("releases: pinned charts from https repositories", () => {
   });
 
   it("no secret value ever reaches Helm values", () => {
+    // "[secret]" is the plan's redaction; the hex key is Pulumi's marker of a secret Output.
     for (const plan of [prod, dev])
-      // "[secret]" is the plan's redaction; the hex key is Pulumi's marker of a secret Output.
       for (const r of plan.ofType(RELEASE))
         expect(JSON.stringify(r.inputs.values ?? {}), r.name).not.toMatch(
           /\[secret\]|4dabf18193072939515e22adb298388d/,
@@ -391,6 +391,32 @@ describe("monitoring (kube-prometheus-stack)", () => {
     expect(g.additionalDataSources[0]).toMatchObject({ type: "loki" });
     // The admin password is generated in-cluster, so no password appears anywhere in the plan.
     expect(prod.objects("Password", "grafana-admin-password")).toHaveLength(1);
+  });
+});
+
+describe("platform alerts and Kafka metrics", () => {
+  it("alerts on certificates expiring within 7 days, failed issuance, under-replication and growing lag", () => {
+    const rules = prod
+      .objects("PrometheusRule", "platform-alerts")[0]
+      .spec.groups.flatMap((g: any) => g.rules);
+    expect(Object.fromEntries(rules.map((r: any) => [r.alert, r.labels.severity]))).toEqual({
+      CertificateExpiringSoon: "critical",
+      CertificateNotReady: "warning",
+      KafkaUnderReplicatedPartitions: "critical",
+      KafkaConsumerLagGrowing: "warning",
+    });
+    expect(rules.find((r: any) => r.alert === "CertificateExpiringSoon").expr).toContain("7 * 86400");
+  });
+
+  it("Kafka brokers and the exporter are scraped by a PodMonitor", () => {
+    expect(prod.objects("Kafka", "llmops")[0].spec.kafka.metricsConfig.type).toBe("strimziMetricsReporter");
+    const pm = prod.objects("PodMonitor", "llmops-metrics")[0];
+    expect(pm.metadata.namespace).toBe("kafka");
+    expect(pm.spec.podMetricsEndpoints).toEqual([{ port: "tcp-prometheus", path: "/metrics" }]);
+    expect(waitsFor(prod, crUrn(prod, "PodMonitor", "llmops-metrics"), "kube-prometheus-stack")).toBe(true);
+    expect(waitsFor(prod, crUrn(prod, "PrometheusRule", "platform-alerts"), "kube-prometheus-stack")).toBe(
+      true,
+    );
   });
 });
 
