@@ -42,9 +42,6 @@ export const KAFKA_MOUNTS = { user: "/etc/kafka/user", ca: "/etc/kafka/ca" } as 
 /** Mount point of files rendered from the service ConfigMap (e.g. the router's provider catalogue). */
 export const CONFIG_MOUNT = "/etc/llmops";
 
-/** A Kafka topic of DESIGN.md "Events" (the platform creates them: platform/kafka.ts TOPICS). */
-export type Topic = "llm.traces" | "llm.anomalies" | "llm.budgets";
-
 /** Istio's default trust domain: workload identities are spiffe://cluster.local/ns/<ns>/sa/<sa>. */
 export const MESH_TRUST_DOMAIN = "cluster.local";
 

@@ -6,7 +6,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
 import type { StackConfig } from "../config.ts";
 import type { PlatformOutputs } from "../platform/index.ts";
-import { TOPICS } from "../platform/kafka.ts";
 import { configFilePath } from "./configmap.ts";
 import { ALERTMANAGER } from "./constants.ts";
 import { type AppsContext, serviceLabels, serviceUrl } from "./context.ts";
@@ -27,6 +26,7 @@ const PROVIDERS_FILE = "providers.json";
 export function profiles(ctx: AppsContext): ServiceProfile[] {
   const { config, platform } = ctx;
   const providers = config.llmProviders;
+  const { topics } = platform.kafka;
   return [
     defineService({
       name: "router",
@@ -49,7 +49,7 @@ export function profiles(ctx: AppsContext): ServiceProfile[] {
         ),
       },
       secrets: ["clientApiKeys"],
-      kafka: { consumerGroup: "router", consumes: [TOPICS.anomalies], produces: [] },
+      kafka: { consumerGroup: "router", consumes: [topics.anomalies], produces: [] },
       route: {
         subdomain: "api",
         paths: ["/v1"],
@@ -80,7 +80,7 @@ export function profiles(ctx: AppsContext): ServiceProfile[] {
       },
       secrets: ["clientApiKeys", "adminApiKeys", "providerApiKeys"],
       database: true,
-      kafka: { consumerGroup: "trace-proxy", consumes: [TOPICS.budgets], produces: [TOPICS.traces] },
+      kafka: { consumerGroup: "trace-proxy", consumes: [topics.budgets], produces: [topics.traces] },
       route: { subdomain: "proxy", paths: ["/v1", "/api/v1"], requestTimeoutSeconds: 300 },
       callers: ["router"],
       internetEgress: true,
@@ -102,7 +102,7 @@ export function profiles(ctx: AppsContext): ServiceProfile[] {
       env: {},
       secrets: ["clientApiKeys", "adminApiKeys"],
       database: true,
-      kafka: { consumerGroup: "cost-api", consumes: [TOPICS.traces], produces: [TOPICS.budgets] },
+      kafka: { consumerGroup: "cost-api", consumes: [topics.traces], produces: [topics.budgets] },
       slo: { availability: 0.999, latency: { thresholdSeconds: 0.5, objective: 0.99 } },
     }),
     defineService({
@@ -115,7 +115,7 @@ export function profiles(ctx: AppsContext): ServiceProfile[] {
       },
       secrets: ["clientApiKeys", "adminApiKeys"],
       database: true,
-      kafka: { consumerGroup: "sentinel", consumes: [TOPICS.traces], produces: [TOPICS.anomalies] },
+      kafka: { consumerGroup: "sentinel", consumes: [topics.traces], produces: [topics.anomalies] },
       alertmanager: true,
       // Seed 000's SentinelHighErrorRate: ingestion/detection/storage errors above 10/s.
       errorCounters: { metricRegex: "sentinel_[a-z_]+_errors_total", perSecond: 10 },

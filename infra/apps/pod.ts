@@ -29,9 +29,11 @@ type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 /** Headroom between the app's own shutdown budget and the kubelet's SIGKILL. */
 const KILL_MARGIN_SECONDS = 5;
 
-/** The Secret Strimzi's User Operator writes for a service's KafkaUser (named after the service). */
-export function kafkaUserSecret(profile: ServiceProfile): string {
-  return profile.name;
+/** The Secret Strimzi's User Operator writes for the service's KafkaUser (the platform creates the users). */
+export function kafkaUserSecret(ctx: AppsContext, profile: ServiceProfile): string {
+  const secret = ctx.platform.kafka.userSecrets[profile.name];
+  if (!secret) throw new Error(`the platform has no KafkaUser for ${profile.name}`);
+  return secret;
 }
 
 /** preStop sleep + the app's drain budget + margin: SIGKILL never cuts a drain short. */
@@ -81,7 +83,7 @@ function volumes(ctx: AppsContext, profile: ServiceProfile, filesConfigMap?: str
     // The only writable path: tsx's compile cache, PGlite fallback data, temp files.
     { name: VOLUMES.tmp, emptyDir: { sizeLimit: "256Mi" } },
     ...(filesConfigMap ? [{ name: VOLUMES.files, configMap: { name: filesConfigMap } }] : []),
-    { name: VOLUMES.kafkaUser, secret: { secretName: kafkaUserSecret(profile), defaultMode: 0o440 } },
+    { name: VOLUMES.kafkaUser, secret: { secretName: kafkaUserSecret(ctx, profile), defaultMode: 0o440 } },
     {
       name: VOLUMES.kafkaCa,
       secret: { secretName: ctx.platform.kafka.caSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] },

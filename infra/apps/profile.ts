@@ -4,7 +4,6 @@
  * disruption budgets, monitoring) is not a field here, so no service can opt out of it.
  */
 import type { Environment } from "../config.ts";
-import type { Topic } from "./constants.ts";
 import { HTTP_SLI } from "./observability/metrics.ts";
 
 export type ServiceName = "router" | "trace-proxy" | "cost-api" | "sentinel";
@@ -67,7 +66,8 @@ export interface ServiceProfile {
   /** Files rendered into the ConfigMap and mounted under CONFIG_MOUNT. */
   files?: Record<string, string>;
   secrets: SecretNeed[];
-  kafka: { consumerGroup: string; consumes: Topic[]; produces: Topic[] };
+  /** Topics by name, as the platform creates them (PlatformOutputs.kafka.topics). */
+  kafka: { consumerGroup: string; consumes: string[]; produces: string[] };
   /** Uses the shared Postgres: DATABASE_URL from the secret store, migrations before rollout. */
   database: boolean;
   /** Published on the platform Gateway. */

@@ -80,8 +80,8 @@ export function autoscaler(
       spec: {
         secretTargetRef: [
           { parameter: "ca", name: ctx.platform.kafka.caSecretName, key: "ca.crt" },
-          { parameter: "cert", name: kafkaUserSecret(profile), key: "user.crt" },
-          { parameter: "key", name: kafkaUserSecret(profile), key: "user.key" },
+          { parameter: "cert", name: kafkaUserSecret(ctx, profile), key: "user.crt" },
+          { parameter: "key", name: kafkaUserSecret(ctx, profile), key: "user.key" },
         ],
       },
     },

@@ -281,6 +281,35 @@ describe("Deployment", () => {
     }
   });
 
+  it("DESIGN.md's event flow: each KafkaUser's ACLs cover what its service consumes and produces, under its consumer group", () => {
+    const flows: Record<Service, { consumes: string[]; produces: string[] }> = {
+      router: { consumes: ["llm.anomalies"], produces: [] },
+      "trace-proxy": { consumes: ["llm.budgets"], produces: ["llm.traces"] },
+      "cost-api": { consumes: ["llm.traces"], produces: ["llm.budgets"] },
+      sentinel: { consumes: ["llm.traces"], produces: ["llm.anomalies"] },
+    };
+    for (const s of SERVICES) {
+      const user = prod
+        .objects("KafkaUser")
+        .find((u) => u.metadata.namespace === NS && u.metadata.name === s);
+      const acls: any[] = user.spec.authorization.acls;
+      const allows = (type: string, name: string, op: string) =>
+        acls.some(
+          (a) =>
+            a.resource.type === type &&
+            (a.resource.patternType === "prefix"
+              ? name.startsWith(a.resource.name)
+              : a.resource.name === name) &&
+            a.operations.includes(op),
+        );
+      for (const t of flows[s].consumes) expect(allows("topic", t, "Read"), `${s} reads ${t}`).toBe(true);
+      for (const t of flows[s].produces) expect(allows("topic", t, "Write"), `${s} writes ${t}`).toBe(true);
+      if (flows[s].consumes.length)
+        expect(allows("group", configOf(prod, s).KAFKA_CONSUMER_GROUP, "Read")).toBe(true);
+      expect(podOf(prod, s).volumes.some((v: any) => v.secret?.secretName === user.metadata.name)).toBe(true);
+    }
+  });
+
   it("migrations run as an init container before the app for the Postgres users, not for the router", () => {
     for (const [, plan] of plans()) {
       for (const s of DB_SERVICES) {
