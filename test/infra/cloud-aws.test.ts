@@ -5,7 +5,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/cloud/types.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
-import { cloudResources, commonTags, isSecret, kubernetesProvider, reveal } from "./cloud-plan.ts";
+import {
+  cloudFindings,
+  cloudResources,
+  commonTags,
+  isSecret,
+  kubernetesProvider,
+  reveal,
+} from "./cloud-plan.ts";
 
 const T = {
   provider: "pulumi:providers:aws",
@@ -377,5 +384,20 @@ describe("aws kubeconfig reaches the kubernetes Provider", () => {
     const { provider } = kubernetesProvider(prod);
     const k8s = prod.inventory.resources.filter((r) => r.type.startsWith("kubernetes:"));
     for (const r of k8s) expect(r.provider, r.urn).toBe(provider.urn);
+  });
+});
+
+describe("aws: the policy pack's view", () => {
+  it("prod: no finding on any cloud resource", () => {
+    expect(cloudFindings(prod)).toEqual([]);
+  });
+
+  it("dev: the cheaper shape shows only as advisory availability findings", () => {
+    const findings = cloudFindings(dev);
+    expect(findings.length).toBeGreaterThan(0);
+    for (const f of findings) {
+      expect(f.enforcement, f.rule).toBe("advisory");
+      expect(["postgres-ha"]).toContain(f.rule);
+    }
   });
 });

@@ -41,3 +41,15 @@ export function commonTags(plan: Plan, extra: Record<string, string> = {}): Reco
     stack: plan.inventory.stack,
   };
 }
+
+/** Policy findings (SARIF results) on the cloud layer's resources: rule, enforcement and resource name. */
+export function cloudFindings(plan: Plan): { rule: string; enforcement: string; resource: string }[] {
+  return plan.sarif.runs
+    .flatMap((run: any) => run.results)
+    .filter((r: any) => String(r.properties?.urn ?? "").includes("llmops:cloud:"))
+    .map((r: any) => ({
+      rule: r.ruleId,
+      enforcement: r.properties.enforcementLevel,
+      resource: r.locations[0].logicalLocations[0].name,
+    }));
+}
