@@ -30,7 +30,7 @@ import { installLogging } from "./logging.ts";
 import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
 import { DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE } from "./names.ts";
 import { createNamespaces, NS } from "./namespaces.ts";
-import { installExternalSecrets } from "./secrets.ts";
+import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
 
@@ -113,6 +113,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       monitoring: monitoring.release,
     });
     platformAlerts(ctx, [monitoring.release]);
+    externalSecretsMonitor(ctx, [monitoring.release, secrets.release]);
     const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
     const keda = installKeda(ctx, crdsOf(namespaces.keda));
     const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));
