@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -42,8 +44,30 @@ export function createService(opts: ServiceOptions): FastifyInstance {
     ...opts.fastify,
   });
   let closing = false;
+  // Track open sockets and their in-flight requests so a drain can close sockets that carry none:
+  // keep-alive sockets that went idle during the drain (e.g. after a hijacked SSE stream) and sockets
+  // a client opened but never used. Node's closeIdleConnections() misses the latter.
+  const inflight = new Map<Socket, number>();
+  app.server.on("connection", (socket: Socket) => {
+    inflight.set(socket, 0);
+    socket.once("close", () => inflight.delete(socket));
+  });
+  app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    inflight.set(socket, (inflight.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      if (inflight.has(socket)) inflight.set(socket, inflight.get(socket)! - 1);
+    });
+  });
   app.addHook("preClose", async () => {
     closing = true;
+    const sweep = () => {
+      for (const [socket, n] of inflight) if (n <= 0) socket.destroy();
+    };
+    const timer = setInterval(sweep, 50);
+    timer.unref();
+    app.server.once("close", () => clearInterval(timer));
+    sweep();
   });
   // While draining, answer in-flight requests with Connection: close so keep-alive sockets do not hold
   // the shutdown open until their idle timeout.
