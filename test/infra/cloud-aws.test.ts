@@ -51,6 +51,7 @@ const UNTAGGABLE = new Set([
   T.secretVersion,
   T.bucketEncryption,
   T.bucketPublicAccess,
+  "aws:s3/bucketPolicy:BucketPolicy",
 ]);
 
 let prod: Plan;
@@ -343,7 +344,7 @@ describe("aws Postgres", () => {
 });
 
 describe("aws log storage", () => {
-  it("prod: private, KMS-encrypted buckets for Loki chunks and ruler; dev: none", () => {
+  it("prod: private, KMS-encrypted, TLS-only buckets for Loki chunks and ruler; dev: none", () => {
     expect(prod.ofType(T.bucket)).toHaveLength(2);
     for (const e of prod.ofType(T.bucketEncryption)) {
       expect(e.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
@@ -354,6 +355,11 @@ describe("aws log storage", () => {
         blockPublicPolicy: true,
         restrictPublicBuckets: true,
       });
+    }
+    expect(prod.ofType("aws:s3/bucketPolicy:BucketPolicy")).toHaveLength(2);
+    for (const p of prod.ofType("aws:s3/bucketPolicy:BucketPolicy")) {
+      const [deny] = JSON.parse(p.inputs.policy).Statement;
+      expect(deny).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
     }
     expect(dev.ofType(T.bucket)).toHaveLength(0);
   });

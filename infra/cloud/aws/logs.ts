@@ -55,6 +55,27 @@ export function awsLogStorage(ctx: CloudContext, irsa: AwsIrsa, key: kms.Key): A
       },
       opts,
     );
+    // Plain-HTTP requests are refused outright, whoever makes them.
+    new s3.BucketPolicy(
+      `${base}-loki-${purpose}`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      opts,
+    );
     return bucket;
   });
 
