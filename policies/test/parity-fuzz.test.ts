@@ -130,3 +130,80 @@ describe("CEL and CrossGuard agree on random Deployments", () => {
     expect(denials).toBeGreaterThan(100);
   });
 });
+
+describe("CEL (RE2) and CrossGuard (JS regex) agree on secret detection", () => {
+  const KEYS = [
+    "PASSWORD",
+    "db.password",
+    "Passwd",
+    "TOKENIZER",
+    "MAX_TOKENS",
+    "api-key",
+    "apiKey",
+    "APIKEY",
+    "API_KEYS_FILE",
+    "client_secret",
+    "SECRETS",
+    "secretary",
+    "SENTRY_DSN",
+    "auth_key",
+    "ACCESS-KEYS",
+    "private.key",
+    "credential",
+    "LOG_LEVEL",
+    "bypass",
+  ];
+  const VALUES = [
+    "",
+    "true",
+    "false",
+    "4096",
+    "$(POD_IP)",
+    "/etc/x",
+    "hunter2",
+    `sk-${"a".repeat(24)}`,
+    "AKIAABCDEFGHIJKLMNOP",
+    "https://user:pw@host/x",
+    "https://host/x",
+    "-----BEGIN RSA PRIVATE KEY-----",
+    "-----BEGIN CERTIFICATE-----",
+    "ghp_" + "z".repeat(36),
+    "xoxb-1234567890-abc",
+    "Ünïcode pass",
+    "TRUE",
+  ];
+  const objs = renderGatekeeper({ env: "prod", excludedNamespaces: [] });
+  const rule = gatekeeperRules().find((r) => r.id === "k8s-no-secret-literals")!;
+  const template = objs.find(
+    (o) => o.kind === "ConstraintTemplate" && o.metadata.name === templateName(rule),
+  )!;
+  const constraint = objs.find((o) => o.kind === rule.gatekeeper!.kind)!;
+
+  it("for every key/value pair in a ConfigMap and in container env", async () => {
+    let flagged = 0;
+    for (const key of KEYS)
+      for (const value of VALUES) {
+        const cm = {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "c", namespace: "llmops" },
+          data: { [key]: value },
+        };
+        const d = deployment() as D;
+        c0(d).env.push({ name: key, value });
+        for (const [type, obj] of [
+          [T.cm, cm],
+          [T.deploy, d],
+        ] as const) {
+          const report = await checkInventory(
+            { project: "p", stack: "prod", config: {}, resources: [res(type, "x", obj)] },
+            { env: "prod", only: [rule.id] },
+          );
+          const cel = evaluate(template, constraint, obj);
+          expect(!cel.allowed, `${type} ${key}=${JSON.stringify(value)}`).toBe(report.violations.length > 0);
+          if (!cel.allowed) flagged++;
+        }
+      }
+    expect(flagged).toBeGreaterThan(50);
+  });
+});
