@@ -25,6 +25,13 @@ export interface RenderOptions {
   excludedNamespaces?: string[];
   /** Labels for every rendered object (k8s-required-labels applies to them too). */
   labels?: Record<string, string>;
+  /**
+   * Let Gatekeeper also generate a ValidatingAdmissionPolicy per template (its default from 3.20). Off by
+   * default: the expressions are written and tested for Gatekeeper's own CEL driver, which evaluates the
+   * object dynamically typed; the API server type-checks VAP expressions per matched kind and its cost
+   * estimation was not verified here.
+   */
+  generateVAP?: boolean;
 }
 
 export const DEFAULT_EXCLUDED = ["kube-system", "kube-public", "kube-node-lease", "gatekeeper-system"];
@@ -93,6 +100,7 @@ export function renderGatekeeper(opts: RenderOptions): Record<string, any>[] {
                 source: {
                   variables: gk.variables ?? [],
                   validations: gk.validations,
+                  generateVAP: opts.generateVAP ?? false,
                 },
               },
             ],

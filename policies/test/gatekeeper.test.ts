@@ -75,6 +75,7 @@ describe("Gatekeeper rendering", () => {
       expect(target.code).toEqual([
         { engine: CEL_ENGINE, source: expect.objectContaining({ validations: expect.any(Array) }) },
       ]);
+      expect(target.code[0].source.generateVAP).toBe(false);
       expect(constraint.apiVersion).toBe("constraints.gatekeeper.sh/v1beta1");
       expect(constraint.spec.enforcementAction).toBe("deny");
       expect(constraint.spec.match.kinds).toEqual(r.gatekeeper!.match);
