@@ -131,6 +131,13 @@ describe("manifests", () => {
     expect(unvalidatedKinds(p)).toEqual([]);
   });
 
+  it("every platform resource goes to the cluster through the cloud layer's Kubernetes provider", () => {
+    const platform = prod.inventory.resources.filter((r) => r.urn.includes("llmops:platform:Platform$"));
+    expect(new Set(platform.map((r) => r.provider))).toEqual(
+      new Set(["urn:pulumi:prod::llmops::llmops:cloud:AwsCloud$pulumi:providers:kubernetes::cloud-k8s"]),
+    );
+  });
+
   it("labels every platform object with the recommended set and its environment", () => {
     for (const [plan, env] of [
       [prod, "prod"],
