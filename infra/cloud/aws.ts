@@ -17,7 +17,7 @@ import { awsPostgres } from "./aws/postgres.ts";
 import { awsSecretStore } from "./aws/secrets.ts";
 import type { CloudContext } from "./context.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
-import { baseName } from "./naming.ts";
+import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
 import {
   POSTGRES_DATABASE,
@@ -43,6 +43,7 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly externalDns: CloudLayer["externalDns"];
   readonly logStorage: CloudLayer["logStorage"];
   readonly postgres: CloudLayer["postgres"];
+  readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     // gp3 baseline is 3000 IOPS/125 MiB/s whatever the size; fast-ssd buys more for Kafka and Prometheus.
     fastSsd: {
@@ -63,6 +64,15 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
       base: baseName(config),
       tags: config.commonTags,
       opts: { parent: this, provider: aws },
+    };
+
+    this.publicLoadBalancer = {
+      serviceAnnotations: {
+        // A Network Load Balancer (layer 4): TLS terminates at the Istio gateway, not at AWS.
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+        "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+        "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": tagList(ctx.tags),
+      },
     };
 
     const keys = awsKeys(ctx);

@@ -18,7 +18,7 @@ import { azureLogStorage } from "./azure/logs.ts";
 import { azureNetwork } from "./azure/network.ts";
 import { azurePostgres } from "./azure/postgres.ts";
 import { azureSecretStore } from "./azure/secrets.ts";
-import { baseName } from "./naming.ts";
+import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
 import {
   POSTGRES_DATABASE,
@@ -44,6 +44,7 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly externalDns: CloudLayer["externalDns"];
   readonly logStorage: CloudLayer["logStorage"];
   readonly postgres: CloudLayer["postgres"];
+  readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     fastSsd: { provisioner: AZURE_DISK_CSI_DRIVER, parameters: { skuName: "Premium_LRS" } },
     standardSsd: { provisioner: AZURE_DISK_CSI_DRIVER, parameters: { skuName: "StandardSSD_LRS" } },
@@ -77,6 +78,10 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
           id === AZURE_CLI_CLIENT_ID ? "User" : "ServicePrincipal",
         ),
       },
+    };
+    this.publicLoadBalancer = {
+      // The public IP AKS creates for the gateway carries the stack's tags like everything else.
+      serviceAnnotations: { "service.beta.kubernetes.io/azure-pip-tags": tagList(ctx.tags) },
     };
     // Globally named resources (vault, Postgres server, storage account) share this suffix.
     const suffix = new RandomString(

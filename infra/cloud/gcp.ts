@@ -45,6 +45,10 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
   readonly externalDns: CloudLayer["externalDns"];
   readonly logStorage: CloudLayer["logStorage"];
   readonly postgres: CloudLayer["postgres"];
+  readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"] = {
+    // Backend-service based external passthrough Network LB: GKE's recommended L4 load balancer.
+    serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled" },
+  };
   readonly storageClasses: CloudLayer["storageClasses"] = {
     fastSsd: { provisioner: PD_CSI_DRIVER, parameters: { type: "pd-ssd" } },
     standardSsd: { provisioner: PD_CSI_DRIVER, parameters: { type: "pd-balanced" } },

@@ -26,3 +26,10 @@ export function gcpLabels(tags: Record<string, string>): Record<string, string> 
 export function awsTags(tags: Record<string, string>, name: string, extra: Record<string, string> = {}) {
   return { ...tags, ...extra, Name: name };
 }
+
+/** "k=v,k=v": how cloud controllers take tags in a Service annotation. */
+export function tagList(tags: Record<string, string>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}

@@ -94,5 +94,10 @@ export interface CloudLayer {
   /** Loki object storage (prod): chart `loki.storage` values; undefined keeps filesystem storage. */
   logStorage?: pulumi.Output<Record<string, unknown>>;
   postgres: CloudPostgres;
+  /**
+   * Annotations for the internet-facing gateway Service (type LoadBalancer): the cloud's load
+   * balancer flavour and the stack's tags on what the cloud controller creates outside Pulumi.
+   */
+  publicLoadBalancer: { serviceAnnotations: Record<string, string> };
   storageClasses: { fastSsd: StorageClassSpec; standardSsd: StorageClassSpec; snapshotDriver: string };
 }

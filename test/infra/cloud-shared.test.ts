@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { cidrSubnet } from "../../infra/cloud/cidr.ts";
 import { execKubeconfig } from "../../infra/cloud/kubeconfig.ts";
-import { gcpLabels } from "../../infra/cloud/naming.ts";
+import { gcpLabels, tagList } from "../../infra/cloud/naming.ts";
 import { environmentProfile } from "../../infra/cloud/profile.ts";
 import { secretCatalogue } from "../../infra/cloud/secrets.ts";
 import { MACHINE_TYPES } from "../../infra/cloud/sizes.ts";
@@ -86,6 +86,14 @@ describe("gcpLabels", () => {
       owner: "ml_platform_team",
       environment: "prod",
     });
+  });
+});
+
+describe("tagList", () => {
+  it("renders tags as the k=v,k=v list cloud controllers read from Service annotations", () => {
+    expect(tagList({ project: "llmops", environment: "prod", stack: "prod" })).toBe(
+      "project=llmops,environment=prod,stack=prod",
+    );
   });
 });
 
