@@ -222,7 +222,9 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       startedAt: new Date().toISOString(),
       t0: performance.now(),
       tenant: "unauthenticated",
-      provider: String(req.headers["x-llm-provider"] ?? opts.defaultProvider).toLowerCase(),
+      provider: String(req.headers["x-llm-provider"] ?? opts.defaultProvider)
+        .toLowerCase()
+        .slice(0, 64),
       model: null,
       operation: OPERATIONS[path] ?? "other",
       stream: false,
@@ -264,7 +266,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     const ctx = req.call!;
     const body = req.body as Record<string, unknown> | undefined;
     if (body && typeof body === "object" && !Buffer.isBuffer(body)) {
-      if (typeof body.model === "string") ctx.model = body.model;
+      if (typeof body.model === "string") ctx.model = body.model.slice(0, 256);
       ctx.stream = body.stream === true;
     }
   });
@@ -287,20 +289,22 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     if (status >= 400 && !ctx.errorType) ctx.errorType = status === 499 ? "client_aborted" : "upstream_error";
     const latencyMs = Math.round((performance.now() - ctx.t0) * 1000) / 1000;
     const model = metrics.modelLabel(ctx.model);
+    // Label values must stay bounded: an unknown provider name comes from the client.
+    const provider = opts.upstreams.has(ctx.provider) ? ctx.provider : "unknown";
     metrics.requests.inc({
-      provider: ctx.provider,
+      provider,
       model,
       status: String(status),
       stream: String(ctx.stream),
     });
-    metrics.duration.observe({ provider: ctx.provider, model, operation: ctx.operation }, latencyMs / 1000);
-    if (ctx.ttftMs !== null) metrics.ttft.observe({ provider: ctx.provider, model }, ctx.ttftMs / 1000);
-    if (ctx.errorType) metrics.errors.inc({ provider: ctx.provider, type: ctx.errorType });
+    metrics.duration.observe({ provider, model, operation: ctx.operation }, latencyMs / 1000);
+    if (ctx.ttftMs !== null) metrics.ttft.observe({ provider, model }, ctx.ttftMs / 1000);
+    if (ctx.errorType) metrics.errors.inc({ provider, type: ctx.errorType });
     const u = ctx.usage;
-    if (u.inputTokens) metrics.tokens.inc({ provider: ctx.provider, model, type: "input" }, u.inputTokens);
-    if (u.outputTokens) metrics.tokens.inc({ provider: ctx.provider, model, type: "output" }, u.outputTokens);
+    if (u.inputTokens) metrics.tokens.inc({ provider, model, type: "input" }, u.inputTokens);
+    if (u.outputTokens) metrics.tokens.inc({ provider, model, type: "output" }, u.outputTokens);
     if (u.cachedInputTokens)
-      metrics.tokens.inc({ provider: ctx.provider, model, type: "cached_input" }, u.cachedInputTokens);
+      metrics.tokens.inc({ provider, model, type: "cached_input" }, u.cachedInputTokens);
     const attributes: TraceEvent["attributes"] = {
       "gen_ai.operation.name": ctx.operation,
       "gen_ai.provider.name": ctx.provider,
