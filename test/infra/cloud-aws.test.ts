@@ -140,6 +140,10 @@ describe("aws EKS: hardened control plane", () => {
     expect(cluster.encryptionConfig.resources).toEqual(["secrets"]);
     const key = prod.ofType(T.key).find((k) => cluster.encryptionConfig.provider.keyArn.endsWith(k.name));
     expect(key?.inputs.enableKeyRotation).toBe(true);
+    // ...and the cluster role may use that key (EKS calls KMS as the cluster role).
+    const use = JSON.parse(prod.one(T.rolePolicy, "llmops-prod-cluster-kms").inputs.policy).Statement[0];
+    expect(use.Resource).toEqual([cluster.encryptionConfig.provider.keyArn]);
+    expect(use.Action).toEqual(expect.arrayContaining(["kms:Encrypt", "kms:Decrypt"]));
   });
 
   it("prod: private endpoint plus a public one restricted to apiAllowedCidrs, deletion protected", () => {

@@ -53,6 +53,25 @@ export function awsCluster(ctx: CloudContext, network: AwsNetwork, key: kms.Key)
     opts,
   );
 
+  // EKS wraps Secrets with the key as the cluster role: it needs to use (not manage) the key.
+  const clusterKeyUse = new iam.RolePolicy(
+    `${base}-cluster-kms`,
+    {
+      role: clusterRole.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+            Resource: [key.arn],
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+
   // Created up front so retention is ours (EKS would create it without expiry) and tagged.
   const logGroup = new cloudwatch.LogGroup(
     `${base}-control-plane`,
@@ -87,7 +106,7 @@ export function awsCluster(ctx: CloudContext, network: AwsNetwork, key: kms.Key)
       deletionProtection: profile.deletionProtection,
       tags,
     },
-    { ...opts, dependsOn: [clusterPolicy, logGroup] },
+    { ...opts, dependsOn: [clusterPolicy, clusterKeyUse, logGroup] },
   );
 
   const oidcIssuer = cluster.identities.apply((ids) => ids[0]!.oidcs![0]!.issuer!);
