@@ -20,6 +20,35 @@ if (role === "upstream") {
   const url = await proxy.listen(0, "127.0.0.1");
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.on("SIGTERM", () => void proxy.close().then(() => process.exit(0)));
+} else if (role === "bare-proxy") {
+  // Reference floor: the least a Node proxy can do (node:http in, undici out, parse both JSON bodies),
+  // with no auth, validation, metrics, tracing or streaming logic.
+  const { createServer } = await import("node:http");
+  const { Pool } = await import("undici");
+  const pool = new Pool(process.env.BARE_UPSTREAM!, { connections: 1000 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      JSON.parse(body.toString("utf8"));
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (typeof v === "string" && !["host", "connection", "content-length", "authorization"].includes(k))
+          headers[k] = v;
+      }
+      const up = await pool.request({ path: req.url!, method: "POST", headers, body });
+      const buf = Buffer.from(await up.body.arrayBuffer());
+      JSON.parse(buf.toString("utf8"));
+      res.writeHead(up.statusCode, { "content-type": "application/json" });
+      res.end(buf);
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.listen(0, "127.0.0.1", () => {
+    const addr = server.address() as { port: number };
+    process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${addr.port}` })}\n`);
+  });
 } else {
   throw new Error(`unknown role ${role}`);
 }

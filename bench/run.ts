@@ -166,6 +166,7 @@ async function main() {
   };
   const proxy = await startChild("proxy", proxyEnv);
   const proxyStream = await startChild("proxy", { ...proxyEnv, DEFAULT_PROVIDER: "demostream" });
+  const bare = await startChild("bare-proxy", { BARE_UPSTREAM: upstream.url });
   const meta = {
     node: process.version,
     storage: proxyEnv.STORAGE_PROFILE,
@@ -174,7 +175,7 @@ async function main() {
   };
 
   // Warm up both paths (JIT, keep-alive pools).
-  for (const url of [upstream.url, proxy.url])
+  for (const url of [upstream.url, proxy.url, bare.url])
     await load(url, { total: n(3000), concurrency: 16, body: CHAT });
 
   // 1. Latency for a single caller (concurrency 1): the overhead one request sees.
@@ -217,6 +218,9 @@ async function main() {
     const px0 = cpuSeconds(proxy.pid);
     const viaProxy = await load(proxy.url, opts);
     const px1 = cpuSeconds(proxy.pid);
+    const bx0 = cpuSeconds(bare.pid);
+    const viaBare = await load(bare.url, opts);
+    const bx1 = cpuSeconds(bare.pid);
     const ratio = round(viaProxy.rps / direct.rps, 3);
     emit({
       bench: serviceMs ? `throughput_non_streaming_upstream_${serviceMs}ms` : "throughput_non_streaming",
@@ -226,9 +230,12 @@ async function main() {
       direct: { rps: direct.rps, p50_ms: direct.p50, p99_ms: direct.p99, errors: direct.errors },
       proxy: { rps: viaProxy.rps, p50_ms: viaProxy.p50, p99_ms: viaProxy.p99, errors: viaProxy.errors },
       ratio_throughput: ratio,
+      // Reference: a 20-line node:http + undici pass-through (no auth/validation/metrics/traces) in the same run.
+      bare_node_proxy: { rps: viaBare.rps, ratio_throughput: round(viaBare.rps / direct.rps, 3) },
       cpu_us_per_request: {
         upstream: round(((up1 - up0) / opts.total) * 1e6, 0),
         proxy: round(((px1 - px0) / opts.total) * 1e6, 0),
+        bare_node_proxy: round(((bx1 - bx0) / opts.total) * 1e6, 0),
       },
       target: "proxy throughput >= 0.70 x direct",
       pass: ratio >= 0.7 && viaProxy.errors === 0,
