@@ -107,7 +107,7 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
       ...(parent ? { parent } : {}),
       ...(reg?.provider ? { provider: providerUrn(reg.provider) } : {}),
       dependsOn: d.dependsOn.map((r) => urns.get(r)).filter((u): u is string => u !== undefined),
-      inputs: (reg?.inputs ?? {}) as Record<string, any>,
+      inputs: redactSecrets(reg?.inputs ?? {}) as Record<string, any>,
     };
   });
   const root: InventoryResource = {
@@ -122,6 +122,17 @@ export async function capture(opts: CaptureOptions): Promise<Capture> {
     outputs: (outputs ?? {}) as Record<string, unknown>,
     unmockedCalls: [...unmocked].sort(),
   };
+}
+
+/** What the engine would store encrypted (any value the program marked secret) is written as "[secret]". */
+function redactSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value && typeof value === "object") {
+    const o = value as Record<string, unknown>;
+    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return "[secret]";
+    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redactSecrets(v)]));
+  }
+  return value;
 }
 
 function flattenDependsOn(dependsOn: unknown): pulumi.Resource[] {

@@ -47,6 +47,7 @@ const CRD_PACKAGES: Record<string, string> = {
   "telemetry.istio.io": "@kubernetes-models/istio",
   "keda.sh": "@kubernetes-models/keda",
   "external-secrets.io": "@kubernetes-models/external-secrets",
+  "generators.external-secrets.io": "@kubernetes-models/external-secrets",
 };
 
 const SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), "schemas");

@@ -16,6 +16,6 @@ export async function evaluatePolicies(inventory: Inventory, env: "dev" | "prod"
     violations: report.violations,
     mandatory: report.mandatory,
     advisory: report.advisory,
-    sarif: toSarif(report),
+    sarif: toSarif(report, { artifactUri: `Pulumi.${inventory.stack}.yaml` }),
   };
 }
