@@ -24,7 +24,10 @@ if (role === "upstream") {
   // Reference floor: the least a Node proxy can do (node:http in, undici out, parse both JSON bodies),
   // with no auth, validation, metrics, tracing or streaming logic.
   const { createServer } = await import("node:http");
-  const { Pool } = await import("undici");
+  const { createRequire } = await import("node:module");
+  const { Pool } = createRequire(new URL("../services/trace-proxy/package.json", import.meta.url))(
+    "undici",
+  ) as typeof import("undici");
   const pool = new Pool(process.env.BARE_UPSTREAM!, { connections: 1000 });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

@@ -7,13 +7,17 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
 
 const here = dirname(fileURLToPath(import.meta.url));
+// The load generator uses the same undici as the proxy (the root may hoist an older major for other tools).
+const { Pool } = createRequire(resolve(here, "../services/trace-proxy/package.json"))(
+  "undici",
+) as typeof import("undici");
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const n = (x: number) => Math.max(50, Math.round(x * SCALE));
 const KEY = "sk-bench";
