@@ -1,4 +1,4 @@
-import { createLogger, MemoryBus, type TraceEvent, traceEventSchema } from "@llmops/shared";
+import { createLogger, type Logger, MemoryBus, type TraceEvent, traceEventSchema } from "@llmops/shared";
 import { type DemoUpstream, startDemoUpstream } from "../../demo-upstream/src/index.ts";
 import { buildTraceProxy, type TraceProxy } from "../src/app.ts";
 import { loadTraceProxyConfig } from "../src/config.ts";
