@@ -61,6 +61,11 @@ interface NamespaceSpec {
   podSecurity: PodSecurityLevel;
   /** Istio sidecar injection (with istio-cni, so restricted PSA still admits the pods). */
   mesh?: boolean;
+  /**
+   * Workloads declare their own flows (the apps layer, per service). NetworkPolicies are additive,
+   * so namespace-wide allows (same-namespace, scrape, gateway ingress) would widen every service.
+   */
+  perWorkloadFlows?: boolean;
   extraLabels?: Record<string, string>;
   flows: Flows;
 }
@@ -76,10 +81,11 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     component: "applications",
     podSecurity: "restricted",
     mesh: true,
+    perWorkloadFlows: true,
     flows: {
-      ingressFrom: [{ namespace: NS.istioIngress, ports: [8080] }],
       egressTo: [TO_ISTIOD],
-      // Service-specific egress (Kafka, Postgres, LLM upstreams) is declared per service by the apps layer.
+      // Ingress from the gateway and Prometheus, and egress to Kafka, Postgres and LLM upstreams, are
+      // declared per service by the apps layer.
     },
   },
   kafka: {
@@ -204,7 +210,7 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
       },
       { parent: ctx.parent },
     );
-    for (const policy of networkPolicies(name, spec.flows, ctx)) {
+    for (const policy of networkPolicies(name, spec, ctx)) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
         {
@@ -272,7 +278,7 @@ const DNS_PORTS: Port[] = [
 /** The policies of one namespace; names are stable (default-deny, allow-*) so reviewers can diff them. */
 export function networkPolicies(
   namespace: string,
-  flows: Flows,
+  { flows, perWorkloadFlows }: Pick<NamespaceSpec, "flows" | "perWorkloadFlows">,
   ctx: PlatformContext,
 ): { name: string; spec: NetworkPolicySpec }[] {
   const all = { podSelector: {} };
@@ -293,7 +299,9 @@ export function networkPolicies(
         ],
       },
     },
-    {
+  ];
+  if (!perWorkloadFlows) {
+    policies.push({
       name: "allow-same-namespace",
       spec: {
         ...all,
@@ -301,9 +309,9 @@ export function networkPolicies(
         ingress: [{ from: [{ podSelector: {} }] }],
         egress: [{ to: [{ podSelector: {} }] }],
       },
-    },
-  ];
-  if (namespace !== NS.monitoring) {
+    });
+  }
+  if (namespace !== NS.monitoring && !perWorkloadFlows) {
     policies.push({
       name: "allow-prometheus-scrape",
       spec: { ...all, policyTypes: ["Ingress"], ingress: [{ from: [nsSelector(NS.monitoring)] }] },

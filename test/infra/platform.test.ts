@@ -310,7 +310,16 @@ describe("network flows beyond the default deny", () => {
     ]);
   });
 
-  it("the app namespace talks to istiod; everything else is the apps layer's per-service policy", () => {
+  it("the app namespace has no namespace-wide allows: only DNS and istiod, the rest is per service", () => {
+    const services = new Set(["router", "trace-proxy", "cost-api", "sentinel"]);
+    const namespaceWide = prod
+      .objects("NetworkPolicy")
+      .filter((p) => p.metadata.namespace === "llmops" && !services.has(p.metadata.name));
+    expect(namespaceWide.map((p) => p.metadata.name).sort()).toEqual([
+      "allow-dns",
+      "allow-egress",
+      "default-deny",
+    ]);
     const egress = policy("llmops", "allow-egress").spec.egress;
     expect(egress).toEqual([
       {
