@@ -6,6 +6,8 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
+import { awsAdminAccess } from "./aws/access.ts";
+import { awsNodeAddons, awsWorkloadAddons } from "./aws/addons.ts";
 import { awsCluster } from "./aws/cluster.ts";
 import { awsDns } from "./aws/dns.ts";
 import { awsFlowLogs } from "./aws/flowlogs.ts";
@@ -13,6 +15,7 @@ import { awsIrsa } from "./aws/identity.ts";
 import { awsKeys } from "./aws/kms.ts";
 import { awsLogStorage } from "./aws/logs.ts";
 import { awsNetwork } from "./aws/network.ts";
+import { awsNodeGroups } from "./aws/nodes.ts";
 import { awsPostgres } from "./aws/postgres.ts";
 import { awsSecretStore } from "./aws/secrets.ts";
 import type { CloudContext } from "./context.ts";
@@ -80,7 +83,10 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
     awsFlowLogs(ctx, network.vpc);
     const eks = awsCluster(ctx, network, keys.cluster);
     const irsa = awsIrsa(ctx, { provider: eks.oidcProvider, issuer: eks.oidcIssuer });
-    const addons = eks.addAddons(irsa);
+    const nodeAddons = awsNodeAddons(ctx, eks.cluster);
+    const nodeGroups = awsNodeGroups(ctx, network, eks.cluster, nodeAddons);
+    awsAdminAccess(ctx, eks.cluster);
+    const addons = [...nodeAddons, ...awsWorkloadAddons(ctx, eks.cluster, nodeGroups, irsa)];
     this.clusterName = eks.cluster.name;
 
     const dns = awsDns(ctx, irsa, this.clusterName);
