@@ -71,17 +71,30 @@ export function createService(opts: ServiceOptions): FastifyInstance {
   });
   // While draining, answer in-flight requests with Connection: close so keep-alive sockets do not hold
   // the shutdown open until their idle timeout.
-  app.addHook("onSend", async (_req, reply) => {
+  app.addHook("onSend", (_req, reply, payload, done) => {
     if (closing) reply.header("connection", "close");
+    done(null, payload);
   });
 
   if (opts.requestLog !== false) {
-    app.addHook("onResponse", async (req, reply) => {
-      if (req.url === "/metrics" || req.url === "/health" || req.url === "/ready") return;
-      req.log.info(
-        { method: req.method, url: req.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-        "request",
-      );
+    app.addHook("onResponse", (req, reply, done) => {
+      if (
+        req.log.isLevelEnabled("info") &&
+        req.url !== "/metrics" &&
+        req.url !== "/health" &&
+        req.url !== "/ready"
+      ) {
+        req.log.info(
+          {
+            method: req.method,
+            url: req.url,
+            statusCode: reply.statusCode,
+            ms: Math.round(reply.elapsedTime),
+          },
+          "request",
+        );
+      }
+      done();
     });
   }
 

@@ -214,8 +214,19 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     done(null, body);
   });
 
-  app.addHook("onRequest", async (req) => {
-    const path = req.url.split("?")[0]!;
+  // Hooks are callback-style (no promise per hook per request on the hot path).
+  app.addHook("onRequest", (req, _reply, done) => {
+    try {
+      onRequest(req);
+      done();
+    } catch (err) {
+      done(err as Error);
+    }
+  });
+
+  function onRequest(req: FastifyRequest): void {
+    const q = req.url.indexOf("?");
+    const path = q === -1 ? req.url : req.url.slice(0, q);
     const ctx: CallContext = {
       id: randomUUID(),
       traceId: newTraceId(req),
@@ -260,25 +271,27 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
         `Budget exceeded for tenant "${ctx.tenant}": spent $${cap.spentUsd.toFixed(2)} of the $${cap.limitUsd.toFixed(2)} ${cap.period === "day" ? "daily" : "monthly"} limit. Requests are refused until the period resets or the budget is raised.`,
       );
     }
-  });
+  }
 
-  app.addHook("preValidation", async (req) => {
+  app.addHook("preValidation", (req, _reply, done) => {
     const ctx = req.call!;
     const body = req.body as Record<string, unknown> | undefined;
     if (body && typeof body === "object" && !Buffer.isBuffer(body)) {
       if (typeof body.model === "string") ctx.model = body.model.slice(0, 256);
       ctx.stream = body.stream === true;
     }
+    done();
   });
 
-  app.addHook("onError", async (req, _reply, err) => {
+  app.addHook("onError", (req, _reply, err, done) => {
     if (req.call && !req.call.errorType) req.call.errorType = errorTypeOf(err);
+    done();
   });
 
-  app.addHook("onResponse", async (req, reply) => {
+  app.addHook("onResponse", (req, reply, done) => {
     const ctx = req.call;
-    if (!ctx || ctx.recorded || ctx.streaming) return;
-    finish(ctx, reply.statusCode);
+    if (ctx && !ctx.recorded && !ctx.streaming) finish(ctx, reply.statusCode);
+    done();
   });
 
   function finish(ctx: CallContext, status: number): void {
