@@ -1,0 +1,222 @@
+/**
+ * The CloudLayer contract in-process: each cloud component runs under the offline plan's mocks in
+ * this test's own process, so the values the plan must redact (kubeconfig, secret entries) can be
+ * read and checked here: the kubeconfig is built from the cluster's outputs with the cloud's exec
+ * credential plugin, and the blocks handed to the platform have the shapes its charts and CRDs expect.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { AwsCloud } from "../../infra/cloud/aws.ts";
+import { AzureCloud } from "../../infra/cloud/azure.ts";
+import { GcpCloud } from "../../infra/cloud/gcp.ts";
+import { secretEntries } from "../../infra/cloud/secrets.ts";
+import { type CloudLayer, SERVICE_ACCOUNTS } from "../../infra/cloud/types.ts";
+import { type Cloud, decode, parseStackConfig, type StackConfig } from "../../infra/config.ts";
+import { createMocks, hex } from "../../infra/offline/mocks.ts";
+import { loadStackFiles } from "../../infra/offline/stackfile.ts";
+import { ROOT } from "../helpers/plan.ts";
+
+/** The prod stack file with the cloud overridden, parsed exactly as the plan does. */
+function stackConfig(cloud: Cloud): StackConfig {
+  const files = loadStackFiles(ROOT, "prod", [`cloud=${cloud}`]);
+  const prefix = `${files.project}:`;
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(files.config))
+    if (k.startsWith(prefix)) raw[k.slice(prefix.length)] = decode(v);
+  const secretKeys = new Set(files.secretKeys.map((k) => k.slice(prefix.length)));
+  return parseStackConfig(raw, { project: files.project, stack: "prod", secretKeys });
+}
+
+const value = <T>(output: pulumi.Input<T>): Promise<pulumi.Unwrap<T>> =>
+  new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as pulumi.Unwrap<T>)));
+
+interface Built {
+  config: StackConfig;
+  layer: CloudLayer;
+  kubeconfig: any;
+}
+
+const CLASSES = { aws: AwsCloud, gcp: GcpCloud, azure: AzureCloud };
+
+/** Builds one cloud's layer under fresh mocks and resolves its kubeconfig. */
+async function build(cloud: Cloud): Promise<Built> {
+  const config = stackConfig(cloud);
+  await pulumi.runtime.setMocks(
+    createMocks(
+      { region: config.region, gcpProject: config.gcp?.project ?? "plan", addSecret() {} },
+      new Set(),
+    ),
+    config.project,
+    config.stack,
+    false,
+  );
+  const layer = new CLASSES[cloud]("cloud", { config });
+  return { config, layer, kubeconfig: parse(await value(layer.kubeconfig)) };
+}
+
+const built: Partial<Record<Cloud, Built>> = {};
+beforeAll(async () => {
+  // One cloud at a time: the mocks are process-global.
+  for (const cloud of ["aws", "gcp", "azure"] as const) built[cloud] = await build(cloud);
+});
+const get = (cloud: Cloud) => built[cloud]!;
+
+describe.each(["aws", "gcp", "azure"] as const)("%s layer", (cloud) => {
+  it("keeps the kubeconfig secret and free of static credentials", async () => {
+    const { layer, kubeconfig } = get(cloud);
+    expect(await pulumi.isSecret(layer.kubeconfig)).toBe(true);
+    const user = kubeconfig.users[0].user;
+    expect(Object.keys(user)).toEqual(["exec"]);
+    expect(user.exec.apiVersion).toBe("client.authentication.k8s.io/v1beta1");
+    const ca = kubeconfig.clusters[0].cluster["certificate-authority-data"];
+    expect(Buffer.from(ca, "base64").toString()).toContain("BEGIN CERTIFICATE");
+  });
+
+  it("names the cluster <project>-<stack>", async () => {
+    expect(await value(get(cloud).layer.clusterName)).toBe("llmops-prod");
+  });
+
+  it("binds each identity to the ServiceAccount the platform installs", () => {
+    const { identities } = get(cloud).layer;
+    for (const [consumer, sa] of Object.entries(SERVICE_ACCOUNTS)) {
+      expect(identities[consumer as keyof typeof SERVICE_ACCOUNTS].serviceAccount).toEqual(sa);
+    }
+  });
+
+  it("stores a Postgres entry whose URL reaches the managed server with TLS", async () => {
+    const { config, layer } = get(cloud);
+    const [entry] = secretEntries(config, { host: layer.postgres.host, password: pulumi.secret("pw-123") });
+    expect(entry!.key).toBe(await value(layer.postgres.secretName));
+    const pg = JSON.parse(await value(entry!.value));
+    expect(pg).toEqual({
+      username: "llmops",
+      password: "pw-123",
+      host: await value(layer.postgres.host),
+      port: 5432,
+      database: "llmops",
+      sslmode: "require",
+      url: `postgres://llmops:pw-123@${pg.host}:5432/llmops?sslmode=require`,
+    });
+    expect(await pulumi.isSecret(entry!.value)).toBe(true);
+  });
+
+  it("hands Loki object storage values in prod", async () => {
+    const storage = (await value(get(cloud).layer.logStorage!)) as Record<string, any>;
+    expect(storage.bucketNames).toEqual({ chunks: expect.any(String), ruler: expect.any(String) });
+  });
+});
+
+describe("aws layer outputs", () => {
+  it("kubeconfig: the EKS endpoint and `aws eks get-token` for the cluster", () => {
+    const { kubeconfig } = get("aws");
+    expect(kubeconfig.clusters[0].cluster.server).toBe(
+      `https://${hex("llmops-prod", 32).toUpperCase()}.gr7.us-east-1.eks.amazonaws.com`,
+    );
+    expect(kubeconfig.users[0].user.exec).toMatchObject({
+      command: "aws",
+      args: [
+        "eks",
+        "get-token",
+        "--cluster-name",
+        "llmops-prod",
+        "--region",
+        "us-east-1",
+        "--output",
+        "json",
+      ],
+    });
+  });
+
+  it("identities: IRSA role annotations, no pod labels", async () => {
+    const { identities } = get("aws").layer;
+    const annotations = await value(identities.externalDns.serviceAccountAnnotations);
+    expect(annotations).toEqual({
+      "eks.amazonaws.com/role-arn": expect.stringContaining("llmops-prod-external-dns"),
+    });
+    expect(identities.externalDns.podLabels).toEqual({});
+  });
+
+  it("Postgres host is the RDS instance address", async () => {
+    expect(await value(get("aws").layer.postgres.host)).toMatch(
+      /^llmops-prod-postgres\.[0-9a-f]{12}\.us-east-1\.rds\.amazonaws\.com$/,
+    );
+  });
+
+  it("Loki storage: s3 in the stack's region", async () => {
+    expect(await value(get("aws").layer.logStorage!)).toMatchObject({
+      type: "s3",
+      s3: { region: "us-east-1" },
+    });
+  });
+});
+
+describe("gcp layer outputs", () => {
+  it("kubeconfig: the GKE endpoint and gke-gcloud-auth-plugin", () => {
+    const { kubeconfig } = get("gcp");
+    expect(kubeconfig.clusters[0].cluster.server).toBe(
+      `https://34.${parseInt(hex("llmops-prod", 2), 16)}.10.2`,
+    );
+    expect(kubeconfig.users[0].user.exec).toMatchObject({ command: "gke-gcloud-auth-plugin", args: [] });
+  });
+
+  it("identities: the Workload Identity Google service account annotation", async () => {
+    const annotations = await value(get("gcp").layer.identities.externalSecrets.serviceAccountAnnotations);
+    expect(annotations).toEqual({
+      "iam.gke.io/gcp-service-account": "llmops-prod-eso@acme-llmops-prod.iam.gserviceaccount.com",
+    });
+  });
+
+  it("external-dns: the google provider confined to the project's public zones", async () => {
+    expect(get("gcp").layer.externalDns.provider).toBe("google");
+    expect(await value(get("gcp").layer.externalDns.values)).toMatchObject({
+      extraArgs: ["--google-project=acme-llmops-prod", "--google-zone-visibility=public"],
+    });
+  });
+
+  it("Postgres host is Cloud SQL's private IP; Loki storage is GCS", async () => {
+    expect(await value(get("gcp").layer.postgres.host)).toMatch(/^10\.\d+\.0\.3$/);
+    expect(await value(get("gcp").layer.logStorage!)).toMatchObject({ type: "gcs" });
+  });
+});
+
+describe("azure layer outputs", () => {
+  it("kubeconfig: the AKS API server from the cluster credentials and kubelogin", () => {
+    const { kubeconfig } = get("azure");
+    expect(kubeconfig.clusters[0].cluster.server).toBe(
+      `https://llmops-prod-${hex("llmops-prod", 8)}.hcp.eastus2.azmk8s.io:443`,
+    );
+    expect(kubeconfig.users[0].user.exec).toMatchObject({
+      command: "kubelogin",
+      args: ["get-token", "--login", "azurecli", "--server-id", "6dae42f8-4368-4678-94ff-3960e28e3630"],
+    });
+  });
+
+  it("identities: client-id annotation plus the workload identity pod label", async () => {
+    const { certManager } = get("azure").layer.identities;
+    expect(await value(certManager.serviceAccountAnnotations)).toEqual({
+      "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(certManager.podLabels).toEqual({ "azure.workload.identity/use": "true" });
+  });
+
+  it("external-dns: azure.json with workload identity, no client secret", async () => {
+    const values = (await value(get("azure").layer.externalDns.values)) as Record<string, any>;
+    const azureJson = JSON.parse(values.secretConfiguration.data["azure.json"]);
+    expect(azureJson).toEqual({
+      tenantId: expect.any(String),
+      subscriptionId: expect.any(String),
+      resourceGroup: expect.any(String),
+      useWorkloadIdentityExtension: true,
+    });
+    expect(values.secretConfiguration.mountPath).toBe("/etc/kubernetes/");
+  });
+
+  it("Postgres host is the Flexible Server FQDN; Loki storage is Blob with federated tokens", async () => {
+    expect(await value(get("azure").layer.postgres.host)).toMatch(/\.postgres\.database\.azure\.com$/);
+    expect(await value(get("azure").layer.logStorage!)).toMatchObject({
+      type: "azure",
+      azure: { useFederatedToken: true },
+    });
+  });
+});
