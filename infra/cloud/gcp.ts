@@ -16,6 +16,7 @@ import { gcpDns } from "./gcp/dns.ts";
 import { gcpKeys } from "./gcp/kms.ts";
 import { gcpLogStorage } from "./gcp/logs.ts";
 import { gcpNetwork } from "./gcp/network.ts";
+import { gcpNodePools } from "./gcp/nodes.ts";
 import { gcpPostgres } from "./gcp/postgres.ts";
 import { gcpSecretStore } from "./gcp/secrets.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
@@ -81,6 +82,7 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
     const keys = gcpKeys(ctx, project, suffix);
     const network = gcpNetwork(ctx);
     const gke = gcpCluster(ctx, project, network, keys, zones);
+    const nodePools = gcpNodePools(ctx, project, gke.cluster, gke.location);
     this.clusterName = gke.cluster.name;
 
     const dns = gcpDns(ctx, project, gke.cluster);
@@ -140,7 +142,7 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
       `${name}-k8s`,
       { kubeconfig: this.kubeconfig },
       // Charts need schedulable nodes; the default pool is removed right after creation.
-      { parent: this, dependsOn: gke.nodePools },
+      { parent: this, dependsOn: nodePools },
     );
     this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
   }

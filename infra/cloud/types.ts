@@ -20,6 +20,12 @@ export interface WorkloadIdentity {
   podLabels: Record<string, string>;
 }
 
+/**
+ * Node label every cloud puts on its nodes with the pool's role ("system" | "workload"): the
+ * platform pins operators to system nodes and services to workload nodes with it.
+ */
+export const POOL_ROLE_LABEL = "llmops.io/pool-role";
+
 /** Components that read or write cloud APIs from inside the cluster. */
 export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
 

@@ -8,6 +8,7 @@ import * as iam from "@pulumi/aws/iam/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
 import { machineType } from "../sizes.ts";
+import { POOL_ROLE_LABEL } from "../types.ts";
 import type { AwsNetwork } from "./network.ts";
 import { managedPolicy, serviceTrust } from "./partition.ts";
 
@@ -18,8 +19,6 @@ const NODE_POLICIES = [
   // Session Manager instead of SSH keys for node break-glass access.
   "AmazonSSMManagedInstanceCore",
 ];
-/** Node label the platform schedules on; system pools carry operators, workload pools the services. */
-export const POOL_ROLE_LABEL = "llmops.io/pool-role";
 
 export function awsNodeGroups(
   ctx: CloudContext,

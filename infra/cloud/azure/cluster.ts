@@ -7,12 +7,11 @@ import * as containerservice from "@pulumi/azure-native/containerservice/index.j
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import type { NodePool } from "../../config.ts";
 import { machineType } from "../sizes.ts";
+import { POOL_ROLE_LABEL } from "../types.ts";
 import { type AzureContext, azureZones } from "./context.ts";
 import type { AzureNetwork } from "./network.ts";
 import { OVERLAY } from "./network.ts";
 import { assignRole } from "./rbac.ts";
-
-export const POOL_ROLE_LABEL = "llmops.io/pool-role";
 
 export interface AzureCluster {
   cluster: containerservice.ManagedCluster;

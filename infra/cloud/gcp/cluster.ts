@@ -1,14 +1,11 @@
 /**
  * GKE Standard: regional control plane in prod (zonal in dev), private nodes, Workload Identity,
  * Dataplane V2 (eBPF network policy), shielded nodes, a release channel, master authorized networks,
- * and Kubernetes Secrets encrypted with a Cloud KMS key.
+ * and Kubernetes Secrets encrypted with a Cloud KMS key. Node pools live in nodes.ts.
  */
 import * as container from "@pulumi/gcp/container/index.js";
-import * as projects from "@pulumi/gcp/projects/index.js";
-import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
-import { machineType } from "../sizes.ts";
 import type { GcpKeys } from "./kms.ts";
 import { type GcpNetwork, PODS_RANGE, SERVICES_RANGE } from "./network.ts";
 
@@ -20,19 +17,9 @@ export const GKE_LOG_COMPONENTS = [
   "CONTROLLER_MANAGER",
   "SCHEDULER",
 ];
-/** Least privilege for nodes instead of the default compute SA (which is project Editor). */
-const NODE_ROLES = [
-  "roles/logging.logWriter",
-  "roles/monitoring.metricWriter",
-  "roles/monitoring.viewer",
-  "roles/stackdriver.resourceMetadata.writer",
-  "roles/artifactregistry.reader",
-];
-export const POOL_ROLE_LABEL = "llmops.io/pool-role";
 
 export interface GcpCluster {
   cluster: container.Cluster;
-  nodePools: container.NodePool[];
   /** Where the cluster lives: the region (prod) or one zone (dev). */
   location: pulumi.Output<string>;
 }
@@ -44,23 +31,9 @@ export function gcpCluster(
   keys: GcpKeys,
   zones: pulumi.Output<string[]>,
 ): GcpCluster {
-  const { base, tags, opts, config, profile } = ctx;
+  const { base, tags, config, profile } = ctx;
   const regional = profile.highAvailability;
   const location = regional ? pulumi.output(config.region) : zones.apply((z) => z[0]!);
-
-  const nodeAccount = new serviceaccount.Account(
-    `${base}-nodes`,
-    { accountId: `${base}-nodes`.slice(0, 30), displayName: `${base} GKE nodes`, project },
-    opts,
-  );
-  const nodeRoles = NODE_ROLES.map(
-    (role) =>
-      new projects.IAMMember(
-        `${base}-nodes-${role.split("/")[1]}`,
-        { project, role, member: nodeAccount.member },
-        opts,
-      ),
-  );
 
   const allowed = config.apiAllowedCidrs;
   const cluster = new container.Cluster(
@@ -121,41 +94,5 @@ export function gcpCluster(
     after(ctx, ...keys.grants.cluster),
   );
 
-  const nodePools = config.nodePools.map(
-    (pool) =>
-      new container.NodePool(
-        `${base}-${pool.name}`,
-        {
-          name: pool.name,
-          project,
-          cluster: cluster.name,
-          location,
-          // Totals, not per zone: the config's min/max mean the same on a zonal and a regional cluster.
-          autoscaling: {
-            totalMinNodeCount: pool.minNodes,
-            totalMaxNodeCount: pool.maxNodes,
-            locationPolicy: "BALANCED",
-          },
-          management: { autoRepair: true, autoUpgrade: true },
-          upgradeSettings: { maxSurge: 1, maxUnavailable: 0 },
-          nodeConfig: {
-            machineType: machineType("gcp", pool.size),
-            spot: pool.spot,
-            diskType: "pd-balanced",
-            diskSizeGb: 100,
-            imageType: "COS_CONTAINERD",
-            serviceAccount: nodeAccount.email,
-            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
-            // Pods see the GKE metadata server (Workload Identity), never the node's credentials.
-            workloadMetadataConfig: { mode: "GKE_METADATA" },
-            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
-            metadata: { "disable-legacy-endpoints": "true" },
-            labels: { [POOL_ROLE_LABEL]: pool.role },
-            resourceLabels: tags,
-          },
-        },
-        { ...after(ctx, ...nodeRoles), ignoreChanges: ["initialNodeCount"] },
-      ),
-  );
-  return { cluster, nodePools, location };
+  return { cluster, location };
 }
