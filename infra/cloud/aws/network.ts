@@ -27,7 +27,11 @@ export function awsNetwork(ctx: CloudContext): AwsNetwork {
   const { base, tags, opts, config, profile } = ctx;
   // Cluster tag lets the AWS Load Balancer Controller and in-tree LB code discover the subnets.
   const clusterTag = { [`kubernetes.io/cluster/${base}`]: "shared" };
-  const available = getAvailabilityZonesOutput({ state: "available" }, opts);
+  // Regular AZs only: Local and Wavelength Zones (opt-in) support neither EKS nor NAT gateways.
+  const available = getAvailabilityZonesOutput(
+    { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
+    opts,
+  );
   const zones = Array.from({ length: profile.zoneCount }, (_, i) => available.names.apply((n) => n[i]!));
 
   const vpc = new ec2.Vpc(
