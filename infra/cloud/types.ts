@@ -42,7 +42,7 @@ export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
   externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
   externalDns: { namespace: "external-dns", name: "external-dns" },
   certManager: { namespace: "cert-manager", name: "cert-manager" },
-  loki: { namespace: "logging", name: "loki" },
+  loki: { namespace: "monitoring", name: "loki" },
 };
 
 /**

@@ -74,6 +74,8 @@ export function installIstio(
     values: {
       service: {
         type: "LoadBalancer",
+        // The cloud's load-balancer flavour and tags (NLB on AWS, L4 on GKE, public-IP tags on AKS).
+        annotations: ctx.cloud.publicLoadBalancer.serviceAnnotations,
         // Keep the client address: rate limits and access logs need it.
         externalTrafficPolicy: "Local",
       },

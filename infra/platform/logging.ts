@@ -6,6 +6,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { SERVICE_ACCOUNTS } from "../cloud/types.ts";
 import { chartRelease, type PlatformContext } from "./context.ts";
 import { LOKI_URL } from "./monitoring.ts";
 import { NS } from "./namespaces.ts";
@@ -13,7 +14,7 @@ import { RETENTION } from "./sizing.ts";
 import { STORAGE_CLASSES } from "./storage.ts";
 
 /** Loki's namespace is where the cloud layer bound Loki's workload identity. */
-export const LOKI_NAMESPACE = NS.monitoring;
+export const LOKI_NAMESPACE = SERVICE_ACCOUNTS.loki.namespace;
 
 export interface Logging {
   loki: k8s.helm.v3.Release;

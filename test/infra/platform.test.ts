@@ -5,6 +5,7 @@
  */
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_ACCOUNTS } from "../../infra/cloud/types.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -436,6 +437,27 @@ describe("platform alerts and Kafka metrics", () => {
   });
 });
 
+describe("workload identity bindings", () => {
+  // The cloud layer trusts exactly SERVICE_ACCOUNTS[x] before any chart exists; a chart installed
+  // elsewhere would run without its cloud identity.
+  it.each([
+    ["externalSecrets", "external-secrets"],
+    ["externalDns", "external-dns"],
+    ["certManager", "cert-manager"],
+    ["loki", "loki"],
+  ] as const)(
+    "%s runs in the namespace and ServiceAccount its cloud identity trusts",
+    (consumer, releaseName) => {
+      for (const plan of [prod, dev]) {
+        expect(release(plan, releaseName).inputs.namespace).toBe(SERVICE_ACCOUNTS[consumer].namespace);
+        expect(JSON.stringify(values(plan, releaseName))).toContain(
+          `"name":"${SERVICE_ACCOUNTS[consumer].name}"`,
+        );
+      }
+    },
+  );
+});
+
 describe("logging (Loki + Alloy)", () => {
   it("Loki keeps 31 days with compactor retention", () => {
     for (const plan of [prod, dev]) {
@@ -742,6 +764,17 @@ describe("the same platform on every cloud (prod on azure)", () => {
         .map((r) => `${r.inputs.chart}@${r.inputs.version} ${r.inputs.namespace}`)
         .sort();
     expect(pins(azure)).toEqual(pins(prod));
+  });
+
+  it("the gateway's load balancer takes each cloud's flavour and stack tags", () => {
+    const annotations = (p: Plan) => values(p, "istio-ingress").service.annotations;
+    expect(annotations(prod)["service.beta.kubernetes.io/aws-load-balancer-type"]).toBe("nlb");
+    expect(
+      annotations(prod)["service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"],
+    ).toContain("environment=prod");
+    expect(
+      Object.keys(annotations(azure)).some((k) => k.startsWith("service.beta.kubernetes.io/azure")),
+    ).toBe(true);
   });
 
   it("every Kubernetes object validates", () => {
