@@ -171,11 +171,10 @@ export interface AlertingConfig {
   pagerdutyRoutingKey?: pulumi.Output<string>;
 }
 
-export interface StackConfig
-  extends Omit<
-    Parsed,
-    "llmProviders" | "alerting" | "clientApiKeys" | "adminApiKeys" | "nodePools" | "region"
-  > {
+export interface StackConfig extends Omit<
+  Parsed,
+  "llmProviders" | "alerting" | "clientApiKeys" | "adminApiKeys" | "nodePools" | "region"
+> {
   project: string;
   stack: string;
   /** The region of the chosen cloud, after the per-cloud override. */

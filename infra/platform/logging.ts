@@ -9,7 +9,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_ACCOUNTS } from "../cloud/types.ts";
 import { chartRelease, type PlatformContext } from "./context.ts";
 import { LOKI_URL } from "./monitoring.ts";
-import { NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
 import { STORAGE_CLASSES } from "./storage.ts";
 

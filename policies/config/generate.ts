@@ -2,7 +2,7 @@
  * Writes config/dev.json and config/prod.json (the --policy-pack-config files) from the rule list:
  * security baseline mandatory everywhere, reliability mandatory in prod and advisory in dev, and every
  * rule option spelled out with the platform's values. Run: npx tsx policies/config/generate.ts
- * and `npx biome format --write policies/config` (a test checks the committed files hold what this writes,
+ * and `npx prettier --write policies/config` (a test checks the committed files hold what this writes,
  * so edit OPTIONS here, not the JSON).
  */
 import { writeFileSync } from "node:fs";

@@ -2,7 +2,7 @@
  * Generates rules/taggable.json: the resource types of the cloud SDKs the platform uses whose inputs take
  * tags (aws, azure-native) or labels (gcp), read from the installed SDKs' Args interfaces, so cloud-tags
  * also catches a taggable resource that was given no tags at all.
- * Run: npx tsx policies/rules/taggable.gen.ts && npx biome format --write policies/rules/taggable.json
+ * Run: npx tsx policies/rules/taggable.gen.ts && npx prettier --write policies/rules/taggable.json
  * (a test checks the file matches the installed SDKs).
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
