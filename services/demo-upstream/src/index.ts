@@ -94,6 +94,9 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions = {}): Promise
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
+    res.on("close", () => {
+      if (!res.writableFinished) aborted++;
+    });
     req.on("data", (c) => chunks.push(c));
     req.on("end", () => {
       void handle(req, res, Buffer.concat(chunks)).catch(() => {
@@ -186,10 +189,7 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions = {}): Promise
       });
       let closed = false;
       res.on("close", () => {
-        if (!res.writableFinished) {
-          closed = true;
-          aborted++;
-        }
+        if (!res.writableFinished) closed = true;
       });
       const includeUsage = body?.stream_options?.include_usage === true;
       const chunk = (delta: object, finish: string | null) =>

@@ -135,7 +135,7 @@ export async function migrate(db: Database, namespace: string, migrations: Migra
         applied.push(m.id);
       } catch (err) {
         await client.query("ROLLBACK").catch(() => {});
-        throw new Error(`migration ${namespace}/${m.id} failed: ${(err as Error).message}`);
+        throw new Error(`migration ${namespace}/${m.id} failed: ${(err as Error).message}`, { cause: err });
       }
     }
   } finally {

@@ -215,16 +215,16 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
   });
 
   // Hooks are callback-style (no promise per hook per request on the hot path).
-  app.addHook("onRequest", (req, _reply, done) => {
+  app.addHook("onRequest", (req, reply, done) => {
     try {
-      onRequest(req);
+      onRequest(req, reply);
       done();
     } catch (err) {
       done(err as Error);
     }
   });
 
-  function onRequest(req: FastifyRequest): void {
+  function onRequest(req: FastifyRequest, reply: FastifyReply): void {
     const q = req.url.indexOf("?");
     const path = q === -1 ? req.url : req.url.slice(0, q);
     const ctx: CallContext = {
@@ -250,6 +250,11 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     };
     req.call = ctx;
     metrics.inFlight.inc();
+    // Safety net: a client that disconnects before we answered never produces 'finish' (so no onResponse);
+    // record the call as client_aborted when the socket closes. Normal responses are recorded first.
+    reply.raw.once("close", () => {
+      if (!ctx.recorded && !ctx.streaming) finish(ctx, reply.raw.writableFinished ? reply.statusCode : 499);
+    });
     const principal = opts.keys.resolve(bearerToken(req.headers.authorization));
     if (!principal) throw errors.unauthorized();
     const asTenant = req.headers["x-llm-tenant"];

@@ -297,6 +297,25 @@ describe("streaming (SSE)", () => {
     expect(await lastTrace()).toMatchObject({ status: 499, stream: true });
   });
 
+  it("aborts the upstream call when the client gives up before a non-streaming answer", async () => {
+    const abortedBefore = h.upstream.aborted();
+    const ac = new AbortController();
+    const pending = h
+      .call("/v1/chat/completions", {
+        method: "POST",
+        json: chat(),
+        headers: { "x-demo-latency-ms": "400" },
+        signal: ac.signal,
+      })
+      .catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    ac.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await expect.poll(() => h.upstream.aborted(), { timeout: 5000 }).toBe(abortedBefore + 1);
+    await expect.poll(async () => (await lastTrace()).errorType, { timeout: 5000 }).toBe("client_aborted");
+    expect(await lastTrace()).toMatchObject({ status: 499, stream: false });
+  });
+
   it("ends the stream with an error event when the upstream breaks off mid-stream", async () => {
     const res = await h.call("/v1/chat/completions", {
       method: "POST",
