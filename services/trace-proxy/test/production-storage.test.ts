@@ -1,3 +1,6 @@
+import { spawn, spawnSync } from "node:child_process";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import type { TraceEvent } from "@llmops/shared";
@@ -47,5 +50,46 @@ describe("STORAGE_PROFILE=production (DATABASE_URL)", () => {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
     });
     expect(api.status).toBe(200);
+  });
+
+  it("src/migrate.ts (the init container) migrates DATABASE_URL idempotently and exits 0", async () => {
+    const fresh = await PGlite.create();
+    const srv = new PGLiteSocketServer({ db: fresh, host: "127.0.0.1", port: 0, maxConnections: 4 });
+    await srv.start();
+    try {
+      const script = resolve(dirname(fileURLToPath(import.meta.url)), "../src/migrate.ts");
+      const env = {
+        ...process.env,
+        DATABASE_URL: `postgres://postgres:postgres@${srv.getServerConn()}/postgres`,
+        UPSTREAM_URL: "http://127.0.0.1:9",
+        STORAGE_PROFILE: "production",
+        LOG_LEVEL: "warn",
+      };
+      // pglite-socket answers one client at a time, and this process holds the server: run the child async.
+      const run = () =>
+        new Promise<number | null>((res) => {
+          const c = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: "ignore" });
+          c.once("exit", (code) => res(code));
+        });
+      expect(await run()).toBe(0);
+      expect(await run()).toBe(0);
+      const tables = await fresh.query<{ t: string }>(
+        "select table_name as t from information_schema.tables where table_schema = 'public' order by 1",
+      );
+      expect(tables.rows.map((r) => r.t)).toEqual([
+        "bus_outbox",
+        "bus_processed",
+        "schema_migrations",
+        "traces",
+      ]);
+      const bad = spawnSync(process.execPath, ["--import", "tsx", script], {
+        env: { ...process.env, UPSTREAM_URL: "", PROVIDERS: "" },
+        encoding: "utf8",
+      });
+      expect(bad.status).toBe(2);
+    } finally {
+      await srv.stop();
+      await fresh.close();
+    }
   });
 });
