@@ -16,6 +16,7 @@ import {
   createBus,
   createLogger,
   createRegistry,
+  kafkaSslFromConfig,
   loadConfig,
   openDatabase,
   Shutdown,
@@ -74,6 +75,7 @@ async function main() {
   const bus = await createBus({
     brokers: common.KAFKA_BROKERS,
     clientId: "llmops-local",
+    ssl: kafkaSslFromConfig(common),
     logger: log,
     db,
     registry: createRegistry("bus", false),

@@ -73,6 +73,12 @@ export const commonEnv = {
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   KAFKA_BROKERS: envs.list(),
   KAFKA_CLIENT_ID: z.string().optional(),
+  /** Base name of this service's consumer groups (Kafka ACLs allow groups with this prefix). */
+  KAFKA_CONSUMER_GROUP: z.string().optional(),
+  /** mTLS to Kafka (e.g. a Strimzi TLS listener): PEM files of the cluster CA and the client certificate. */
+  KAFKA_SSL_CA_FILE: z.string().optional(),
+  KAFKA_SSL_CERT_FILE: z.string().optional(),
+  KAFKA_SSL_KEY_FILE: z.string().optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
@@ -126,4 +132,32 @@ export function tenantKeysFromConfig(
     }
   }
   return keys;
+}
+
+export interface KafkaSsl {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** TLS options for kafkajs from KAFKA_SSL_*_FILE (undefined when none is set). Unreadable files: ConfigError. */
+export function kafkaSslFromConfig(
+  cfg: Pick<CommonConfig, "KAFKA_SSL_CA_FILE" | "KAFKA_SSL_CERT_FILE" | "KAFKA_SSL_KEY_FILE">,
+): KafkaSsl | undefined {
+  const files = { ca: cfg.KAFKA_SSL_CA_FILE, cert: cfg.KAFKA_SSL_CERT_FILE, key: cfg.KAFKA_SSL_KEY_FILE };
+  if (!files.ca && !files.cert && !files.key) return undefined;
+  const problems: string[] = [];
+  if (!!files.cert !== !!files.key)
+    problems.push("KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE: set both or neither");
+  const out: KafkaSsl = {};
+  for (const [k, path] of Object.entries(files) as Array<[keyof KafkaSsl, string | undefined]>) {
+    if (!path) continue;
+    try {
+      out[k] = readFileSync(path, "utf8");
+    } catch (e) {
+      problems.push(`KAFKA_SSL_${k.toUpperCase()}_FILE: cannot read ${path}: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
 }

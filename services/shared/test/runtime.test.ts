@@ -10,6 +10,7 @@ import {
   createService,
   envs,
   errors,
+  kafkaSslFromConfig,
   KeyStore,
   listen,
   loadConfig,
@@ -74,6 +75,32 @@ describe("config from env", () => {
     });
     expect(Object.fromEntries(keys)).toEqual({ k1: "acme", k2: "globex", k3: "initech", "k-file": "filed" });
     expect(() => tenantKeysFromConfig({ API_KEYS: "no-tenant" })).toThrow(ConfigError);
+  });
+});
+
+describe("Kafka TLS from env", () => {
+  it("reads the PEM files named by KAFKA_SSL_*_FILE and reports unreadable or half-set ones", async () => {
+    const { writeFileSync, mkdtempSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "tls-"));
+    for (const f of ["ca.crt", "user.crt", "user.key"]) writeFileSync(join(dir, f), `PEM ${f}`);
+    expect(kafkaSslFromConfig({})).toBeUndefined();
+    expect(
+      kafkaSslFromConfig({
+        KAFKA_SSL_CA_FILE: join(dir, "ca.crt"),
+        KAFKA_SSL_CERT_FILE: join(dir, "user.crt"),
+        KAFKA_SSL_KEY_FILE: join(dir, "user.key"),
+      }),
+    ).toEqual({ ca: "PEM ca.crt", cert: "PEM user.crt", key: "PEM user.key" });
+    expect(() =>
+      kafkaSslFromConfig({
+        KAFKA_SSL_CA_FILE: join(dir, "missing.crt"),
+        KAFKA_SSL_CERT_FILE: join(dir, "user.crt"),
+      }),
+    ).toThrow(
+      /KAFKA_SSL_CA_FILE: cannot read[\s\S]*set both or neither|set both or neither[\s\S]*KAFKA_SSL_CA_FILE: cannot read/,
+    );
   });
 });
 

@@ -8,6 +8,7 @@ import {
   type Database,
   type EventBus,
   KeyStore,
+  kafkaSslFromConfig,
   type Logger,
   listen,
   openDatabase,
@@ -68,13 +69,20 @@ export async function buildTraceProxy(config: TraceProxyConfig, deps: BuildDeps 
     (await createBus({
       brokers: config.KAFKA_BROKERS,
       clientId: config.KAFKA_CLIENT_ID ?? "trace-proxy",
+      ssl: kafkaSslFromConfig(config),
       logger,
       registry,
       bufferMax: config.BUS_BUFFER_MAX,
       ...(db ? { db } : {}),
     }));
   const budgets = new BudgetGuard(logger);
-  await budgets.start(bus, deps.instanceId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`);
+  // Every replica must see every budget event: one consumer group per instance, under the service's
+  // group prefix (KAFKA_CONSUMER_GROUP, which the Kafka ACLs allow as a prefix).
+  await budgets.start(
+    bus,
+    config.KAFKA_CONSUMER_GROUP ?? "trace-proxy",
+    deps.instanceId ?? `${hostname()}-${process.pid}-${Date.now().toString(36)}`,
+  );
 
   const upstreams = new Map(
     config.providers.map(

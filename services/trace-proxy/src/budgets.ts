@@ -18,10 +18,10 @@ export class BudgetGuard {
 
   constructor(private readonly logger?: Logger) {}
 
-  async start(bus: EventBus, instanceId: string): Promise<void> {
+  async start(bus: EventBus, groupPrefix: string, instanceId: string): Promise<void> {
     this.sub = await bus.subscribe({
       topic: TOPICS.budgets,
-      groupId: `trace-proxy-budgets-${instanceId}`,
+      groupId: `${groupPrefix}-budgets-${instanceId}`,
       fromBeginning: true,
       handler: (value) => this.apply(value),
     });

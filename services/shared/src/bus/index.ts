@@ -15,6 +15,7 @@ export interface CreateBusOptions {
   /** KAFKA_BROKERS; empty = in-process bus. */
   brokers: string[];
   clientId: string;
+  ssl?: { ca?: string; cert?: string; key?: string } | undefined;
   logger?: Logger;
   db?: Database;
   registry?: Registry;

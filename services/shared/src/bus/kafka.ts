@@ -8,6 +8,8 @@ import type { EventBus, SubscribeOptions, Subscription } from "./types.ts";
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
+  /** TLS (mTLS when cert/key are given); see kafkaSslFromConfig. */
+  ssl?: { ca?: string; cert?: string; key?: string } | undefined;
   logger?: Logger;
   /** With a database, events that cannot be buffered while Kafka is down go to the bus_outbox table. */
   db?: Database;
@@ -70,6 +72,7 @@ export class KafkaBus implements EventBus {
     this.kafka = new Kafka({
       clientId: opts.clientId,
       brokers: opts.brokers,
+      ...(opts.ssl ? { ssl: { rejectUnauthorized: true, ...opts.ssl } } : {}),
       connectionTimeout: 2000,
       requestTimeout: 10_000,
       retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 2000 },
