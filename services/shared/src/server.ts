@@ -79,7 +79,7 @@ export function createService(opts: ServiceOptions): FastifyInstance {
   if (opts.requestLog !== false) {
     app.addHook("onResponse", (req, reply, done) => {
       if (
-        req.log.isLevelEnabled("info") &&
+        opts.logger.isLevelEnabled("info") &&
         req.url !== "/metrics" &&
         req.url !== "/health" &&
         req.url !== "/ready"
