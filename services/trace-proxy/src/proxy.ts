@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { StringDecoder } from "node:string_decoder";
 import {
   ApiError,
@@ -407,7 +408,9 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     }
 
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) {
+    const inHeaders = req.headers;
+    for (const k in inHeaders) {
+      const v = inHeaders[k];
       if (v === undefined || DROP_REQUEST.has(k)) continue;
       headers[k] = Array.isArray(v) ? v.join(", ") : v;
     }
@@ -418,12 +421,13 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
 
     // TIMEOUT_MS is enforced by the pool: headersTimeout (time to response headers) and bodyTimeout
     // (max idle time between body chunks). The abort signal is for clients that disconnect.
-    const ac = new AbortController();
+    // undici accepts an EventEmitter as the abort signal; it is much cheaper than an AbortController.
+    const abort = new EventEmitter();
     let clientGone = false;
     const onClose = () => {
       if (!reply.raw.writableFinished) {
         clientGone = true;
-        ac.abort();
+        abort.emit("abort");
       }
     };
     reply.raw.on("close", onClose);
@@ -447,7 +451,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
         method: req.method as "GET",
         headers,
         body: payload,
-        signal: ac.signal,
+        signal: abort,
       });
     } catch (err) {
       return fail(err, "is unreachable");
