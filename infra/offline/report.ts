@@ -102,7 +102,7 @@ export function renderReport(result: PlanResult, config: StackConfig): string {
   lines.push(
     "## Dependency graph",
     "",
-    "Components and explicit `dependsOn` edges (resource-level children omitted).",
+    "Components, and explicit `dependsOn` edges grouped by the dependent's kind (the install order).",
     "",
   );
   lines.push("```mermaid", "graph TD");
@@ -119,13 +119,27 @@ export function renderReport(result: PlanResult, config: StackConfig): string {
     if (c.parent && components.some((p) => p.urn === c.parent))
       lines.push(`  ${id(c.parent)} --> ${id(c.urn)}`);
   }
-  const edges = new Set<string>();
+  // One edge per (dependency, dependent kind): "cert-manager -> ClusterIssuer x2" reads as the install
+  // order and stays small enough for a renderer (hundreds of resource-level edges would not).
+  const groups = new Map<string, { dep: string; kind: string; names: string[]; urns: string[] }>();
   for (const r of inventory.resources) {
     for (const dep of r.dependsOn) {
-      const from = `${label(dep)}`;
-      const to = `${r.name}`;
-      edges.add(`  ${id(dep)}["${from}"] -.->|dependsOn| ${id(r.urn)}["${to}"]`);
+      const kind = r.type.split(":").pop() ?? r.type;
+      const key = `${dep}|${kind}`;
+      const g = groups.get(key) ?? { dep, kind, names: [], urns: [] };
+      g.names.push(r.name);
+      g.urns.push(r.urn);
+      groups.set(key, g);
     }
+  }
+  const edges = new Set<string>();
+  for (const [key, g] of groups) {
+    // A single dependent is the resource's own node, so its other dependencies point at it too.
+    const [target, node] =
+      g.urns.length === 1
+        ? [`${g.kind} ${g.names[0]}`, id(g.urns[0]!)]
+        : [`${g.kind} x${g.names.length}`, id(key)];
+    edges.add(`  ${id(g.dep)}["${label(g.dep)}"] -.->|dependsOn| ${node}["${target}"]`);
   }
   lines.push(...[...edges].sort(), "```", "");
   return `${lines.join("\n")}\n`;
