@@ -9,6 +9,29 @@ export interface Rule {
   pattern: RegExp;
   /** Cheap prefilter: the pattern only runs if the lower-cased text contains one of these. */
   triggers?: string[];
+  /**
+   * Cheap prefilter for patterns that no trigger list covers: the pattern only runs if this returns
+   * true. It must be a necessary condition of a match (never false when the pattern would match).
+   */
+  prefilter?: (text: string, lower: string) => boolean;
+}
+
+/** True if `text` has a run of at least `min` characters of [A-Za-z0-9+/] (a linear scan, no regex). */
+export function hasBase64Run(text: string, min: number): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (
+      (c >= 97 && c <= 122) || // a-z
+      (c >= 65 && c <= 90) || // A-Z
+      (c >= 48 && c <= 57) || // 0-9
+      c === 43 || // +
+      c === 47 // /
+    ) {
+      if (++run >= min) return true;
+    } else run = 0;
+  }
+  return false;
 }
 
 export const RULES: Rule[] = [
@@ -90,6 +113,10 @@ export const RULES: Rule[] = [
   {
     id: "encoded_payload",
     weight: 0.55,
+    // The pattern is either a keyword (base64/rot13/hex, ASCII so case-folding is plain lower-casing)
+    // or a run of 120+ base64 characters; without either it cannot match.
+    prefilter: (text, lower) =>
+      lower.includes("base64") || lower.includes("rot13") || lower.includes("hex") || hasBase64Run(text, 120),
     pattern:
       /\b(base64|rot13|hex)[- ]?(decode|encoded|decoding)?\b[^.\n]{0,40}\b(follow|execute|executed|run|obey)\b|[A-Za-z0-9+/]{120,}={0,2}/i,
   },
@@ -107,31 +134,47 @@ export interface SecurityResult {
   flags: string[];
 }
 
+function addText(parts: string[], v: unknown): void {
+  if (typeof v === "string") parts.push(v);
+  else if (Array.isArray(v)) for (const x of v) addText(parts, x);
+  else if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (typeof o.text === "string") parts.push(o.text);
+    else if (typeof o.content === "string" || Array.isArray(o.content)) {
+      if (o.role !== "system" && o.role !== "developer") addText(parts, o.content);
+    }
+  }
+}
+
 /** Text the heuristics analyse: user/tool content of chat messages, prompt, input. */
 export function extractUserText(body: unknown): string {
   if (!body || typeof body !== "object") return "";
   const b = body as Record<string, unknown>;
   const parts: string[] = [];
-  const add = (v: unknown): void => {
-    if (typeof v === "string") parts.push(v);
-    else if (Array.isArray(v)) for (const x of v) add(x);
-    else if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      if (typeof o.text === "string") parts.push(o.text);
-      else if (typeof o.content === "string" || Array.isArray(o.content)) {
-        if (o.role !== "system" && o.role !== "developer") add(o.content);
-      }
-    }
-  };
   if (Array.isArray(b.messages)) {
     for (const m of b.messages) {
       const msg = m as Record<string, unknown>;
-      if (msg && msg.role !== "system" && msg.role !== "developer") add(msg.content);
+      if (msg && msg.role !== "system" && msg.role !== "developer") addText(parts, msg.content);
     }
   }
-  add(b.prompt);
-  add(b.input);
-  return parts.join("\n").slice(0, 100_000);
+  addText(parts, b.prompt);
+  addText(parts, b.input);
+  // One part (the common case) needs no join; slicing a short string returns it as is.
+  return (parts.length === 1 ? parts[0]! : parts.join("\n")).slice(0, 100_000);
+}
+
+/**
+ * A rule's triggers as one regex (an alternation of the escaped literals): one scan of the text per rule
+ * instead of one per trigger; true exactly when the text contains one of them.
+ */
+const triggerRegex = new Map<Rule, RegExp>();
+function anyIncluded(rule: Rule, lower: string): boolean {
+  let re = triggerRegex.get(rule);
+  if (!re) {
+    re = new RegExp(rule.triggers!.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"));
+    triggerRegex.set(rule, re);
+  }
+  return re.test(lower);
 }
 
 export function analyzeText(text: string): SecurityResult {
@@ -140,7 +183,8 @@ export function analyzeText(text: string): SecurityResult {
   const lower = text.toLowerCase();
   let keep = 1;
   for (const rule of RULES) {
-    if (rule.triggers && !rule.triggers.some((t) => lower.includes(t))) continue;
+    if (rule.triggers && !anyIncluded(rule, lower)) continue;
+    if (rule.prefilter && !rule.prefilter(text, lower)) continue;
     if (rule.pattern.test(text)) {
       flags.push(rule.id);
       keep *= 1 - rule.weight;
