@@ -47,6 +47,10 @@ export interface CallContext {
   /** The response is streamed by us (hijacked): we record when the stream ends. */
   streaming: boolean;
   recorded: boolean;
+  /** Abort signal of the upstream request while one is in progress (undici accepts an EventEmitter). */
+  abort: EventEmitter | null;
+  /** The client went away before we finished answering. */
+  clientGone: boolean;
 }
 
 declare module "fastify" {
@@ -203,11 +207,24 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       const buf = body as Buffer;
       req.rawBody = buf;
       if (buf.length === 0) return done(null, undefined);
+      let parsed: unknown;
       try {
-        done(null, JSON.parse(buf.toString("utf8")));
+        parsed = JSON.parse(buf.toString("utf8"));
       } catch (e) {
-        done(errors.badRequest(`Malformed JSON body: ${(e as Error).message}`, "invalid_json"), undefined);
+        return done(
+          errors.badRequest(`Malformed JSON body: ${(e as Error).message}`, "invalid_json"),
+          undefined,
+        );
       }
+      // Model and stream flag go on the call before schema validation, so a request that fails
+      // validation is still recorded with them (this used to be a preValidation hook: one hook less).
+      const ctx = req.call;
+      if (ctx && parsed && typeof parsed === "object") {
+        const b = parsed as Record<string, unknown>;
+        if (typeof b.model === "string") ctx.model = b.model.slice(0, 256);
+        ctx.stream = b.stream === true;
+      }
+      done(null, parsed);
     },
   );
   app.addContentTypeParser("*", { parseAs: "buffer", bodyLimit: opts.bodyLimit }, (req, body, done) => {
@@ -234,9 +251,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       startedAt: new Date().toISOString(),
       t0: performance.now(),
       tenant: "unauthenticated",
-      provider: String(req.headers["x-llm-provider"] ?? opts.defaultProvider)
-        .toLowerCase()
-        .slice(0, 64),
+      provider: providerName(req.headers["x-llm-provider"]),
       model: null,
       operation: OPERATIONS[path] ?? "other",
       stream: false,
@@ -248,13 +263,23 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       securityFlags: [],
       streaming: false,
       recorded: false,
+      abort: null,
+      clientGone: false,
     };
     req.call = ctx;
     metrics.inFlight.inc();
-    // Safety net: a client that disconnects before we answered never produces 'finish' (so no onResponse);
-    // record the call as client_aborted when the socket closes. Normal responses are recorded first.
-    reply.raw.once("close", () => {
-      if (!ctx.recorded && !ctx.streaming) finish(ctx, reply.raw.writableFinished ? reply.statusCode : 499);
+    // One 'close' listener per request does both jobs:
+    // - safety net: a client that disconnects before we answered never produces 'finish' (so no
+    //   onResponse); record the call as client_aborted when the socket closes. Normal responses are
+    //   recorded first.
+    // - a client that disconnects while an upstream request is in progress aborts it.
+    const raw = reply.raw;
+    raw.once("close", () => {
+      if (!ctx.recorded && !ctx.streaming) finish(ctx, raw.writableFinished ? reply.statusCode : 499);
+      if (ctx.abort !== null && !raw.writableFinished) {
+        ctx.clientGone = true;
+        ctx.abort.emit("abort");
+      }
     });
     const principal = opts.keys.resolve(bearerToken(req.headers.authorization));
     if (!principal) throw errors.unauthorized();
@@ -279,16 +304,6 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     }
   }
 
-  app.addHook("preValidation", (req, _reply, done) => {
-    const ctx = req.call!;
-    const body = req.body as Record<string, unknown> | undefined;
-    if (body && typeof body === "object" && !Buffer.isBuffer(body)) {
-      if (typeof body.model === "string") ctx.model = body.model.slice(0, 256);
-      ctx.stream = body.stream === true;
-    }
-    done();
-  });
-
   app.addHook("onError", (req, _reply, err, done) => {
     if (req.call && !req.call.errorType) req.call.errorType = errorTypeOf(err);
     done();
@@ -299,6 +314,13 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     if (ctx && !ctx.recorded && !ctx.streaming) finish(ctx, reply.statusCode);
     done();
   });
+
+  const defaultProvider = String(opts.defaultProvider).toLowerCase().slice(0, 64);
+  const providerName = (h: string | string[] | undefined): string =>
+    h === undefined ? defaultProvider : String(h).toLowerCase().slice(0, 64);
+  const onPublished = (): void => {
+    metrics.traces.inc({ result: "published" });
+  };
 
   function finish(ctx: CallContext, status: number): void {
     if (ctx.recorded) return;
@@ -357,13 +379,10 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       attributes,
     };
     opts.store.add(event);
-    opts.bus.publish(TOPICS.traces, ctx.tenant, event).then(
-      () => metrics.traces.inc({ result: "published" }),
-      (err) => {
-        metrics.traces.inc({ result: "publish_failed" });
-        app.log.error({ err: (err as Error).message, traceId: ctx.id }, "trace event not published");
-      },
-    );
+    opts.bus.publish(TOPICS.traces, ctx.tenant, event).then(onPublished, (err) => {
+      metrics.traces.inc({ result: "publish_failed" });
+      app.log.error({ err: (err as Error).message, traceId: ctx.id }, "trace event not published");
+    });
   }
 
   const forward = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -420,29 +439,11 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       headers.traceparent = `00-${ctx.traceId}-${ctx.id.replaceAll("-", "").slice(0, 16)}-01`;
 
     // TIMEOUT_MS is enforced by the pool: headersTimeout (time to response headers) and bodyTimeout
-    // (max idle time between body chunks). The abort signal is for clients that disconnect.
+    // (max idle time between body chunks). The abort signal is for clients that disconnect (the
+    // request's 'close' listener, see onRequest, emits it while ctx.abort is set).
     // undici accepts an EventEmitter as the abort signal; it is much cheaper than an AbortController.
     const abort = new EventEmitter();
-    let clientGone = false;
-    const onClose = () => {
-      if (!reply.raw.writableFinished) {
-        clientGone = true;
-        abort.emit("abort");
-      }
-    };
-    reply.raw.on("close", onClose);
-
-    const fail = (err: unknown, phase: string): never => {
-      if (clientGone) {
-        ctx.errorType = "client_aborted";
-        throw new ApiError(499, "Client closed the request", "invalid_request_error", "client_aborted");
-      }
-      if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-        throw errors.timeout(`Upstream "${ctx.provider}" did not answer within ${opts.timeoutMs} ms`);
-      }
-      const code = (err as { code?: string }).code ?? (err as Error).message;
-      throw errors.badGateway(`Upstream "${ctx.provider}" ${phase}: ${code}`, "upstream_unavailable");
-    };
+    ctx.abort = abort;
 
     let res: Awaited<ReturnType<Pool["request"]>>;
     try {
@@ -454,21 +455,21 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
         signal: abort,
       });
     } catch (err) {
-      return fail(err, "is unreachable");
+      return upstreamFailure(ctx, err, "is unreachable", opts.timeoutMs);
     }
     const ct = String(res.headers["content-type"] ?? "");
 
     if (ctx.stream && res.statusCode === 200 && ct.includes("text/event-stream")) {
-      return streamThrough(req, reply, res, stripUsage, () => clientGone, finish);
+      return streamThrough(req, reply, res, stripUsage, finish);
     }
 
     let buf: Buffer;
     try {
       buf = Buffer.from(await res.body.arrayBuffer());
     } catch (err) {
-      return fail(err, "failed while sending its response");
+      return upstreamFailure(ctx, err, "failed while sending its response", opts.timeoutMs);
     }
-    reply.raw.off("close", onClose);
+    ctx.abort = null;
     if (res.statusCode < 300 && (ct.includes("json") || ct === "")) {
       let parsed: any;
       try {
@@ -490,7 +491,9 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     } else if (res.statusCode >= 400) {
       ctx.errorType = res.statusCode === 429 ? "upstream_rate_limited" : "upstream_error";
     }
-    for (const [k, v] of Object.entries(res.headers)) {
+    const resHeaders = res.headers;
+    for (const k in resHeaders) {
+      const v = resHeaders[k];
       if (v !== undefined && !DROP_RESPONSE.has(k)) reply.header(k, v);
     }
     reply.header("x-trace-id", ctx.id);
@@ -508,13 +511,51 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
   app.route({ method: ["GET", "POST", "PUT", "PATCH", "DELETE"], url: "/v1/*", handler: forward });
 }
 
+/** An SSE data payload carrying generated text (the first one sets TTFT). Not global: test() is stateless. */
+const FIRST_TOKEN = /"(content|text|delta)":"[^"]/;
+
+/** End of an SSE event (blank line). Shared: only used synchronously (lastIndex set before each exec). */
+const EVENT_END = /\r?\n\r?\n/g;
+
+/**
+ * The concatenated `data:` fields of one SSE event (lines split on \n or \r\n, one optional space after
+ * the colon dropped), without allocating the lines.
+ */
+export function sseData(event: string): string {
+  let data = "";
+  const len = event.length;
+  let i = 0;
+  while (i < len) {
+    let nl = event.indexOf("\n", i);
+    let lineEnd: number;
+    if (nl === -1) lineEnd = nl = len;
+    else lineEnd = nl > i && event.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    if (lineEnd - i >= 5 && event.startsWith("data:", i))
+      data += event.slice(i + (event.charCodeAt(i + 5) === 32 && i + 5 < lineEnd ? 6 : 5), lineEnd);
+    i = nl + 1;
+  }
+  return data;
+}
+
+/** Upstream request failed: 499 if the client went away meanwhile, else 504 (timeout) or 502. */
+function upstreamFailure(ctx: CallContext, err: unknown, phase: string, timeoutMs: number): never {
+  if (ctx.clientGone) {
+    ctx.errorType = "client_aborted";
+    throw new ApiError(499, "Client closed the request", "invalid_request_error", "client_aborted");
+  }
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
+    throw errors.timeout(`Upstream "${ctx.provider}" did not answer within ${timeoutMs} ms`);
+  }
+  const code = (err as { code?: string }).code ?? (err as Error).message;
+  throw errors.badGateway(`Upstream "${ctx.provider}" ${phase}: ${code}`, "upstream_unavailable");
+}
+
 /** SSE pass-through: forwards each complete event as it arrives, reads usage and TTFT on the way. */
 async function streamThrough(
   req: FastifyRequest,
   reply: FastifyReply,
   res: Awaited<ReturnType<Pool["request"]>>,
   stripUsage: boolean,
-  clientGone: () => boolean,
   finish: (ctx: CallContext, status: number) => void,
 ): Promise<void> {
   const ctx = req.call!;
@@ -546,8 +587,7 @@ async function streamThrough(
 
   const inspect = (data: string): boolean => {
     // Returns false when the event must not be forwarded (the usage chunk the client did not ask for).
-    if (ctx.ttftMs === null && /"(content|text|delta)":"[^"]/.test(data))
-      ctx.ttftMs = performance.now() - ctx.t0;
+    if (ctx.ttftMs === null && FIRST_TOKEN.test(data)) ctx.ttftMs = performance.now() - ctx.t0;
     if (!data.includes('"usage":{')) return true;
     try {
       const obj = JSON.parse(data);
@@ -567,16 +607,13 @@ async function streamThrough(
       let outText = "";
       let start = 0;
       while (true) {
-        const m = /\r?\n\r?\n/g;
-        m.lastIndex = start;
-        const hit = m.exec(pending);
+        EVENT_END.lastIndex = start;
+        const hit = EVENT_END.exec(pending);
         if (!hit) break;
         const end = hit.index + hit[0].length;
         const event = pending.slice(start, end);
         start = end;
-        let data = "";
-        for (const line of event.split(/\r?\n/))
-          if (line.startsWith("data:")) data += line.slice(line[5] === " " ? 6 : 5);
+        const data = sseData(event);
         if (data && data !== "[DONE]" && !inspect(data)) continue;
         // The client did not ask for usage: drop the `"usage":null` the upstream adds to every chunk.
         outText += stripUsage ? event.replace(NULL_USAGE, "") : event;
@@ -585,16 +622,16 @@ async function streamThrough(
       if (outText && !out.destroyed) {
         if (!out.write(outText)) await waitDrain();
       }
-      if (clientGone()) break;
+      if (ctx.clientGone) break;
     }
     pending += decoder.end();
     if (pending && !out.destroyed) out.write(pending);
-    if (clientGone()) {
+    if (ctx.clientGone) {
       status = 499;
       ctx.errorType = "client_aborted";
     }
   } catch (err) {
-    if (clientGone()) {
+    if (ctx.clientGone) {
       status = 499;
       ctx.errorType = "client_aborted";
     } else {
