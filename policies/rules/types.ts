@@ -63,6 +63,12 @@ export interface Rule extends RuleMeta {
 
 type Schema = PolicyConfigSchema["properties"];
 
+/** The metadata a rule carries beside its policy object (the definition also holds check logic). */
+function ruleMeta(def: RuleMeta): RuleMeta {
+  const { id, description, severity, category, checklist, remediation } = def;
+  return { id, description, severity, category, checklist, remediation };
+}
+
 function basePolicy(meta: RuleMeta, schema: Schema | undefined, defaults: Record<string, unknown>) {
   const props: Schema = {};
   for (const [k, v] of Object.entries(schema ?? {})) {
@@ -113,12 +119,7 @@ export function resourceRule<O extends Record<string, unknown> = Record<string, 
     },
   };
   return {
-    id: def.id,
-    description: def.description,
-    severity: def.severity,
-    category: def.category,
-    checklist: def.checklist,
-    remediation: def.remediation,
+    ...ruleMeta(def),
     kind: "resource",
     policy,
     defaults,
@@ -145,12 +146,7 @@ export function stackRule<O extends Record<string, unknown> = Record<string, nev
     },
   };
   return {
-    id: def.id,
-    description: def.description,
-    severity: def.severity,
-    category: def.category,
-    checklist: def.checklist,
-    remediation: def.remediation,
+    ...ruleMeta(def),
     kind: "stack",
     policy,
     defaults,

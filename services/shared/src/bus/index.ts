@@ -1,7 +1,4 @@
-import type { Registry } from "prom-client";
-import type { Database } from "../db.ts";
-import type { Logger } from "../logger.ts";
-import { KafkaBus } from "./kafka.ts";
+import { KafkaBus, type KafkaBusOptions } from "./kafka.ts";
 import { MemoryBus } from "./memory.ts";
 import type { EventBus } from "./types.ts";
 
@@ -11,16 +8,11 @@ export { MemoryBus } from "./memory.ts";
 export { busMigrations } from "./migrations.ts";
 export type * from "./types.ts";
 
-export interface CreateBusOptions {
-  /** KAFKA_BROKERS; empty = in-process bus. */
-  brokers: string[];
-  clientId: string;
-  ssl?: { ca?: string; cert?: string; key?: string } | undefined;
-  logger?: Logger;
-  db?: Database;
-  registry?: Registry;
-  bufferMax?: number;
-}
+/** KafkaBus options (KAFKA_BROKERS empty = in-process bus, which needs none of the rest). */
+export type CreateBusOptions = Pick<
+  KafkaBusOptions,
+  "brokers" | "clientId" | "ssl" | "logger" | "db" | "registry" | "bufferMax"
+>;
 
 /** Kafka when brokers are configured, otherwise the in-process bus. */
 export async function createBus(opts: CreateBusOptions): Promise<EventBus> {
