@@ -194,7 +194,13 @@ describe("aws EKS: hardened control plane", () => {
 
   it("installs the VPC CNI with network policy, CoreDNS, kube-proxy and the EBS CSI driver on IRSA", () => {
     const addons = Object.fromEntries(prod.ofType(T.addon).map((a) => [a.inputs.addonName, a.inputs]));
-    expect(Object.keys(addons).sort()).toEqual(["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+    expect(Object.keys(addons).sort()).toEqual([
+      "aws-ebs-csi-driver",
+      "coredns",
+      "kube-proxy",
+      "snapshot-controller",
+      "vpc-cni",
+    ]);
     expect(JSON.parse(addons["vpc-cni"]!.configurationValues)).toEqual({ enableNetworkPolicy: "true" });
     const ebsRole = irsaRole(prod, { namespace: "kube-system", name: "ebs-csi-controller-sa" });
     expect(addons["aws-ebs-csi-driver"]!.serviceAccountRoleArn).toContain(ebsRole.name);

@@ -62,6 +62,9 @@ export function awsWorkloadAddons(
   );
   return [
     addon(ctx, cluster, "coredns", {}, nodeGroups),
+    // The VolumeSnapshot CRDs and controller: GKE and AKS ship them, EKS needs this addon before the
+    // platform's VolumeSnapshotClass can exist.
+    addon(ctx, cluster, "snapshot-controller", {}, nodeGroups),
     addon(ctx, cluster, "aws-ebs-csi-driver", { serviceAccountRoleArn: ebsRole.arn }, [
       ...nodeGroups,
       ebsPolicy,
