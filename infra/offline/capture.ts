@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import type { InventoryResource } from "./inventory.ts";
+import { type InventoryResource, REDACTED } from "./inventory.ts";
 import { createMocks, type MockContext } from "./mocks.ts";
 
 export interface CaptureOptions {
@@ -129,7 +129,7 @@ function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === "object") {
     const o = value as Record<string, unknown>;
-    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return "[secret]";
+    if (o[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig) return REDACTED;
     return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redactSecrets(v)]));
   }
   return value;

@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { ConfigError, decode, parseStackConfig } from "../config.ts";
 import { capture } from "./capture.ts";
-import type { Inventory } from "./inventory.ts";
+import { type Inventory, REDACTED } from "./inventory.ts";
 import { kubernetesObjects, manifestPath, type ValidationResult, validateManifests } from "./manifests.ts";
 import { evaluatePolicies, type PolicyOutcome } from "./policy.ts";
 import { renderReport } from "./report.ts";
@@ -123,7 +123,7 @@ function secondsSince(start: number): string {
 function redactor(secrets: Set<string>): (value: unknown) => unknown {
   const list = [...secrets].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
   const walk = (value: unknown): unknown => {
-    if (typeof value === "string") return list.reduce((s, secret) => s.split(secret).join("[secret]"), value);
+    if (typeof value === "string") return list.reduce((s, secret) => s.split(secret).join(REDACTED), value);
     if (Array.isArray(value)) return value.map(walk);
     if (value && typeof value === "object") {
       return Object.fromEntries(

@@ -3,14 +3,14 @@
  * kubernetes Provider received. Shared by the three cloud-*.test.ts specifications.
  */
 import { expect } from "vitest";
-import type { InventoryResource } from "../../infra/offline/inventory.ts";
+import { type InventoryResource, REDACTED } from "../../infra/offline/inventory.ts";
 import type { Plan } from "../helpers/plan.ts";
 
 /**
  * The plan writes any value the program marked secret as this marker: what the engine would store
  * encrypted never reaches resources.json. Its contents are checked in-process (cloud-outputs.test.ts).
  */
-export const SECRET = "[secret]";
+export const SECRET = REDACTED;
 
 export function isSecret(value: unknown): boolean {
   return value === SECRET;
