@@ -19,9 +19,10 @@ import type { FastifyInstance } from "fastify";
 import { BudgetGuard } from "./budgets.ts";
 import type { TraceProxyConfig } from "./config.ts";
 import { proxyMetrics } from "./metrics.ts";
-import { proxyRoutes, Upstream } from "./proxy.ts";
+import { proxyRoutes } from "./proxy.ts";
 import { MemoryTraceStore, PgTraceStore, type TraceStore } from "./store.ts";
 import { tracesApi } from "./traces-api.ts";
+import { Upstream } from "./upstream.ts";
 
 export interface BuildDeps {
   logger?: Logger;
@@ -104,7 +105,6 @@ export async function buildTraceProxy(config: TraceProxyConfig, deps: BuildDeps 
     metrics: proxyMetrics(registry),
     store,
     bus,
-    timeoutMs: config.TIMEOUT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     security: config.SECURITY_ANALYSIS,
     securityThreshold: config.SECURITY_THRESHOLD,

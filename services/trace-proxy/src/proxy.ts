@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { EventEmitter } from "node:events";
-import { StringDecoder } from "node:string_decoder";
 import {
   ApiError,
   bearerToken,
@@ -11,80 +9,18 @@ import {
   type TraceEvent,
 } from "@llmops/shared";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { Pool, errors as undiciErrors } from "undici";
+import type { Dispatcher } from "undici";
 import type { BudgetGuard } from "./budgets.ts";
-import type { ProviderConfig } from "./config.ts";
+import type { CallContext } from "./call.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import { analyzeRequest } from "./security.ts";
 import type { TraceStore } from "./store.ts";
-
-export interface Usage {
-  inputTokens: number;
-  outputTokens: number;
-  cachedInputTokens: number;
-}
-
-/** Everything known about one call; becomes the llm.traces event. */
-export interface CallContext {
-  id: string;
-  traceId: string;
-  startedAt: string;
-  t0: number;
-  tenant: string;
-  provider: string;
-  model: string | null;
-  operation: string;
-  stream: boolean;
-  status: number;
-  errorType: string | null;
-  ttftMs: number | null;
-  usage: Usage;
-  securityScore: number;
-  securityFlags: string[];
-  responseModel?: string;
-  responseId?: string;
-  finishReasons?: string[];
-  /** The response is streamed by us (hijacked): we record when the stream ends. */
-  streaming: boolean;
-  recorded: boolean;
-  /** Abort signal of the upstream request while one is in progress (undici accepts an EventEmitter). */
-  abort: EventEmitter | null;
-  /** The client went away before we finished answering. */
-  clientGone: boolean;
-}
+import { CLIENT_GONE, Exchange, type Upstream } from "./upstream.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
     call?: CallContext;
     rawBody?: Buffer;
-  }
-}
-
-export class Upstream {
-  readonly pool: Pool;
-  readonly basePath: string;
-  readonly stripV1: boolean;
-  constructor(
-    readonly cfg: ProviderConfig,
-    connections: number,
-    timeoutMs: number,
-  ) {
-    const u = new URL(cfg.url);
-    this.basePath = u.pathname.replace(/\/+$/, "");
-    this.stripV1 = this.basePath.endsWith("/v1");
-    this.pool = new Pool(u.origin, {
-      connections,
-      pipelining: 1,
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 600_000,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connect: { timeout: Math.min(timeoutMs, 10_000) },
-    });
-  }
-  /** /v1/chat/completions -> <base>/v1/chat/completions (no double /v1 when the base already ends in /v1). */
-  path(url: string): string {
-    return this.basePath + (this.stripV1 ? url.slice(3) : url);
   }
 }
 
@@ -96,7 +32,6 @@ export interface ProxyOptions {
   metrics: ProxyMetrics;
   store: TraceStore;
   bus: EventBus;
-  timeoutMs: number;
   bodyLimit: number;
   security: "on" | "off" | "block";
   securityThreshold: number;
@@ -123,18 +58,6 @@ const DROP_REQUEST = new Set([
   "x-llm-tenant",
   "trailer",
 ]);
-const DROP_RESPONSE = new Set([
-  "connection",
-  "keep-alive",
-  "transfer-encoding",
-  "content-length",
-  "content-encoding",
-  "trailer",
-  "upgrade",
-  "set-cookie",
-  "date",
-]);
-
 const OPERATIONS: Record<string, string> = {
   "/v1/chat/completions": "chat",
   "/v1/completions": "text_completion",
@@ -142,22 +65,6 @@ const OPERATIONS: Record<string, string> = {
   "/v1/responses": "chat",
   "/v1/models": "list_models",
 };
-
-const NULL_USAGE = /,"usage":null/;
-
-const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? Math.floor(v) : 0);
-
-/** Usage in OpenAI chat/completions, Responses API and Anthropic-compatible shapes. */
-export function readUsage(u: any, into: Usage): void {
-  if (!u || typeof u !== "object") return;
-  into.inputTokens = num(u.prompt_tokens ?? u.input_tokens);
-  into.outputTokens = num(u.completion_tokens ?? u.output_tokens);
-  into.cachedInputTokens = num(
-    u.prompt_tokens_details?.cached_tokens ??
-      u.input_tokens_details?.cached_tokens ??
-      u.cache_read_input_tokens,
-  );
-}
 
 function newTraceId(req: FastifyRequest): string {
   const tp = req.headers.traceparent;
@@ -263,7 +170,8 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       securityFlags: [],
       streaming: false,
       recorded: false,
-      abort: null,
+      upstreamPending: false,
+      upstream: null,
       clientGone: false,
     };
     req.call = ctx;
@@ -276,9 +184,9 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     const raw = reply.raw;
     raw.once("close", () => {
       if (!ctx.recorded && !ctx.streaming) finish(ctx, raw.writableFinished ? reply.statusCode : 499);
-      if (ctx.abort !== null && !raw.writableFinished) {
+      if (ctx.upstreamPending && !raw.writableFinished) {
         ctx.clientGone = true;
-        ctx.abort.emit("abort");
+        ctx.upstream?.abort(CLIENT_GONE);
       }
     });
     const principal = opts.keys.resolve(bearerToken(req.headers.authorization));
@@ -385,7 +293,8 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     });
   }
 
-  const forward = async (req: FastifyRequest, reply: FastifyReply) => {
+  // Not async: the answer is sent from the upstream exchange's callbacks (fastify waits for reply.send).
+  const forward = (req: FastifyRequest, reply: FastifyReply): void => {
     const ctx = req.call!;
     const up = opts.upstreams.get(ctx.provider)!;
     const body = req.body as Record<string, any> | undefined;
@@ -438,66 +347,11 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     if (!headers.traceparent)
       headers.traceparent = `00-${ctx.traceId}-${ctx.id.replaceAll("-", "").slice(0, 16)}-01`;
 
-    // TIMEOUT_MS is enforced by the pool: headersTimeout (time to response headers) and bodyTimeout
-    // (max idle time between body chunks). The abort signal is for clients that disconnect (the
-    // request's 'close' listener, see onRequest, emits it while ctx.abort is set).
-    // undici accepts an EventEmitter as the abort signal; it is much cheaper than an AbortController.
-    const abort = new EventEmitter();
-    ctx.abort = abort;
-
-    let res: Awaited<ReturnType<Pool["request"]>>;
-    try {
-      res = await up.pool.request({
-        path: up.path(req.url),
-        method: req.method as "GET",
-        headers,
-        body: payload,
-        signal: abort,
-      });
-    } catch (err) {
-      return upstreamFailure(ctx, err, "is unreachable", opts.timeoutMs);
-    }
-    const ct = String(res.headers["content-type"] ?? "");
-
-    if (ctx.stream && res.statusCode === 200 && ct.includes("text/event-stream")) {
-      return streamThrough(req, reply, res, stripUsage, finish);
-    }
-
-    let buf: Buffer;
-    try {
-      buf = Buffer.from(await res.body.arrayBuffer());
-    } catch (err) {
-      return upstreamFailure(ctx, err, "failed while sending its response", opts.timeoutMs);
-    }
-    ctx.abort = null;
-    if (res.statusCode < 300 && (ct.includes("json") || ct === "")) {
-      let parsed: any;
-      try {
-        parsed = JSON.parse(buf.toString("utf8"));
-      } catch {
-        throw errors.badGateway(
-          `Upstream "${ctx.provider}" returned an invalid response (status ${res.statusCode}, expected JSON)`,
-          "upstream_bad_response",
-        );
-      }
-      readUsage(parsed?.usage, ctx.usage);
-      if (typeof parsed?.model === "string") ctx.responseModel = parsed.model;
-      if (typeof parsed?.id === "string") ctx.responseId = parsed.id;
-      if (Array.isArray(parsed?.choices)) {
-        ctx.finishReasons = parsed.choices
-          .map((c: any) => c?.finish_reason)
-          .filter((x: unknown) => typeof x === "string");
-      }
-    } else if (res.statusCode >= 400) {
-      ctx.errorType = res.statusCode === 429 ? "upstream_rate_limited" : "upstream_error";
-    }
-    const resHeaders = res.headers;
-    for (const k in resHeaders) {
-      const v = resHeaders[k];
-      if (v !== undefined && !DROP_RESPONSE.has(k)) reply.header(k, v);
-    }
-    reply.header("x-trace-id", ctx.id);
-    return reply.code(res.statusCode).send(buf);
+    ctx.upstreamPending = true;
+    up.pool.dispatch(
+      { path: up.path(req.url), method: req.method as Dispatcher.HttpMethod, headers, body: payload ?? null },
+      new Exchange(ctx, reply, up, stripUsage, finish),
+    );
   };
 
   for (const [url, schema] of [
@@ -509,146 +363,4 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     app.post(url, { schema: { body: schema } }, forward);
   }
   app.route({ method: ["GET", "POST", "PUT", "PATCH", "DELETE"], url: "/v1/*", handler: forward });
-}
-
-/** An SSE data payload carrying generated text (the first one sets TTFT). Not global: test() is stateless. */
-const FIRST_TOKEN = /"(content|text|delta)":"[^"]/;
-
-/** End of an SSE event (blank line). Shared: only used synchronously (lastIndex set before each exec). */
-const EVENT_END = /\r?\n\r?\n/g;
-
-/**
- * The concatenated `data:` fields of one SSE event (lines split on \n or \r\n, one optional space after
- * the colon dropped), without allocating the lines.
- */
-export function sseData(event: string): string {
-  let data = "";
-  const len = event.length;
-  let i = 0;
-  while (i < len) {
-    let nl = event.indexOf("\n", i);
-    let lineEnd: number;
-    if (nl === -1) lineEnd = nl = len;
-    else lineEnd = nl > i && event.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-    if (lineEnd - i >= 5 && event.startsWith("data:", i))
-      data += event.slice(i + (event.charCodeAt(i + 5) === 32 && i + 5 < lineEnd ? 6 : 5), lineEnd);
-    i = nl + 1;
-  }
-  return data;
-}
-
-/** Upstream request failed: 499 if the client went away meanwhile, else 504 (timeout) or 502. */
-function upstreamFailure(ctx: CallContext, err: unknown, phase: string, timeoutMs: number): never {
-  if (ctx.clientGone) {
-    ctx.errorType = "client_aborted";
-    throw new ApiError(499, "Client closed the request", "invalid_request_error", "client_aborted");
-  }
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-    throw errors.timeout(`Upstream "${ctx.provider}" did not answer within ${timeoutMs} ms`);
-  }
-  const code = (err as { code?: string }).code ?? (err as Error).message;
-  throw errors.badGateway(`Upstream "${ctx.provider}" ${phase}: ${code}`, "upstream_unavailable");
-}
-
-/** SSE pass-through: forwards each complete event as it arrives, reads usage and TTFT on the way. */
-async function streamThrough(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  res: Awaited<ReturnType<Pool["request"]>>,
-  stripUsage: boolean,
-  finish: (ctx: CallContext, status: number) => void,
-): Promise<void> {
-  const ctx = req.call!;
-  ctx.streaming = true;
-  reply.hijack();
-  const out = reply.raw;
-  const headers: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(res.headers))
-    if (v !== undefined && !DROP_RESPONSE.has(k)) headers[k] = v;
-  headers["cache-control"] = "no-cache";
-  headers["x-accel-buffering"] = "no";
-  headers["x-trace-id"] = ctx.id;
-  out.writeHead(200, headers);
-  out.flushHeaders();
-
-  const decoder = new StringDecoder("utf8");
-  let pending = "";
-  let status = 200;
-  const waitDrain = () =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        out.off("drain", done);
-        out.off("close", done);
-        resolve();
-      };
-      out.on("drain", done);
-      out.on("close", done);
-    });
-
-  const inspect = (data: string): boolean => {
-    // Returns false when the event must not be forwarded (the usage chunk the client did not ask for).
-    if (ctx.ttftMs === null && FIRST_TOKEN.test(data)) ctx.ttftMs = performance.now() - ctx.t0;
-    if (!data.includes('"usage":{')) return true;
-    try {
-      const obj = JSON.parse(data);
-      const usage = obj?.usage ?? obj?.response?.usage;
-      if (usage) readUsage(usage, ctx.usage);
-      if (typeof obj?.model === "string") ctx.responseModel = obj.model;
-      if (stripUsage && Array.isArray(obj?.choices) && obj.choices.length === 0) return false;
-    } catch {
-      // not JSON: pass it on untouched
-    }
-    return true;
-  };
-
-  try {
-    for await (const chunk of res.body) {
-      pending += decoder.write(chunk as Buffer);
-      let outText = "";
-      let start = 0;
-      while (true) {
-        EVENT_END.lastIndex = start;
-        const hit = EVENT_END.exec(pending);
-        if (!hit) break;
-        const end = hit.index + hit[0].length;
-        const event = pending.slice(start, end);
-        start = end;
-        const data = sseData(event);
-        if (data && data !== "[DONE]" && !inspect(data)) continue;
-        // The client did not ask for usage: drop the `"usage":null` the upstream adds to every chunk.
-        outText += stripUsage ? event.replace(NULL_USAGE, "") : event;
-      }
-      pending = pending.slice(start);
-      if (outText && !out.destroyed) {
-        if (!out.write(outText)) await waitDrain();
-      }
-      if (ctx.clientGone) break;
-    }
-    pending += decoder.end();
-    if (pending && !out.destroyed) out.write(pending);
-    if (ctx.clientGone) {
-      status = 499;
-      ctx.errorType = "client_aborted";
-    }
-  } catch (err) {
-    if (ctx.clientGone) {
-      status = 499;
-      ctx.errorType = "client_aborted";
-    } else {
-      const timeout = err instanceof undiciErrors.BodyTimeoutError;
-      status = timeout ? 504 : 502;
-      ctx.errorType = timeout ? "upstream_timeout" : "upstream_stream_error";
-      const message = timeout
-        ? `Upstream "${ctx.provider}" stalled mid-stream (no data within the timeout)`
-        : `Upstream "${ctx.provider}" broke off the stream: ${(err as { code?: string }).code ?? (err as Error).message}`;
-      if (!out.destroyed) {
-        out.write(
-          `data: ${JSON.stringify({ error: { message, type: "upstream_error", code: ctx.errorType } })}\n\n`,
-        );
-      }
-    }
-  } finally {
-    if (!out.destroyed) out.end();
-    finish(ctx, status);
-  }
 }

@@ -1,3 +1,4 @@
+import { request as httpRequest, createServer as createHttpServer, type IncomingMessage } from "node:http";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -330,6 +331,56 @@ describe("streaming (SSE)", () => {
       errorType: "upstream_stream_error",
       stream: true,
     });
+  });
+
+  it("pauses the upstream while a slow client cannot take more (backpressure, no buffering in the proxy)", async () => {
+    // An upstream that streams 64 MB of events as fast as the proxy accepts them.
+    const event = `data: ${JSON.stringify({ choices: [{ delta: { content: "x".repeat(1000) } }] })}\n\n`;
+    const events = Math.ceil((64 << 20) / event.length);
+    let sent = 0;
+    const big = createHttpServer(async (_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      for (let i = 0; i < events; i++) {
+        sent += event.length;
+        if (!res.write(event)) await new Promise((r) => res.once("drain", r));
+      }
+      res.end('data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":7}}\n\ndata: [DONE]\n\n');
+    });
+    await new Promise<void>((r) => big.listen(0, "127.0.0.1", r));
+    const bh = await harness({
+      PROVIDERS: `big=http://127.0.0.1:${(big.address() as { port: number }).port}`,
+      DEFAULT_PROVIDER: "big",
+    });
+    try {
+      const res = await new Promise<IncomingMessage>((resolve, reject) => {
+        const body = JSON.stringify(chat({ stream: true }));
+        const req = httpRequest(`${bh.url}/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${TENANT_KEY}`, "content-type": "application/json" },
+        });
+        req.on("response", resolve).on("error", reject).end(body);
+      });
+      res.pause(); // the client stops reading
+      await new Promise((r) => setTimeout(r, 700));
+      const stalledAt = sent;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(sent).toBe(stalledAt); // the upstream is held back ...
+      expect(stalledAt).toBeLessThan(events * event.length); // ... long before it has sent everything
+      let received = 0;
+      let tail = "";
+      res.setEncoding("utf8");
+      for await (const chunk of res) {
+        received += chunk.length;
+        tail = (tail + chunk).slice(-200);
+      }
+      expect(received).toBe(events * event.length + "data: [DONE]\n\n".length);
+      expect(tail.endsWith("data: [DONE]\n\n")).toBe(true);
+      const [trace] = await bh.traces(1);
+      expect(trace).toMatchObject({ status: 200, stream: true, usage: { inputTokens: 3, outputTokens: 7 } });
+    } finally {
+      await bh.close();
+      big.close();
+    }
   });
 
   it("passes a non-SSE upstream error for a streaming request through as JSON", async () => {
