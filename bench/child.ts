@@ -7,6 +7,12 @@ import { buildTraceProxy } from "../services/trace-proxy/src/app.ts";
 import { loadTraceProxyConfig } from "../services/trace-proxy/src/config.ts";
 
 const role = process.argv[2];
+// The bench asks for a full GC (over IPC) before it reads memory figures; needs --expose-gc.
+process.on("message", (m) => {
+  if (m !== "gc") return;
+  globalThis.gc?.();
+  process.send?.("gc-done");
+});
 if (role === "upstream") {
   process.env.DEMO_RECORD = "0";
   const up = await startDemoUpstream({

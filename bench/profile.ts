@@ -28,7 +28,7 @@ function start(role: string, env: Record<string, string>, extra: string[] = []) 
   // PROFILE_PROXY_CPU=1 pins the proxy to that CPU (taskset) so that it does not share a core with
   // the load generator and upstream: run this script itself under `taskset -c 0` for steadier figures.
   const pin =
-    role === "proxy" && process.env.PROFILE_PROXY_CPU ? ["-c", process.env.PROFILE_PROXY_CPU] : null;
+    role !== "upstream" && process.env.PROFILE_PROXY_CPU ? ["-c", process.env.PROFILE_PROXY_CPU] : null;
   const args = [...extra, "--import", "tsx", resolve(here, "child.ts"), role];
   const child = spawn(pin ? "taskset" : process.execPath, pin ? [...pin, process.execPath, ...args] : args, {
     env: { ...process.env, ...env },
@@ -76,9 +76,12 @@ async function load(url: string, n: number, concurrency: number) {
 }
 
 const up = await start("upstream", { CHUNK_DELAY_MS: mode === "stream" ? "1" : "0" });
+// PROFILE_ROLE=bare-proxy measures the 20-line reference pass-through instead (same harness, same load).
+const role = process.env.PROFILE_ROLE ?? "proxy";
 const proxy = await start(
-  "proxy",
+  role,
   {
+    BARE_UPSTREAM: up.url,
     PROVIDERS: `demo=${up.url}`,
     DEFAULT_PROVIDER: "demo",
     API_KEYS: `${KEY}:bench`,
@@ -95,7 +98,7 @@ const p0 = cpu(proxy.child.pid!);
 const r = await load(proxy.url, total, c);
 const p1 = cpu(proxy.child.pid!);
 process.stdout.write(
-  `${JSON.stringify({ mode, total, rps: r.rps, errors: r.errors, proxy_cpu_us_per_request: Math.round(((p1 - p0) / total) * 1e6), loadavg1m: loadavg()[0] })}\n`,
+  `${JSON.stringify({ role, mode, total, rps: r.rps, errors: r.errors, proxy_cpu_us_per_request: Math.round(((p1 - p0) / total) * 1e6), loadavg1m: loadavg()[0] })}\n`,
 );
 await new Promise<void>((res) => {
   proxy.child.once("exit", () => res());

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKafka, type TestKafka } from "../../../test/setup/kafka.ts";
 import { type Database, KafkaBus, openDatabase } from "../src/index.ts";
 
-async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000) {
+// Waits stay well under the 60 s test timeout so that a stall names the step it happened in.
+async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 25_000) {
   const end = Date.now() + timeoutMs;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -50,8 +51,8 @@ describe.skipIf(!!process.env.KAFKA_BROKERS)(
       await until(async () => (await outboxRows()) > 0, "events in the outbox");
 
       await kafka.up();
-      await bus.flush(60_000);
-      expect(await outboxRows()).toBe(0);
+      await bus.flush(25_000);
+      expect(await outboxRows(), "outbox rows left 25 s after Kafka came back").toBe(0);
 
       const got = new Set<string>();
       const sub = await bus.subscribe({
