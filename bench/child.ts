@@ -27,30 +27,46 @@ if (role === "upstream") {
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   process.on("SIGTERM", () => void proxy.close().then(() => process.exit(0)));
 } else if (role === "bare-proxy") {
-  // Reference floor: the least a Node proxy can do (node:http in, undici out, parse both JSON bodies),
-  // with no auth, validation, metrics, tracing or streaming logic.
+  // Reference floor: the least a Node proxy can do (node:http in, undici dispatch out, parse both JSON
+  // bodies), with no auth, validation, metrics, tracing or streaming logic.
   const { createServer } = await import("node:http");
   const { createRequire } = await import("node:module");
   const { Pool } = createRequire(new URL("../services/trace-proxy/package.json", import.meta.url))(
     "undici",
   ) as typeof import("undici");
   const pool = new Pool(process.env.BARE_UPSTREAM!, { connections: 1000 });
+  const drop = new Set(["host", "connection", "content-length", "authorization"]);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", async () => {
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
       const body = Buffer.concat(chunks);
       JSON.parse(body.toString("utf8"));
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (typeof v === "string" && !["host", "connection", "content-length", "authorization"].includes(k))
-          headers[k] = v;
+      for (const k in req.headers) {
+        const v = req.headers[k];
+        if (typeof v === "string" && !drop.has(k)) headers[k] = v;
       }
-      const up = await pool.request({ path: req.url!, method: "POST", headers, body });
-      const buf = Buffer.from(await up.body.arrayBuffer());
-      JSON.parse(buf.toString("utf8"));
-      res.writeHead(up.statusCode, { "content-type": "application/json" });
-      res.end(buf);
+      const parts: Buffer[] = [];
+      let status = 502;
+      // undici 7's handler API (the types in scope here are the root's hoisted undici 6, hence the cast);
+      // undici tells the two APIs apart by onRequestStart.
+      const handler = {
+        onRequestStart: () => {},
+        onResponseStart: (_c: unknown, code: number) => void (status = code),
+        onResponseData: (_c: unknown, chunk: Buffer) => void parts.push(chunk),
+        onResponseEnd: () => {
+          const buf = Buffer.concat(parts);
+          JSON.parse(buf.toString("utf8"));
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(buf);
+        },
+        onResponseError: () => {
+          res.writeHead(502);
+          res.end();
+        },
+      };
+      pool.dispatch({ path: req.url!, method: "POST", headers, body }, handler as never);
     });
   });
   server.keepAliveTimeout = 65_000;

@@ -76,7 +76,7 @@ async function load(url: string, n: number, concurrency: number) {
 }
 
 const up = await start("upstream", { CHUNK_DELAY_MS: mode === "stream" ? "1" : "0" });
-// PROFILE_ROLE=bare-proxy measures the 20-line reference pass-through instead (same harness, same load).
+// PROFILE_ROLE=bare-proxy measures the bare reference pass-through instead (same harness, same load).
 const role = process.env.PROFILE_ROLE ?? "proxy";
 const proxy = await start(
   role,

@@ -257,6 +257,11 @@ async function main() {
         cpu: { upstream: d.us, proxy: p.us, bare_node_proxy: b.us },
       });
     }
+    const cpu = {
+      upstream: median(rounds.map((x) => x.cpu.upstream!)),
+      proxy: median(rounds.map((x) => x.cpu.proxy!)),
+      bare_node_proxy: median(rounds.map((x) => x.cpu.bare_node_proxy!)),
+    };
     const ratios = rounds.map((x) => x.proxy.rps / x.direct.rps);
     const bareRatios = rounds.map((x) => x.bare.rps / x.direct.rps);
     const ratio = round(median(ratios), 3);
@@ -272,16 +277,16 @@ async function main() {
       proxy_errors: errors,
       ratio_throughput: ratio,
       ratio_per_round: ratios.map((x) => round(x, 3)),
-      // Reference: a 20-line node:http + undici pass-through (no auth/validation/metrics/traces) in the same run.
+      // Reference: a bare node:http + undici dispatch pass-through (no auth/validation/metrics/traces), same run.
       bare_node_proxy: {
         ratio_throughput: round(median(bareRatios), 3),
         per_round: bareRatios.map((x) => round(x, 3)),
       },
-      cpu_us_per_request: {
-        upstream: median(rounds.map((x) => x.cpu.upstream!)),
-        proxy: median(rounds.map((x) => x.cpu.proxy!)),
-        bare_node_proxy: median(rounds.map((x) => x.cpu.bare_node_proxy!)),
-      },
+      cpu_us_per_request: cpu,
+      // Capacity: what one fully used core sustains (the figure to size replicas by), and how many cores
+      // the proxy would need to match the direct rate of this run.
+      proxy_rps_per_core: round(1e6 / cpu.proxy, 0),
+      proxy_cores_to_match_direct: round((median(rounds.map((x) => x.direct.rps)) * cpu.proxy) / 1e6, 2),
       target: "proxy throughput >= 0.70 x direct (median of the rounds)",
       pass: ratio >= 0.7 && errors === 0,
       ...meta,
