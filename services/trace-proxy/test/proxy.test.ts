@@ -208,6 +208,22 @@ describe("bad input: a clear OpenAI-style error and a recorded trace, never a cr
       expect(res.status).toBe(504);
       expect(await res.json()).toMatchObject({ error: { type: "timeout_error", code: "upstream_timeout" } });
       expect((await slow.traces(1))[0]).toMatchObject({ status: 504, errorType: "upstream_timeout" });
+
+      // A stream that goes silent for longer than TIMEOUT_MS after it started: the status is long sent,
+      // so the client gets an SSE error event, and the trace says 504. (undici's timers resolve to about
+      // a second, so the silence is made well longer than that.)
+      const stalled = await slow.call("/v1/chat/completions", {
+        method: "POST",
+        json: chat({ stream: true }),
+        headers: { "x-demo-chunk-delay-ms": "3000" },
+      });
+      expect(stalled.status).toBe(200);
+      const { events } = await readSse(stalled);
+      expect(events.at(-1).error).toMatchObject({ code: "upstream_timeout" });
+      expect(events.at(-1).error.message).toMatch(/stalled mid-stream/);
+      await expect
+        .poll(async () => (await slow.traces(2))[0], { timeout: 5000 })
+        .toMatchObject({ status: 504, errorType: "upstream_timeout", stream: true });
     } finally {
       await slow.close();
     }
