@@ -57,6 +57,9 @@ export const RULES: Rule[] = [
       "no longer appl",
       "expired",
       "revoked",
+      "void",
+      "cancel",
+      "no longer valid",
       "everything you were told",
     ],
     weight: 0.9,
@@ -90,7 +93,12 @@ export const RULES: Rule[] = [
       "developer",
       "configur",
       "setup",
-      "first message",
+      "hidden",
+      "secret",
+      "original",
+      "initial",
+      "full",
+      "conversation",
     ],
     weight: 0.85,
     pattern:
@@ -138,6 +146,7 @@ export const RULES: Rule[] = [
       "no refusals",
       "no rules",
       "no guidelines",
+      "rules at all",
       "alignment",
     ],
     weight: 0.6,
@@ -177,7 +186,7 @@ export const RULES: Rule[] = [
   },
   {
     id: "privilege_escalation",
-    triggers: ["mode", "i am ", "override", "authoris", "authoriz", "instruction", "approved"],
+    triggers: ["mode", "i am ", "as your", "override", "authoris", "authoriz", "instruction", "approved"],
     weight: 0.6,
     pattern:
       /\b(sudo mode|admin mode (is )?(on|enabled|activated)|maintenance mode|debug mode enabled|unrestricted mode|i am (your|the) (developer|creator|admin(istrator)?)|as your (administrator|admin|developer|creator)|authori[sz]ed override|system override|(new|updated) instructions from (your )?(developer|creator|admin|administrator|operator|openai|anthropic)|higher[- ]priority (system )?instruction|has been approved by (openai|anthropic|your developer)|additional instruction for the (assistant|ai|model))\b/i,
@@ -257,6 +266,12 @@ function anyIncluded(rule: Rule, lower: string): boolean {
   return re.test(lower);
 }
 
+/** Whether the rule's cheap prefilter lets its pattern run (it must whenever the pattern would match). */
+export function passesPrefilter(rule: Rule, text: string, lower = text.toLowerCase()): boolean {
+  if (rule.triggers && !anyIncluded(rule, lower)) return false;
+  return !rule.prefilter || rule.prefilter(text, lower);
+}
+
 /** Letters spelled out one by one ("i g n o r e", "I-G-N-O-R-E"), a common way around keyword filters. */
 const SPACED_LETTERS = /\b(?:\p{L}[ .-]){3,}\p{L}\b/gu;
 const unspace = (run: string) => run.replace(/[ .-]/g, "");
@@ -269,8 +284,7 @@ export function analyzeText(input: string): SecurityResult {
   const lower = text.toLowerCase();
   let keep = 1;
   for (const rule of RULES) {
-    if (rule.triggers && !anyIncluded(rule, lower)) continue;
-    if (rule.prefilter && !rule.prefilter(text, lower)) continue;
+    if (!passesPrefilter(rule, text, lower)) continue;
     if (rule.pattern.test(text)) {
       flags.push(rule.id);
       keep *= 1 - rule.weight;
