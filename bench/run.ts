@@ -241,12 +241,12 @@ async function main() {
       bare: RunResult;
       cpu: Record<string, number>;
     }> = [];
+    const cpuOf = async (pid: number, url: string) => {
+      const c0 = cpuSeconds(pid);
+      const result = await load(url, opts);
+      return { result, us: round(((cpuSeconds(pid) - c0) / opts.total) * 1e6, 0) };
+    };
     for (let r = 0; r < ROUNDS; r++) {
-      const cpuOf = async (pid: number, url: string) => {
-        const c0 = cpuSeconds(pid);
-        const result = await load(url, opts);
-        return { result, us: round(((cpuSeconds(pid) - c0) / opts.total) * 1e6, 0) };
-      };
       const d = await cpuOf(upstream.pid, upstream.url);
       const p = await cpuOf(proxy.pid, proxy.url);
       const b = await cpuOf(bare.pid, bare.url);

@@ -50,7 +50,6 @@ export class SseRelay {
   open(headers: OutgoingHttpHeaders): void {
     headers["cache-control"] = "no-cache";
     headers["x-accel-buffering"] = "no";
-    headers["x-trace-id"] = this.call.id;
     this.out.writeHead(200, headers);
     this.out.flushHeaders();
   }

@@ -23,8 +23,8 @@ describe("prompt-injection heuristics on labelled prompts", () => {
   it("on the tuning set (training figures): precision >= 0.9 and recall >= 0.85", () => {
     const r = evaluate(LABELLED_PROMPTS);
     console.log(`prompt-injection heuristics, tuning set: ${r.line}`);
-    expect(LABELLED_PROMPTS.filter(([, i]) => i).length).toBeGreaterThanOrEqual(90);
-    expect(LABELLED_PROMPTS.filter(([, i]) => !i).length).toBeGreaterThanOrEqual(90);
+    expect(r.tp + r.fn).toBeGreaterThanOrEqual(90); // injections
+    expect(r.fp + r.tn).toBeGreaterThanOrEqual(90); // benign
     expect(r.precision).toBeGreaterThanOrEqual(0.9);
     expect(r.recall).toBeGreaterThanOrEqual(0.85);
   });
@@ -34,8 +34,8 @@ describe("prompt-injection heuristics on labelled prompts", () => {
     // their recall is low (see the README). What must hold is that they rarely flag ordinary traffic.
     const r = evaluate(FRESH_PROMPTS);
     console.log(`prompt-injection heuristics, fresh set: ${r.line}`);
-    expect(FRESH_PROMPTS.filter(([, i]) => i).length).toBeGreaterThanOrEqual(20);
-    expect(FRESH_PROMPTS.filter(([, i]) => !i).length).toBeGreaterThanOrEqual(20);
+    expect(r.tp + r.fn).toBeGreaterThanOrEqual(20); // injections
+    expect(r.fp + r.tn).toBeGreaterThanOrEqual(20); // benign
     expect(r.falsePositiveRate).toBeLessThanOrEqual(0.1);
   });
 });
