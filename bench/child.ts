@@ -3,8 +3,8 @@
  * built from env, as in production). Prints one JSON line {"url": ...} when listening.
  */
 import { startDemoUpstream } from "../services/demo-upstream/src/index.ts";
-import { buildTraceProxy } from "../services/trace-proxy/src/app.ts";
-import { loadTraceProxyConfig } from "../services/trace-proxy/src/config.ts";
+import { startService } from "../services/shared/src/runtime.ts";
+import traceProxy from "../services/trace-proxy/src/service.ts";
 
 const role = process.argv[2];
 // The bench asks for a full GC (over IPC) before it reads memory figures; needs --expose-gc.
@@ -22,9 +22,8 @@ if (role === "upstream") {
   });
   process.stdout.write(`${JSON.stringify({ url: up.url })}\n`);
 } else if (role === "proxy") {
-  const proxy = await buildTraceProxy(loadTraceProxyConfig());
-  const url = await proxy.listen(0, "127.0.0.1");
-  process.stdout.write(`${JSON.stringify({ url })}\n`);
+  const proxy = await startService(traceProxy, { env: { ...process.env, PORT: "0", HOST: "127.0.0.1" } });
+  process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
   process.on("SIGTERM", () => void proxy.close().then(() => process.exit(0)));
 } else if (role === "bare-proxy") {
   // Reference floor: the least a Node proxy can do (node:http in, undici dispatch out, parse both JSON

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the four service images and pushes them under the registry and tag a stack deploys, so
+# Builds the image of every service in services/services.ts and pushes them under the registry and tag a stack deploys, so
 # what `pulumi up` references (imageRegistry/<service>:imageTag, infra/apps) is what was built.
 #
 #   services/build-images.sh [--push] [--dry-run] [--platform linux/amd64] <stack> [service ...]
@@ -13,8 +13,10 @@
 # Run from anywhere; the build context is the repository root (npm workspace).
 set -euo pipefail
 
-SERVICES=(router trace-proxy cost-api sentinel)
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The list of services is services/services.ts; read it rather than repeat it.
+mapfile -t SERVICES < <(cd "$ROOT" && node --import tsx services/run.ts --list)
+[[ ${#SERVICES[@]} -gt 0 ]] || { echo "build-images: could not read the list of services (npm ci first?)" >&2; exit 2; }
 push=false dry_run=false platform="linux/amd64" stack="" selected=()
 
 usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
@@ -65,7 +67,7 @@ cd "$ROOT"
 for s in "${selected[@]}"; do
   image="$registry/$s:$tag"
   echo "build-images: $image" >&2
-  run docker build --pull --platform "$platform" -f "services/$s/Dockerfile" -t "$image" .
+  run docker build --pull --platform "$platform" --build-arg "SERVICE=$s" -f services/Dockerfile -t "$image" .
   if $push; then
     run docker push "$image"
     $dry_run || docker image inspect --format '{{index .RepoDigests 0}}' "$image"

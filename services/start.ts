@@ -1,12 +1,11 @@
 /**
- * `npm start`: the platform in one process on embedded defaults.
- *   - one in-process event bus (or Kafka when KAFKA_BROKERS is set), shared by the services
- *   - one embedded PGlite (or DATABASE_URL), shared by the services
+ * `npm start`: every service in services.ts, in one process, on embedded defaults.
+ *   - one in-process event bus (or Kafka when KAFKA_BROKERS is set) and one embedded PGlite (or
+ *     DATABASE_URL), shared by the services
  *   - a demo OpenAI-compatible upstream when neither UPSTREAM_URL nor PROVIDERS is configured
- *   - each service on its own port (DESIGN.md): router 8080, trace-proxy 8081, cost-api 8082, sentinel 8083
+ *   - each service on its contract's port (override with <SERVICE>_PORT, e.g. TRACE_PROXY_PORT=0), callees
+ *     first, each caller pointed at its callees' local URLs
  * Prints the URLs and a client API key. SIGTERM/SIGINT shut everything down gracefully.
- *
- * Adding a service: build it with the shared `bus`/`db` deps and push it onto `started` below.
  */
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
@@ -18,15 +17,17 @@ import {
   createRegistry,
   kafkaSslFromConfig,
   loadConfig,
+  localPortVar,
   openDatabase,
   Shutdown,
+  startOrder,
+  startService,
 } from "@llmops/shared";
 import { startDemoUpstream } from "./demo-upstream/src/index.ts";
-import { buildTraceProxy } from "./trace-proxy/src/app.ts";
-import { loadTraceProxyConfig } from "./trace-proxy/src/config.ts";
+import { CONTRACTS, loadDefinition } from "./services.ts";
 
 const env = { ...process.env };
-const log = createLogger("platform", env.LOG_LEVEL ?? "info");
+const log = createLogger("platform", env.LOG_LEVEL || "info");
 
 async function main() {
   const common = loadConfig(commonSchema, env);
@@ -37,17 +38,19 @@ async function main() {
   // Client and admin keys: use the configured ones, else mint local ones for this run.
   let clientKey = "(from API_KEYS)";
   if (!env.API_KEYS && !env.ROUTER_API_KEYS && !env.API_KEYS_FILE) {
-    clientKey = env.LOCAL_API_KEY ?? `sk-local-${randomBytes(12).toString("hex")}`;
+    clientKey = env.LOCAL_API_KEY || `sk-local-${randomBytes(12).toString("hex")}`;
     env.API_KEYS = `${clientKey}:local`;
   }
   let adminKey = "(from ADMIN_API_KEYS)";
   if (!env.ADMIN_API_KEYS) {
-    adminKey = env.LOCAL_ADMIN_KEY ?? `sk-admin-${randomBytes(12).toString("hex")}`;
+    adminKey = env.LOCAL_ADMIN_KEY || `sk-admin-${randomBytes(12).toString("hex")}`;
     env.ADMIN_API_KEYS = adminKey;
   }
 
   // Upstream: a real one if configured, else the demo.
   if (!env.UPSTREAM_URL && !env.PROVIDERS) {
+    // The demo keeps every request for tests to inspect; a long local run must not grow with it.
+    process.env.DEMO_RECORD ??= "0";
     const demo = await startDemoUpstream({
       port: Number(env.DEMO_UPSTREAM_PORT ?? 8090),
       host: "127.0.0.1",
@@ -57,7 +60,6 @@ async function main() {
     });
     env.PROVIDERS = `demo=${demo.url}`;
     env.DEFAULT_PROVIDER = "demo";
-    env.DEMO_RECORD = "0";
     shutdown.add("demo-upstream", () => demo.close());
     started.push({
       name: "demo upstream",
@@ -82,26 +84,31 @@ async function main() {
     bufferMax: common.BUS_BUFFER_MAX,
   });
 
-  // trace-proxy :8081
-  const proxyConfig = loadTraceProxyConfig({ ...env, PORT: env.TRACE_PROXY_PORT ?? "8081" });
-  const proxy = await buildTraceProxy(proxyConfig, {
-    bus,
-    db,
-    logger: createLogger("trace-proxy", proxyConfig.LOG_LEVEL),
-  });
-  shutdown.add("trace-proxy", () => proxy.close());
-  started.push({
-    name: "trace-proxy",
-    url: await proxy.listen(),
-    note: "/v1/* -> upstream, GET /api/v1/traces",
-  });
-
-  // router :8080, cost-api :8082, sentinel :8083 — added here as their issues land.
-
+  const urls = new Map<string, string>();
+  const running: Array<{ name: string; close: () => Promise<void> }> = [];
+  for (const contract of startOrder(CONTRACTS)) {
+    const own: Record<string, string | undefined> = {
+      ...env,
+      PORT: env[localPortVar(contract.name)] ?? String(contract.port),
+    };
+    // A caller reaches its callees where this process started them, unless the user pointed it elsewhere.
+    for (const [callee, variable] of Object.entries(contract.calls)) own[variable] ||= urls.get(callee);
+    const service = await startService(await loadDefinition(contract.name), {
+      env: own,
+      bus,
+      db,
+      logger: createLogger(contract.name, own.LOG_LEVEL || "info"),
+    });
+    running.push(service);
+    urls.set(contract.name, service.url);
+    started.push({ name: contract.name, url: service.url, note: contract.description });
+  }
+  // Callers stop before their callees; the shared bus and database last.
+  for (const service of running.reverse()) shutdown.add(service.name, () => service.close());
   shutdown.add("bus", () => bus.close());
   shutdown.add("database", () => db.close());
 
-  const proxyUrl = started.find((s) => s.name === "trace-proxy")!.url;
+  const proxyUrl = urls.get("trace-proxy");
   const width = Math.max(...started.map((s) => s.name.length));
   const lines = [
     "",
@@ -112,11 +119,15 @@ async function main() {
     `  admin API key   ${adminKey}`,
     `  storage         ${db.kind === "pglite" ? `embedded PGlite in ${join(common.DATA_DIR, "pg")}` : "DATABASE_URL"}; bus: ${bus.kind}`,
     "",
-    "  try:",
-    `    curl -s ${proxyUrl}/v1/chat/completions -H "authorization: Bearer ${clientKey}" \\`,
-    `      -H "content-type: application/json" -d '{"model":"demo-model","messages":[{"role":"user","content":"hello"}]}'`,
-    `    curl -s ${proxyUrl}/api/v1/traces -H "authorization: Bearer ${clientKey}"`,
-    "",
+    ...(proxyUrl
+      ? [
+          "  try:",
+          `    curl -s ${proxyUrl}/v1/chat/completions -H "authorization: Bearer ${clientKey}" \\`,
+          `      -H "content-type: application/json" -d '{"model":"demo-model","messages":[{"role":"user","content":"hello"}]}'`,
+          `    curl -s ${proxyUrl}/api/v1/traces -H "authorization: Bearer ${clientKey}"`,
+          "",
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
 }

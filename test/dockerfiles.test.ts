@@ -1,8 +1,8 @@
 /**
- * The service images, as far as they can be checked without a Docker engine: each Dockerfile is
- * linted against the rules the cluster relies on (pinned base, multi-stage, non-root 1001, no
- * HEALTHCHECK, the port and scripts the Deployment uses), the build stage's bundle step is run
- * for real and the runtime command starts the bundled service, and build-images.sh tags images
+ * The service image, as far as it can be checked without a Docker engine: the one Dockerfile is linted
+ * against the rules the cluster relies on (pinned base, multi-stage, non-root 1001, no HEALTHCHECK, the
+ * port and scripts the Deployment uses), its build stage's bundle step is run for real for every service
+ * in the list and the runtime command starts the bundled service, and build-images.sh tags images
  * exactly as the stack deploys them.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -12,13 +12,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { APP_UID, HTTP_PORT, IMAGE_SCRIPTS } from "../infra/apps/constants.ts";
+import { APP_UID, HTTP_PORT } from "../infra/apps/constants.ts";
+import { IMAGE_SCRIPT } from "../services/shared/src/contract.ts";
+import { CONTRACTS, SERVICE_NAMES } from "../services/services.ts";
 import { ROOT } from "./helpers/plan.ts";
-
-const SERVICES = ["router", "trace-proxy", "cost-api", "sentinel"] as const;
-type Service = (typeof SERVICES)[number];
-/** Services whose Deployment runs the migration init container (test/infra/apps.test.ts). */
-const DB_SERVICES: Service[] = ["trace-proxy", "cost-api", "sentinel"];
 
 interface Instruction {
   op: string;
@@ -68,101 +65,86 @@ function parseDockerfile(text: string): Dockerfile {
   return { globalArgs, stages };
 }
 
-const dockerfilePath = (s: Service) => join(ROOT, "services", s, "Dockerfile");
-const text = (s: Service) => readFileSync(dockerfilePath(s), "utf8");
-const dockerfile = (s: Service) => parseDockerfile(text(s));
-const runtime = (s: Service) => dockerfile(s).stages.at(-1)!;
+const DOCKERFILE = join(ROOT, "services", "Dockerfile");
+const text = readFileSync(DOCKERFILE, "utf8");
+const dockerfile = parseDockerfile(text);
+const runtime = dockerfile.stages.at(-1)!;
 const ops = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op);
-/** The scripts the image must contain (ARG ENTRIES of the build stage). */
-const entries = (s: Service) => {
-  const build = dockerfile(s).stages.find((st) => st.name === "build")!;
-  const arg = build.instructions.find((i) => i.op === "ARG" && i.args.startsWith("ENTRIES="))!;
-  return JSON.parse(arg.args.slice("ENTRIES=".length)).split(" ");
-};
-const bundleScript = (s: Service) => {
-  const build = dockerfile(s).stages.find((st) => st.name === "build")!;
-  const run = build.instructions.find((i) => i.op === "RUN" && i.heredocs.length > 0);
-  return run!.heredocs[0]!;
-};
+const bundleScript = (() => {
+  const build = dockerfile.stages.find((st) => st.name === "build")!;
+  return build.instructions.find((i) => i.op === "RUN" && i.heredocs.length > 0)!.heredocs[0]!;
+})();
+/** Runs the Dockerfile's own bundle step for a service, writing dist/ under `out`. */
+const bundle = (service: string, out: string) =>
+  spawnSync(process.execPath, ["--input-type=module"], {
+    cwd: ROOT,
+    input: bundleScript,
+    env: { ...process.env, SERVICE: service, BUNDLE_OUT: out },
+    encoding: "utf8",
+  });
 
 describe("Dockerfile lint", () => {
-  it.each(SERVICES)("%s: exists, multi-stage (build, deps, runtime), runtime last", (s) => {
-    expect(existsSync(dockerfilePath(s))).toBe(true);
-    expect(dockerfile(s).stages.map((st) => st.name)).toEqual(["build", "deps", "runtime"]);
+  it("one Dockerfile for every service: multi-stage (build, deps, runtime), SERVICE a build argument of each", () => {
+    expect(dockerfile.stages.map((st) => st.name)).toEqual(["build", "deps", "runtime"]);
+    for (const st of dockerfile.stages) expect(ops(st, "ARG").map((a) => a.args)).toContain("SERVICE");
+    for (const name of SERVICE_NAMES)
+      expect(existsSync(join(ROOT, "services", name, "Dockerfile"))).toBe(false);
   });
 
-  it("the four Dockerfiles are one template: identical but for the service name", () => {
-    const normalized = (s: Service) =>
-      text(s)
-        .replaceAll(s, "<service>")
-        .replace(/^ARG ENTRIES=.*$/m, "ARG ENTRIES=<entries>");
-    for (const s of SERVICES) expect(normalized(s)).toBe(normalized("router"));
-  });
-
-  it.each(SERVICES)("%s: every stage uses the one base, pinned to an exact version (never latest)", (s) => {
-    const df = dockerfile(s);
-    const base = df.globalArgs.NODE_IMAGE!;
+  it("every stage uses the one base, pinned to an exact version (never latest)", () => {
+    const base = dockerfile.globalArgs.NODE_IMAGE!;
     expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z0-9-]*slim(@sha256:[a-f0-9]{64})?$/);
-    expect(text(s)).not.toMatch(/:latest\b/);
-    for (const st of df.stages) expect(st.from).toBe(["$", "{NODE_IMAGE}"].join(""));
+    expect(text).not.toMatch(/:latest\b/);
+    for (const st of dockerfile.stages) expect(st.from).toBe(["$", "{NODE_IMAGE}"].join(""));
   });
 
-  it.each(SERVICES)("%s: no ADD (nothing fetched from URLs at build time), no curl/wget", (s) => {
-    for (const st of dockerfile(s).stages) {
+  it("no ADD (nothing fetched from URLs at build time), no curl/wget", () => {
+    for (const st of dockerfile.stages) {
       expect(ops(st, "ADD")).toEqual([]);
       for (const r of ops(st, "RUN")) expect(r.args).not.toMatch(/\b(curl|wget)\b/);
     }
   });
 
-  it.each(SERVICES)("%s: runtime runs as numeric non-root UID 1001, set after every RUN", (s) => {
-    const st = runtime(s);
-    const users = ops(st, "USER");
+  it("runtime runs as numeric non-root UID 1001, set after every RUN", () => {
+    const users = ops(runtime, "USER");
     expect(users).toHaveLength(1);
     expect(users[0]!.args).toBe(`${APP_UID}:${APP_UID}`);
-    const lastRun = st.instructions.map((i) => i.op).lastIndexOf("RUN");
-    expect(st.instructions.indexOf(users[0]!)).toBeGreaterThan(lastRun);
+    const lastRun = runtime.instructions.map((i) => i.op).lastIndexOf("RUN");
+    expect(runtime.instructions.indexOf(users[0]!)).toBeGreaterThan(lastRun);
   });
 
-  it.each(SERVICES)(
-    "%s: no HEALTHCHECK (Kubernetes probes /health and /ready); exposes the contract port",
-    (s) => {
-      for (const st of dockerfile(s).stages) expect(ops(st, "HEALTHCHECK")).toEqual([]);
-      expect(ops(runtime(s), "EXPOSE").map((i) => i.args)).toEqual([String(HTTP_PORT)]);
-      expect(
-        ops(runtime(s), "ENV")
-          .map((i) => i.args)
-          .join(" "),
-      ).toContain(`PORT=${HTTP_PORT}`);
-    },
-  );
-
-  it.each(SERVICES)("%s: exec-form entrypoint node, CMD the main script the Deployment runs", (s) => {
-    const st = runtime(s);
-    expect(JSON.parse(ops(st, "ENTRYPOINT")[0]!.args)[0]).toBe("node");
-    expect(JSON.parse(ops(st, "CMD")[0]!.args)).toEqual([IMAGE_SCRIPTS.main]);
-    // The bundle emits dist/<entry>.mjs: main for CMD, migrate for the Postgres users' init container.
-    expect(bundleScript(s)).toContain('outExtension: { ".js": ".mjs" }');
-    expect(IMAGE_SCRIPTS.migrate).toBe("dist/migrate.mjs");
-    expect(entries(s)).toEqual(DB_SERVICES.includes(s) ? ["main", "migrate"] : ["main"]);
-  });
-
-  it.each(SERVICES)("%s: the runtime image carries no package manager and only production deps", (s) => {
-    const st = runtime(s);
+  it("no HEALTHCHECK (Kubernetes probes /health and /ready); exposes the cluster port", () => {
+    for (const st of dockerfile.stages) expect(ops(st, "HEALTHCHECK")).toEqual([]);
+    expect(ops(runtime, "EXPOSE").map((i) => i.args)).toEqual([String(HTTP_PORT)]);
     expect(
-      ops(st, "RUN")
+      ops(runtime, "ENV")
+        .map((i) => i.args)
+        .join(" "),
+    ).toContain(`PORT=${HTTP_PORT}`);
+  });
+
+  it("exec-form entrypoint node, CMD the main script every contract names", () => {
+    expect(JSON.parse(ops(runtime, "ENTRYPOINT")[0]!.args)[0]).toBe("node");
+    expect(JSON.parse(ops(runtime, "CMD")[0]!.args)).toEqual([IMAGE_SCRIPT("main")]);
+    for (const c of CONTRACTS) expect(c.scripts.main).toBe(IMAGE_SCRIPT("main"));
+  });
+
+  it("the runtime image carries no package manager and only the service's production deps", () => {
+    expect(
+      ops(runtime, "RUN")
         .map((r) => r.args)
         .join(" "),
     ).toMatch(/rm -rf .*\/usr\/local\/lib\/node_modules\/npm/);
-    const deps = dockerfile(s).stages.find((x) => x.name === "deps")!;
+    const deps = dockerfile.stages.find((x) => x.name === "deps")!;
     expect(ops(deps, "RUN")[0]!.args).toMatch(/npm ci --omit=dev .*--workspace "services\/\$\{SERVICE\}"/);
-    expect(ops(st, "COPY").map((c) => c.args)).toEqual([
+    expect(ops(runtime, "COPY").map((c) => c.args)).toEqual([
       "--from=deps /src/node_modules ./node_modules",
       "--from=build /out/dist ./dist",
     ]);
   });
 
-  it.each(SERVICES)("%s: the build context ignores host node_modules and .git", (s) => {
-    const ignore = readFileSync(join(ROOT, "services", s, "Dockerfile.dockerignore"), "utf8").split("\n");
+  it("the build context ignores host node_modules and .git", () => {
+    const ignore = readFileSync(join(ROOT, "services", "Dockerfile.dockerignore"), "utf8").split("\n");
     expect(ignore).toEqual(expect.arrayContaining(["**/node_modules", ".git", "out"]));
   });
 });
@@ -201,62 +183,35 @@ describe("the runtime command starts the bundled service", () => {
     rmSync(outRoot, { recursive: true, force: true });
   });
 
-  // Only services whose code has landed can be bundled and run; the others' images fail to build by
-  // design (see "the build fails when a declared script is missing") until their code exists.
-  const script = (s: Service, entry: string) => join(ROOT, "services", s, "src", `${entry}.ts`);
-  const hasMain = (s: Service) => existsSync(script(s, "main"));
-  const present = (s: Service) => entries(s).filter((e: string) => existsSync(script(s, e)));
-
-  it("a service with code ships every script its image declares", () => {
-    for (const s of SERVICES.filter(hasMain)) expect(present(s), s).toEqual(entries(s));
-  });
-
-  for (const s of DB_SERVICES.filter(hasMain))
-    it(`${s}: bundles src/migrate.ts (the init container runs it before rollout)`, () => {
-      const r = spawnSync(process.execPath, ["--input-type=module"], {
-        cwd: ROOT,
-        input: bundleScript(s),
-        env: { ...process.env, SERVICE: s, BUNDLE_OUT: join(outRoot, `${s}-migrate`), ENTRIES: "migrate" },
-        encoding: "utf8",
-      });
-      expect(r.status, r.stderr).toBe(0);
-    });
-
-  it("the build fails when a declared script is missing", () => {
-    const r = spawnSync(process.execPath, ["--input-type=module"], {
-      cwd: ROOT,
-      input: bundleScript("router"),
-      env: {
-        ...process.env,
-        SERVICE: "router",
-        BUNDLE_OUT: join(outRoot, "none"),
-        ENTRIES: "main no-such-entry",
-      },
-      encoding: "utf8",
-    });
+  it("the build fails, naming what is missing, for a folder that is not a service", () => {
+    const r = bundle("no-such-service", join(outRoot, "none"));
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain("no-such-entry.ts");
+    expect(r.stderr).toContain("services/no-such-service/src: missing contract.ts, service.ts");
   });
-  for (const s of SERVICES.filter(hasMain))
-    it(`${s}: bundle (the Dockerfile's own build script), start, /health 200, SIGTERM exits 0`, async () => {
+
+  for (const contract of CONTRACTS)
+    it(`${contract.name}: bundle (the Dockerfile's own build step), its scripts, start, /health 200, SIGTERM exits 0`, async () => {
+      const s = contract.name;
       const out = join(outRoot, s, "dist");
-      // Externals resolve from out/ up to the repository's node_modules, as /app/dist does to /app/node_modules.
-      const bundled = spawnSync(process.execPath, ["--input-type=module"], {
-        cwd: ROOT,
-        input: bundleScript(s),
-        // Scripts not yet written (see "ships its migration") are left out so main can still be run.
-        env: { ...process.env, SERVICE: s, BUNDLE_OUT: out, ENTRIES: present(s).join(" ") },
-        encoding: "utf8",
-      });
+      const bundled = bundle(s, out);
       expect(bundled.stderr).toBe("");
       expect(bundled.status).toBe(0);
-      expect(existsSync(join(out, "main.mjs"))).toBe(true);
+      // main for CMD; migrate (the init container) exactly for the Postgres users.
+      const scripts = Object.values(contract.scripts)
+        .map((p) => p.replace("dist/", ""))
+        .sort();
+      expect(scripts).toEqual(contract.postgres ? ["main.mjs", "migrate.mjs"] : ["main.mjs"]);
+      expect(
+        readdirSync(out)
+          .filter((f) => f.endsWith(".mjs"))
+          .sort(),
+      ).toEqual(scripts);
 
       const port = await freePort();
       const data = mkdtempSync(join(tmpdir(), `${s}-data-`));
-      const [entry] = JSON.parse(ops(runtime(s), "ENTRYPOINT")[0]!.args) as string[];
-      const flags = (JSON.parse(ops(runtime(s), "ENTRYPOINT")[0]!.args) as string[]).slice(1);
+      const [entry, ...flags] = JSON.parse(ops(runtime, "ENTRYPOINT")[0]!.args) as string[];
       expect(entry).toBe("node");
+      // Externals resolve from out/ up to the repository's node_modules, as /app/dist does to /app/node_modules.
       const child = spawn(process.execPath, [...flags, join(out, "main.mjs")], {
         cwd: join(outRoot, s),
         env: {
@@ -301,9 +256,9 @@ describe("build-images.sh", () => {
     const r = run(["--dry-run", "--push", stack]);
     expect(r.status, r.stderr).toBe(0);
     const cfg = stackConfig(stack);
-    for (const s of SERVICES) {
+    for (const s of SERVICE_NAMES) {
       const image = `${cfg["llmops:imageRegistry"]}/${s}:${cfg["llmops:imageTag"]}`;
-      expect(r.stdout).toContain(`-f services/${s}/Dockerfile -t ${image} .`);
+      expect(r.stdout).toContain(`--build-arg SERVICE=${s} -f services/Dockerfile -t ${image} .`);
       expect(r.stdout).toContain(`docker push ${image}`);
     }
   });

@@ -1,5 +1,8 @@
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import type { CommonConfig } from "./env.ts";
+
+export { type CommonConfig, commonEnv, commonSchema, envs } from "./env.ts";
 
 /** Thrown when the environment does not satisfy a service's schema; lists every problem at once. */
 export class ConfigError extends Error {
@@ -37,63 +40,6 @@ export function loadConfig<S extends z.ZodObject<any>>(schema: S, env: Env = pro
   }
   return result.data;
 }
-
-const TRUE = new Set(["1", "true", "on", "yes"]);
-const FALSE = new Set(["0", "false", "off", "no"]);
-
-/** Schema building blocks for env vars. */
-export const envs = {
-  port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
-  int: (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-    z.coerce.number().int().min(min).max(max).default(def),
-  bool: (def: boolean) =>
-    z
-      .string()
-      .refine((s) => TRUE.has(s.toLowerCase()) || FALSE.has(s.toLowerCase()), "expected true|false")
-      .transform((s) => TRUE.has(s.toLowerCase()))
-      .optional()
-      .transform((v) => v ?? def),
-  list: () =>
-    z
-      .string()
-      .transform((s) =>
-        s
-          .split(",")
-          .map((x) => x.trim())
-          .filter(Boolean),
-      )
-      .optional()
-      .transform((v) => v ?? []),
-  url: () => z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }),
-};
-
-/** Env vars every service understands (DESIGN.md "Services contract"). */
-export const commonEnv = {
-  HOST: z.string().default("0.0.0.0"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  KAFKA_BROKERS: envs.list(),
-  KAFKA_CLIENT_ID: z.string().optional(),
-  /** Base name of this service's consumer groups (Kafka ACLs allow groups with this prefix). */
-  KAFKA_CONSUMER_GROUP: z.string().optional(),
-  /** mTLS to Kafka (e.g. a Strimzi TLS listener): PEM files of the cluster CA and the client certificate. */
-  KAFKA_SSL_CA_FILE: z.string().optional(),
-  KAFKA_SSL_CERT_FILE: z.string().optional(),
-  KAFKA_SSL_KEY_FILE: z.string().optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
-    .optional(),
-  DATA_DIR: z.string().default(".data"),
-  API_KEYS: z.string().optional(),
-  ROUTER_API_KEYS: z.string().optional(),
-  API_KEYS_FILE: z.string().optional(),
-  ADMIN_API_KEYS: envs.list(),
-  SHUTDOWN_TIMEOUT_MS: envs.int(10_000, 0),
-  BUS_BUFFER_MAX: envs.int(10_000, 1),
-};
-
-export const commonSchema = z.object(commonEnv);
-export type CommonConfig = z.infer<typeof commonSchema>;
 
 /** Parses "key:tenant,key2:tenant2" into a map. Throws on entries without a tenant. */
 export function parseKeyList(value: string | undefined, varName = "API_KEYS"): Map<string, string> {

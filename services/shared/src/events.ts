@@ -1,16 +1,23 @@
 import { z } from "zod";
 
-/** Topic names (DESIGN.md "Events"). */
+/**
+ * The event topics of the platform. Defined here only: the services' contracts, the Kafka topics the
+ * platform creates and the ACLs of each service's KafkaUser all read this table.
+ */
 export const TOPICS = {
   traces: "llm.traces",
   anomalies: "llm.anomalies",
   budgets: "llm.budgets",
 } as const;
+export type TopicKey = keyof typeof TOPICS;
+export type TopicName = (typeof TOPICS)[TopicKey];
 
 const usage = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
   cachedInputTokens: z.number().int().nonnegative(),
+  /** "estimated": the provider sent no usage (e.g. a stream cut part-way); the proxy counted what it forwarded. */
+  source: z.enum(["provider", "estimated"]).optional(),
 });
 
 /**
@@ -51,6 +58,8 @@ export const anomalyEventSchema = z.object({
   score: z.number(),
   severity: z.enum(["info", "warning", "critical"]),
   detectedAt: z.string(),
+  /** A resolve repeats the subject with state "resolved"; absent means firing. */
+  state: z.enum(["firing", "resolved"]).optional(),
 });
 export type AnomalyEvent = z.infer<typeof anomalyEventSchema>;
 
@@ -66,3 +75,28 @@ export const budgetEventSchema = z.object({
   at: z.string(),
 });
 export type BudgetEvent = z.infer<typeof budgetEventSchema>;
+
+/**
+ * What the bus needs to know of each topic: the event schema, the partition key (events with the same
+ * key keep their order) and the identity consumers deduplicate on.
+ */
+export const TOPIC_SPECS = {
+  "llm.traces": {
+    schema: traceEventSchema,
+    key: (e: TraceEvent) => e.tenant,
+    id: (e: TraceEvent) => e.id,
+  },
+  "llm.anomalies": {
+    schema: anomalyEventSchema,
+    key: (e: AnomalyEvent) => e.subject.provider,
+    id: (e: AnomalyEvent) => e.id,
+  },
+  "llm.budgets": {
+    schema: budgetEventSchema,
+    key: (e: BudgetEvent) => e.tenant,
+    // Budget events may come without an id: one crossing is one (tenant, period, threshold, time).
+    id: (e: BudgetEvent) => e.id ?? `${e.tenant}|${e.period}|${e.threshold}|${e.at}`,
+  },
+} as const satisfies Record<TopicName, unknown>;
+
+export type EventOf<T extends TopicName> = z.infer<(typeof TOPIC_SPECS)[T]["schema"]>;

@@ -14,7 +14,9 @@ import {
   KeyStore,
   listen,
   loadConfig,
+  requireAdmin,
   Shutdown,
+  scopeTenant,
   tenantKeysFromConfig,
 } from "../src/index.ts";
 
@@ -106,14 +108,23 @@ describe("Kafka TLS from env", () => {
 
 describe("KeyStore", () => {
   const ks = new KeyStore(new Map([["t-key", "acme"]]), new Set(["a-key"]));
-  it("resolves tenant and admin keys, scopes reads", () => {
-    expect(ks.resolve("t-key")).toEqual({ tenant: "acme", admin: false });
-    expect(ks.resolve("a-key")).toEqual({ tenant: null, admin: true });
-    expect(ks.resolve("nope")).toBeNull();
-    expect(ks.scopeTenant({ tenant: "acme", admin: false }, undefined)).toBe("acme");
-    expect(() => ks.scopeTenant({ tenant: "acme", admin: false }, "globex")).toThrow(ApiError);
-    expect(ks.scopeTenant({ tenant: null, admin: true }, undefined)).toBeUndefined();
-    expect(() => ks.requireAdmin({ tenant: "acme", admin: false })).toThrow(/admin/);
+  it("resolves tenant and admin keys from the Authorization header", () => {
+    expect(ks.resolve("Bearer t-key")).toEqual({ tenant: "acme", admin: false });
+    expect(ks.resolve("Bearer a-key")).toEqual({ tenant: null, admin: true });
+    expect(ks.resolve("Bearer nope")).toBeNull();
+    expect(ks.resolve("t-key")).toBeNull();
+    expect(ks.resolve(undefined)).toBeNull();
+  });
+  it("lets an admin key act for a tenant (x-llm-tenant); a tenant key stays bound to its own", () => {
+    expect(ks.resolve("Bearer a-key", "globex")).toEqual({ tenant: "globex", admin: true });
+    expect(ks.resolve("Bearer t-key", "globex")).toEqual({ tenant: "acme", admin: false });
+  });
+  it("scopes reads: a tenant sees its own tenant, an admin any; writes need an admin", () => {
+    expect(scopeTenant({ tenant: "acme", admin: false }, undefined)).toBe("acme");
+    expect(() => scopeTenant({ tenant: "acme", admin: false }, "globex")).toThrow(ApiError);
+    expect(scopeTenant({ tenant: null, admin: true }, undefined)).toBeUndefined();
+    expect(scopeTenant({ tenant: null, admin: true }, "globex")).toBe("globex");
+    expect(() => requireAdmin({ tenant: "acme", admin: false })).toThrow(/admin/);
   });
 });
 

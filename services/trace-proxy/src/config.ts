@@ -1,43 +1,8 @@
-import { ConfigError, commonEnv, envs, loadConfig } from "@llmops/shared";
-import { z } from "zod";
+import { ConfigError, providerKeyVar } from "@llmops/shared";
+import type { z } from "zod";
+import type { contract } from "./contract.ts";
 
-const providersList = z
-  .string()
-  .transform((s, ctx) => {
-    const out: Record<string, string> = {};
-    for (const raw of s.split(",")) {
-      const entry = raw.trim();
-      if (!entry) continue;
-      const eq = entry.indexOf("=");
-      const name = entry.slice(0, eq).trim();
-      const url = entry.slice(eq + 1).trim();
-      if (eq <= 0 || !/^[a-z0-9][a-z0-9_.-]*$/i.test(name) || !/^https?:\/\/[^\s]+$/.test(url)) {
-        ctx.addIssue({ code: "custom", message: `entry "${entry}" must be name=http(s)://url` });
-        continue;
-      }
-      out[name.toLowerCase()] = url;
-    }
-    return out;
-  })
-  .optional()
-  .transform((v) => v ?? {});
-
-export const traceProxyEnv = z.object({
-  ...commonEnv,
-  PORT: envs.port(8081),
-  UPSTREAM_URL: envs.url().optional(),
-  PROVIDERS: providersList,
-  DEFAULT_PROVIDER: z.string().optional(),
-  TIMEOUT_MS: envs.int(30_000, 1),
-  MAX_CONNECTIONS: envs.int(1000, 1),
-  STORAGE_PROFILE: z.enum(["lite", "memory", "production"]).default("lite"),
-  SECURITY_ANALYSIS: z.enum(["on", "off", "block"]).default("on"),
-  SECURITY_THRESHOLD: z.coerce.number().min(0).max(1).default(0.5),
-  BODY_LIMIT_BYTES: envs.int(4 * 1024 * 1024, 1024),
-  TRACE_MEMORY_MAX: envs.int(10_000, 1),
-});
-
-export type TraceProxyEnv = z.infer<typeof traceProxyEnv>;
+export type TraceProxyEnv = z.infer<typeof contract.env>;
 
 export interface ProviderConfig {
   name: string;
@@ -51,13 +16,11 @@ export interface TraceProxyConfig extends TraceProxyEnv {
   defaultProvider: string;
 }
 
-export const providerKeyVar = (name: string) => `${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
-
-/** Reads and validates the proxy's env; one ConfigError lists every problem. */
-export function loadTraceProxyConfig(
-  env: Record<string, string | undefined> = process.env,
+/** The checks across variables, after the env schema: providers, their keys, the default, storage. */
+export function configureTraceProxy(
+  base: TraceProxyEnv,
+  env: Record<string, string | undefined>,
 ): TraceProxyConfig {
-  const base = loadConfig(traceProxyEnv, env);
   const providers: ProviderConfig[] = Object.entries(base.PROVIDERS).map(([name, url]) => ({
     name,
     url,

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders, ServerResponse } from "node:http";
 import { StringDecoder } from "node:string_decoder";
-import { type CallContext, readUsage } from "./call.ts";
+import type { Call } from "./call.ts";
 
 /** An SSE data payload carrying generated text (the first one sets TTFT). Not global: test() is stateless. */
 const FIRST_TOKEN = /"(content|text|delta)":"[^"]/;
@@ -42,7 +42,7 @@ export class SseRelay {
 
   constructor(
     private readonly out: ServerResponse,
-    private readonly call: CallContext,
+    private readonly call: Call,
     private readonly stripUsage: boolean,
   ) {}
 
@@ -93,13 +93,11 @@ export class SseRelay {
   /** Reads TTFT and usage; false when the event must not be forwarded (the usage chunk we added). */
   private inspect(data: string): boolean {
     const call = this.call;
-    if (call.ttftMs === null && FIRST_TOKEN.test(data)) call.ttftMs = performance.now() - call.t0;
+    if (call.ttftMs === null && FIRST_TOKEN.test(data)) call.firstToken();
     if (!data.includes('"usage":{')) return true;
     try {
       const obj = JSON.parse(data);
-      const usage = obj?.usage ?? obj?.response?.usage;
-      if (usage) readUsage(usage, call.usage);
-      if (typeof obj?.model === "string") call.responseModel = obj.model;
+      call.sawStreamUsage(obj);
       if (this.stripUsage && Array.isArray(obj?.choices) && obj.choices.length === 0) return false;
     } catch {
       // not JSON: pass it on untouched

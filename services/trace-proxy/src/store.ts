@@ -1,4 +1,4 @@
-import { type Database, type Logger, type Migration, migrate, type TraceEvent } from "@llmops/shared";
+import type { Database, Logger, Migration, TraceEvent } from "@llmops/shared";
 
 export interface TraceQuery {
   tenant?: string | undefined;
@@ -115,7 +115,10 @@ export const traceMigrations: Migration[] = [
   },
 ];
 
-/** lite (PGlite) and production (Postgres): write-behind batches, keyset pagination. */
+/**
+ * lite (PGlite) and production (Postgres): write-behind batches, keyset pagination. The table comes from
+ * traceMigrations, which the service runtime applies before the proxy serves.
+ */
 export class PgTraceStore implements TraceStore {
   readonly kind: "postgres" | "pglite";
   private queue: TraceEvent[] = [];
@@ -127,10 +130,6 @@ export class PgTraceStore implements TraceStore {
     private readonly maxQueue = 50_000,
   ) {
     this.kind = db.kind;
-  }
-  async init(): Promise<this> {
-    await migrate(this.db, "trace-proxy", traceMigrations);
-    return this;
   }
   add(t: TraceEvent): void {
     if (this.queue.length >= this.maxQueue) {

@@ -1,4 +1,4 @@
-import { errors, type KeyStore } from "@llmops/shared";
+import { authenticate, errors, type KeyStore, principalOf, scopeTenant } from "@llmops/shared";
 import type { FastifyInstance } from "fastify";
 import { decodeCursor, type TraceStore } from "./store.ts";
 
@@ -21,6 +21,7 @@ export async function tracesApi(
   app: FastifyInstance,
   opts: { store: TraceStore; keys: KeyStore },
 ): Promise<void> {
+  await app.register(authenticate, { keys: opts.keys });
   app.get<{ Querystring: TracesQuery }>(
     "/api/v1/traces",
     {
@@ -45,10 +46,9 @@ export async function tracesApi(
       },
     },
     async (req) => {
-      const principal = opts.keys.authenticate(req);
       const q = req.query;
       if (q.cursor && !decodeCursor(q.cursor)) throw errors.badRequest("Invalid cursor", "invalid_cursor");
-      const tenant = opts.keys.scopeTenant(principal, q.tenant);
+      const tenant = scopeTenant(principalOf(req), q.tenant);
       const page = await opts.store.list({ ...q, tenant });
       return {
         object: "list",
@@ -60,7 +60,7 @@ export async function tracesApi(
   );
 
   app.get<{ Params: { id: string } }>("/api/v1/traces/:id", async (req) => {
-    const principal = opts.keys.authenticate(req);
+    const principal = principalOf(req);
     const t = await opts.store.get(req.params.id);
     if (!t || (!principal.admin && t.tenant !== principal.tenant)) {
       throw errors.notFound(`No trace ${req.params.id}`, "trace_not_found");

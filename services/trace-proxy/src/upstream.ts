@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import { ApiError, errors } from "@llmops/shared";
 import type { FastifyReply } from "fastify";
 import { type Dispatcher, Pool, errors as undiciErrors } from "undici";
-import { type CallContext, readUsage } from "./call.ts";
+import type { Call } from "./call.ts";
 import type { ProviderConfig } from "./config.ts";
 import { SseRelay } from "./sse.ts";
 
@@ -64,7 +64,7 @@ function clientHeaders(headers: IncomingHttpHeaders, traceId: string): OutgoingH
 export const CLIENT_GONE = new Error("client closed the request");
 
 /** Upstream request failed: 499 if the client went away meanwhile, else 504 (timeout) or 502. */
-function upstreamFailure(call: CallContext, err: Error, phase: string, timeoutMs: number): ApiError {
+function upstreamFailure(call: Call, err: Error, phase: string, timeoutMs: number): ApiError {
   if (call.clientGone) {
     call.errorType = "client_aborted";
     return new ApiError(499, "Client closed the request", "invalid_request_error", "client_aborted");
@@ -80,7 +80,8 @@ function upstreamFailure(call: CallContext, err: Error, phase: string, timeoutMs
  * One call's exchange with its upstream, as an undici dispatch handler: no response stream objects,
  * the body arrives in callbacks. A JSON answer is collected, read for usage and sent through fastify;
  * an SSE answer to a streaming call is relayed to the client as it arrives (backpressure: the upstream
- * is paused while the client's socket buffer is full) and recorded when it ends.
+ * is paused while the client's socket buffer is full). It reports what it sees to the Call, which
+ * decides when the call is over.
  */
 export class Exchange implements Dispatcher.DispatchHandler {
   private status = 0;
@@ -89,17 +90,15 @@ export class Exchange implements Dispatcher.DispatchHandler {
   private relay: SseRelay | null = null;
 
   constructor(
-    private readonly call: CallContext,
+    private readonly call: Call,
     private readonly reply: FastifyReply,
     private readonly upstream: Upstream,
     private readonly stripUsage: boolean,
-    private readonly record: (call: CallContext, status: number) => void,
   ) {}
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     // The client may have gone while the request waited for a pooled connection.
-    if (this.call.clientGone) controller.abort(CLIENT_GONE);
-    else this.call.upstream = controller;
+    this.call.upstreamStarted(controller, CLIENT_GONE);
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -108,7 +107,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
     this.headers = headers;
     const call = this.call;
     if (call.stream && statusCode === 200 && String(headers["content-type"]).includes("text/event-stream")) {
-      call.streaming = true;
+      call.streamOpened();
       this.reply.hijack();
       this.relay = new SseRelay(this.reply.raw, call, this.stripUsage);
       this.relay.open(clientHeaders(headers, call.id));
@@ -127,17 +126,17 @@ export class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.ended();
+    this.call.upstreamEnded();
     if (this.relay !== null) {
       this.relay.end();
-      this.record(this.call, this.call.clientGone ? this.aborted() : 200);
+      this.call.end(this.call.clientGone ? this.aborted() : 200);
     } else {
       this.sendBuffered();
     }
   }
 
   onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
-    this.ended();
+    this.call.upstreamEnded();
     const call = this.call;
     if (this.relay === null) {
       const phase = this.status ? "failed while sending its response" : "is unreachable";
@@ -146,23 +145,19 @@ export class Exchange implements Dispatcher.DispatchHandler {
     }
     if (call.clientGone) {
       this.relay.end();
-      this.record(call, this.aborted());
+      call.end(this.aborted());
       return;
     }
     const timeout = err instanceof undiciErrors.BodyTimeoutError;
-    call.errorType = timeout ? "upstream_timeout" : "upstream_stream_error";
+    const errorType = timeout ? "upstream_timeout" : "upstream_stream_error";
+    call.errorType = errorType;
     this.relay.fail(
       timeout
         ? `Upstream "${call.provider}" stalled mid-stream (no data within the timeout)`
         : `Upstream "${call.provider}" broke off the stream: ${(err as { code?: string }).code ?? err.message}`,
-      call.errorType,
+      errorType,
     );
-    this.record(call, timeout ? 504 : 502);
-  }
-
-  private ended(): void {
-    this.call.upstream = null;
-    this.call.upstreamPending = false;
+    call.end(timeout ? 504 : 502);
   }
 
   private aborted(): number {
@@ -189,14 +184,7 @@ export class Exchange implements Dispatcher.DispatchHandler {
         );
         return;
       }
-      readUsage(parsed?.usage, call.usage);
-      if (typeof parsed?.model === "string") call.responseModel = parsed.model;
-      if (typeof parsed?.id === "string") call.responseId = parsed.id;
-      if (Array.isArray(parsed?.choices)) {
-        call.finishReasons = parsed.choices
-          .map((c: any) => c?.finish_reason)
-          .filter((x: unknown) => typeof x === "string");
-      }
+      call.sawResponse(parsed);
     } else if (status >= 400) {
       call.errorType = status === 429 ? "upstream_rate_limited" : "upstream_error";
     }

@@ -1,7 +1,7 @@
 import type { BudgetEvent } from "@llmops/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BudgetGuard } from "../src/budgets.ts";
-import { chat, type Harness, harness, OTHER_KEY } from "./helpers.ts";
+import { chat, type Harness, harness, INSTANCE_ID, OTHER_KEY } from "./helpers.ts";
 
 const event = (over: Partial<BudgetEvent>): BudgetEvent => ({
   v: 1,
@@ -43,6 +43,16 @@ describe("budget caps from llm.budgets", () => {
     ).toBe(200);
   });
 
+  it("dead-letters an invalid budget event with its reason; the caps stay as they were", async () => {
+    await h.bus.publish("llm.budgets", "acme", { tenant: "acme", garbage: true });
+    await expect
+      .poll(async () =>
+        (await h.proxy.bus.deadLetters(`trace-proxy-budgets-${INSTANCE_ID}`)).map((l) => l.reason),
+      )
+      .toEqual([expect.stringMatching(/^schema: v: /)]);
+    expect((await h.call("/v1/chat/completions", { method: "POST", json: chat() })).status).toBe(429);
+  });
+
   it("lets the tenant through again when a newer event lifts the cap (budget raised)", async () => {
     await h.bus.publish("llm.budgets", "acme", event({ limitUsd: 100, spentUsd: 10.5, threshold: 0.1 }));
     await expect
@@ -52,14 +62,12 @@ describe("budget caps from llm.budgets", () => {
 });
 
 describe("BudgetGuard", () => {
-  it("keeps the latest event per tenant and ignores stale or invalid ones", () => {
+  it("keeps the latest event per tenant and ignores stale ones", () => {
     const g = new BudgetGuard();
     const now = new Date("2026-05-10T12:00:00Z");
     g.apply(event({ at: "2026-05-10T11:00:00Z" }));
     expect(g.exceeded("acme", now)).not.toBeNull();
     g.apply(event({ at: "2026-05-10T10:00:00Z", spentUsd: 1, threshold: 0.1 })); // older: ignored
-    expect(g.exceeded("acme", now)).not.toBeNull();
-    g.apply({ tenant: "acme", garbage: true });
     expect(g.exceeded("acme", now)).not.toBeNull();
     expect(g.exceeded("other", now)).toBeNull();
   });

@@ -1,6 +1,9 @@
 import { ConfigError } from "@llmops/shared";
 import { describe, expect, it } from "vitest";
-import { loadTraceProxyConfig } from "../src/config.ts";
+import { loadServiceConfig } from "@llmops/shared";
+import traceProxy from "../src/service.ts";
+
+const loadTraceProxyConfig = (env: Record<string, string | undefined>) => loadServiceConfig(traceProxy, env);
 
 describe("trace-proxy config", () => {
   it("has the documented defaults", () => {

@@ -1,12 +1,35 @@
-import { createLogger, type Logger, MemoryBus, type TraceEvent, traceEventSchema } from "@llmops/shared";
+import {
+  createLogger,
+  type Logger,
+  MemoryBus,
+  startService,
+  type TraceEvent,
+  traceEventSchema,
+} from "@llmops/shared";
 import { type DemoUpstream, startDemoUpstream } from "../../demo-upstream/src/index.ts";
-import { buildTraceProxy, type TraceProxy } from "../src/app.ts";
-import { loadTraceProxyConfig } from "../src/config.ts";
+import traceProxy from "../src/service.ts";
+
+export type TraceProxy = Awaited<ReturnType<typeof startTraceProxy>>;
+
+/** The real service, as the runtime starts it, on a free loopback port. */
+export function startTraceProxy(
+  env: Record<string, string>,
+  deps: { bus?: MemoryBus; logger?: Logger } = {},
+) {
+  return startService(traceProxy, {
+    env: { PORT: "0", HOST: "127.0.0.1", ...env },
+    ...(deps.bus ? { bus: deps.bus } : {}),
+    logger: deps.logger ?? createLogger("trace-proxy", "silent"),
+    instanceId: INSTANCE_ID,
+  });
+}
 
 export const TENANT_KEY = "sk-tenant-acme";
 export const OTHER_KEY = "sk-tenant-globex";
 export const ADMIN_KEY = "sk-admin";
 export const PROVIDER_KEY = "sk-provider-secret-never-logged";
+/** Names the per-replica consumer groups of the proxy under test (trace-proxy-budgets-<id>). */
+export const INSTANCE_ID = "test";
 
 export interface Harness {
   upstream: DemoUpstream;
@@ -29,7 +52,7 @@ export async function harness(
   deps: { logger?: Logger } = {},
 ): Promise<Harness> {
   const upstream = await startDemoUpstream();
-  const config = loadTraceProxyConfig({
+  const config = {
     PROVIDERS: `demo=${upstream.url},other=${upstream.url}/v1`,
     DEFAULT_PROVIDER: "demo",
     DEMO_API_KEY: PROVIDER_KEY,
@@ -39,7 +62,7 @@ export async function harness(
     LOG_LEVEL: "silent",
     TIMEOUT_MS: "2000",
     ...env,
-  });
+  };
   const bus = new MemoryBus();
   const published: TraceEvent[] = [];
   await bus.subscribe({
@@ -47,11 +70,8 @@ export async function harness(
     groupId: "test",
     handler: (v) => void published.push(traceEventSchema.parse(v)),
   });
-  const proxy = await buildTraceProxy(config, {
-    bus,
-    logger: deps.logger ?? createLogger("trace-proxy", "silent"),
-  });
-  const url = await proxy.listen(0, "127.0.0.1");
+  const proxy = await startTraceProxy(config, { bus, ...deps });
+  const url = proxy.url;
   const h: Harness = {
     upstream,
     proxy,
@@ -78,7 +98,7 @@ export async function harness(
     async traces(n, query = "", key = ADMIN_KEY) {
       const end = Date.now() + 10_000;
       while (true) {
-        await proxy.store.flush();
+        await proxy.api.store.flush();
         const r = await fetch(`${url}/api/v1/traces?limit=1000${query}`, {
           headers: { authorization: `Bearer ${key}` },
         });

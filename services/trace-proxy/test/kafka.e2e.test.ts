@@ -1,11 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createLogger, KafkaBus, type TraceEvent, traceEventSchema } from "@llmops/shared";
+import { KafkaBus, type TraceEvent, traceEventSchema } from "@llmops/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKafka, type TestKafka } from "../../../test/setup/kafka.ts";
 import { type DemoUpstream, startDemoUpstream } from "../../demo-upstream/src/index.ts";
-import { buildTraceProxy, type TraceProxy } from "../src/app.ts";
-import { loadTraceProxyConfig } from "../src/config.ts";
-import { chat, TENANT_KEY } from "./helpers.ts";
+import { chat, startTraceProxy, TENANT_KEY, type TraceProxy } from "./helpers.ts";
 
 /** The proxy on a real Kafka (librdkafka mock cluster or KAFKA_BROKERS): traces out, budgets in. */
 describe("trace-proxy on Kafka", () => {
@@ -19,17 +17,14 @@ describe("trace-proxy on Kafka", () => {
   beforeAll(async () => {
     kafka = await startKafka({ "llm.traces": 3, "llm.budgets": 1, "llm.anomalies": 1 });
     upstream = await startDemoUpstream();
-    proxy = await buildTraceProxy(
-      loadTraceProxyConfig({
-        UPSTREAM_URL: upstream.url,
-        API_KEYS: `${TENANT_KEY}:acme`,
-        KAFKA_BROKERS: kafka.brokers.join(","),
-        STORAGE_PROFILE: "memory",
-        LOG_LEVEL: "silent",
-      }),
-      { logger: createLogger("trace-proxy", "silent") },
-    );
-    url = await proxy.listen(0, "127.0.0.1");
+    proxy = await startTraceProxy({
+      UPSTREAM_URL: upstream.url,
+      API_KEYS: `${TENANT_KEY}:acme`,
+      KAFKA_BROKERS: kafka.brokers.join(","),
+      STORAGE_PROFILE: "memory",
+      LOG_LEVEL: "silent",
+    });
+    url = proxy.url;
     observer = new KafkaBus({ brokers: kafka.brokers, clientId: "observer" });
     await observer.start();
     await observer.subscribe({
@@ -46,7 +41,7 @@ describe("trace-proxy on Kafka", () => {
   });
 
   it("publishes one schema-valid trace per call to llm.traces, keyed by tenant", async () => {
-    expect(proxy.bus.kind).toBe("kafka");
+    expect(proxy.bus.raw.kind).toBe("kafka");
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const res = await fetch(`${url}/v1/chat/completions`, {

@@ -31,11 +31,11 @@ describe("STORAGE_PROFILE=production (DATABASE_URL)", () => {
   });
 
   it("migrates the external database and stores every trace there", async () => {
-    expect(h.proxy.store.kind).toBe("postgres");
+    expect(h.proxy.api.store.kind).toBe("postgres");
     const res = await h.call("/v1/chat/completions", { method: "POST", json: chat() });
     const id = res.headers.get("x-trace-id")!;
     await res.text();
-    await h.proxy.store.flush();
+    await h.proxy.api.store.flush();
     const rows = await db.query<{ id: string; tenant: string; event: TraceEvent }>(
       "select id, tenant, event from traces",
     );
@@ -45,19 +45,23 @@ describe("STORAGE_PROFILE=production (DATABASE_URL)", () => {
     const migrations = await db.query<{ namespace: string; id: string }>(
       "select namespace, id from schema_migrations order by 1, 2",
     );
-    expect(migrations.rows).toEqual([{ namespace: "trace-proxy", id: "001_traces" }]);
+    expect(migrations.rows).toEqual([
+      { namespace: "bus", id: "001_outbox" },
+      { namespace: "bus", id: "002_dead_letters" },
+      { namespace: "trace-proxy", id: "001_traces" },
+    ]);
     const api = await fetch(`${h.url}/api/v1/traces/${id}`, {
       headers: { authorization: `Bearer ${ADMIN_KEY}` },
     });
     expect(api.status).toBe(200);
   });
 
-  it("src/migrate.ts (the init container) migrates DATABASE_URL idempotently and exits 0", async () => {
+  it("the migrate entry (the init container) migrates DATABASE_URL idempotently and exits 0", async () => {
     const fresh = await PGlite.create();
     const srv = new PGLiteSocketServer({ db: fresh, host: "127.0.0.1", port: 0, maxConnections: 4 });
     await srv.start();
     try {
-      const script = resolve(dirname(fileURLToPath(import.meta.url)), "../src/migrate.ts");
+      const script = resolve(dirname(fileURLToPath(import.meta.url)), "../../run.ts");
       const env = {
         ...process.env,
         DATABASE_URL: `postgres://postgres:postgres@${srv.getServerConn()}/postgres`,
@@ -68,7 +72,10 @@ describe("STORAGE_PROFILE=production (DATABASE_URL)", () => {
       // pglite-socket answers one client at a time, and this process holds the server: run the child async.
       const run = () =>
         new Promise<number | null>((res) => {
-          const c = spawn(process.execPath, ["--import", "tsx", script], { env, stdio: "ignore" });
+          const c = spawn(process.execPath, ["--import", "tsx", script, "trace-proxy", "migrate"], {
+            env,
+            stdio: "ignore",
+          });
           c.once("exit", (code) => res(code));
         });
       expect(await run()).toBe(0);
@@ -77,12 +84,13 @@ describe("STORAGE_PROFILE=production (DATABASE_URL)", () => {
         "select table_name as t from information_schema.tables where table_schema = 'public' order by 1",
       );
       expect(tables.rows.map((r) => r.t)).toEqual([
+        "bus_dead_letters",
         "bus_outbox",
         "bus_processed",
         "schema_migrations",
         "traces",
       ]);
-      const bad = spawnSync(process.execPath, ["--import", "tsx", script], {
+      const bad = spawnSync(process.execPath, ["--import", "tsx", script, "trace-proxy", "migrate"], {
         env: { ...process.env, UPSTREAM_URL: "", PROVIDERS: "" },
         encoding: "utf8",
       });

@@ -14,7 +14,7 @@ for (const profile of ["memory", "lite"] as const) {
   describe(`GET /api/v1/traces (STORAGE_PROFILE=${profile})`, () => {
     let h: Harness;
     const get = async (query: string, key = ADMIN_KEY) => {
-      await h.proxy.store.flush();
+      await h.proxy.api.store.flush();
       const res = await fetch(`${h.url}/api/v1/traces${query}`, {
         headers: { authorization: `Bearer ${key}` },
       });
@@ -53,7 +53,7 @@ for (const profile of ["memory", "lite"] as const) {
     });
 
     it("uses the configured store", () => {
-      expect(h.proxy.store.kind).toBe(profile === "memory" ? "memory" : "pglite");
+      expect(h.proxy.api.store.kind).toBe(profile === "memory" ? "memory" : "pglite");
     });
 
     it("lists newest first for an admin, across tenants", async () => {

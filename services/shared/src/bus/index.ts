@@ -5,6 +5,7 @@ import type { EventBus } from "./types.ts";
 export { Deduper } from "./dedupe.ts";
 export { KafkaBus } from "./kafka.ts";
 export { MemoryBus } from "./memory.ts";
+export * from "./typed.ts";
 export { busMigrations } from "./migrations.ts";
 export type * from "./types.ts";
 

@@ -3,6 +3,7 @@ import { Counter, Gauge, type Registry } from "prom-client";
 import { type Database, migrate } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { busMigrations } from "./migrations.ts";
+import { Undecodable } from "./typed.ts";
 import type { EventBus, SubscribeOptions, Subscription } from "./types.ts";
 
 export interface KafkaBusOptions {
@@ -320,12 +321,12 @@ export class KafkaBus implements EventBus {
     await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? true });
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
+        const text = message.value?.toString("utf8") ?? "null";
         let value: unknown;
         try {
-          value = JSON.parse(message.value?.toString("utf8") ?? "null");
-        } catch {
-          this.opts.logger?.warn({ topic, partition, offset: message.offset }, "skipping undecodable event");
-          return;
+          value = JSON.parse(text);
+        } catch (err) {
+          value = new Undecodable(text, (err as Error).message);
         }
         await opts.handler(value, {
           topic,

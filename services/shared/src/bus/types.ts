@@ -5,6 +5,7 @@ export interface MessageMeta {
   offset: string;
 }
 
+/** `value` is the decoded JSON, or an Undecodable when the message's bytes are not JSON. */
 export type Handler = (value: unknown, meta: MessageMeta) => Promise<void> | void;
 
 export interface SubscribeOptions {

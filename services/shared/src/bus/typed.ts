@@ -1,0 +1,163 @@
+import { Counter, type Registry } from "prom-client";
+import type { Database } from "../db.ts";
+import { type EventOf, TOPIC_SPECS, type TopicName } from "../events.ts";
+import type { Logger } from "../logger.ts";
+import { Deduper } from "./dedupe.ts";
+import type { EventBus, MessageMeta, Subscription } from "./types.ts";
+
+/** A message whose bytes are not JSON: handed on so the consumer can dead-letter it instead of losing it. */
+export class Undecodable {
+  constructor(
+    readonly raw: string,
+    readonly error: string,
+  ) {}
+}
+
+export type EventHandler<T extends TopicName> = (
+  event: EventOf<T>,
+  meta: MessageMeta,
+) => Promise<void> | void;
+
+export interface DeadLetter {
+  consumer: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string;
+  reason: string;
+}
+
+export interface TypedBusOptions {
+  bus: EventBus;
+  logger?: Logger | undefined;
+  registry?: Registry | undefined;
+  /** With a database, dead letters go to bus_dead_letters and deduplication survives restarts. */
+  db?: Database | undefined;
+}
+
+export interface ConsumeOptions {
+  /** Consumer group id. */
+  group: string;
+  /** Dedupe in memory only (a group per replica: a table of its ids would outlive the replica). */
+  ephemeral?: boolean;
+  fromBeginning?: boolean;
+}
+
+const MEMORY_DEAD_LETTERS = 1000;
+
+/**
+ * The bus as services use it: `publish` validates an event against its topic's schema and keys it;
+ * `consume` validates what arrives, drops duplicates (at-least-once delivery) and dead-letters what is
+ * not a valid event, with the reason, so one bad message never stops a consumer. One implementation for
+ * every consumer of a topic, so cost-api and sentinel do not each write it.
+ */
+export class TypedBus {
+  readonly raw: EventBus;
+  private readonly memoryDeadLetters: DeadLetter[] = [];
+  private readonly m: {
+    consumed: Counter<"topic" | "group">;
+    duplicates: Counter<"topic" | "group">;
+    dead: Counter<"topic" | "group" | "reason">;
+  };
+
+  constructor(private readonly opts: TypedBusOptions) {
+    this.raw = opts.bus;
+    const registers = opts.registry ? [opts.registry] : [];
+    this.m = {
+      consumed: new Counter({
+        name: "bus_events_consumed_total",
+        help: "Valid events handed to a consumer",
+        labelNames: ["topic", "group"],
+        registers,
+      }),
+      duplicates: new Counter({
+        name: "bus_events_duplicate_total",
+        help: "Redelivered events skipped (already processed)",
+        labelNames: ["topic", "group"],
+        registers,
+      }),
+      dead: new Counter({
+        name: "bus_events_dead_lettered_total",
+        help: "Events set aside because they are not valid events of their topic",
+        labelNames: ["topic", "group", "reason"],
+        registers,
+      }),
+    };
+  }
+
+  /** Validates and publishes; an invalid event is a bug in the producer and throws. */
+  async publish<T extends TopicName>(topic: T, event: EventOf<T>): Promise<void> {
+    const spec = TOPIC_SPECS[topic];
+    const parsed = spec.schema.safeParse(event);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(`invalid ${topic} event: ${issue?.path.join(".") || "(event)"}: ${issue?.message}`);
+    }
+    await this.raw.publish(topic, (spec.key as (e: EventOf<T>) => string)(event), event);
+  }
+
+  async consume<T extends TopicName>(
+    topic: T,
+    opts: ConsumeOptions,
+    handler: EventHandler<T>,
+  ): Promise<Subscription> {
+    const spec = TOPIC_SPECS[topic];
+    const id = spec.id as (e: EventOf<T>) => string;
+    const deduper = new Deduper(opts.group, opts.ephemeral ? undefined : this.opts.db);
+    const labels = { topic, group: opts.group };
+    return this.raw.subscribe({
+      topic,
+      groupId: opts.group,
+      ...(opts.fromBeginning === undefined ? {} : { fromBeginning: opts.fromBeginning }),
+      handler: async (value, meta) => {
+        if (value instanceof Undecodable)
+          return this.deadLetter(opts.group, meta, value.raw, `malformed JSON: ${value.error}`);
+        const parsed = spec.schema.safeParse(value);
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]!;
+          const reason = `schema: ${issue.path.join(".") || "(event)"}: ${issue.message}`;
+          return this.deadLetter(opts.group, meta, JSON.stringify(value), reason);
+        }
+        const event = parsed.data as EventOf<T>;
+        const fresh = await deduper.process(id(event), () => handler(event, meta));
+        (fresh ? this.m.consumed : this.m.duplicates).inc(labels);
+      },
+    });
+  }
+
+  /** The newest dead letters of a consumer group (from the table when there is a database). */
+  async deadLetters(group: string, limit = 100): Promise<DeadLetter[]> {
+    if (!this.opts.db)
+      return this.memoryDeadLetters
+        .filter((d) => d.consumer === group)
+        .slice(-limit)
+        .reverse();
+    const r = await this.opts.db.query(
+      `select consumer, topic, partition, "offset", key, value, reason from bus_dead_letters
+        where consumer = $1 order by seq desc limit $2`,
+      [group, limit],
+    );
+    return r.rows as DeadLetter[];
+  }
+
+  private async deadLetter(group: string, meta: MessageMeta, value: string, reason: string): Promise<void> {
+    const letter: DeadLetter = { consumer: group, ...meta, value, reason };
+    this.m.dead.inc({ topic: meta.topic, group, reason: reason.split(":")[0]! });
+    this.opts.logger?.warn(
+      { topic: meta.topic, group, partition: meta.partition, offset: meta.offset, reason },
+      "invalid event dead-lettered",
+    );
+    if (!this.opts.db) {
+      this.memoryDeadLetters.push(letter);
+      if (this.memoryDeadLetters.length > MEMORY_DEAD_LETTERS) this.memoryDeadLetters.shift();
+      return;
+    }
+    // A failing insert throws: the bus redelivers, so the letter is stored or retried, never dropped.
+    await this.opts.db.query(
+      `insert into bus_dead_letters (consumer, topic, partition, "offset", key, value, reason)
+       values ($1, $2, $3, $4, $5, $6, $7)`,
+      [group, meta.topic, meta.partition, meta.offset, meta.key, value, reason],
+    );
+  }
+}
