@@ -44,7 +44,7 @@ export function configData(
     // Only used when a service has no DATABASE_URL (embedded PGlite): keep it on the writable volume.
     DATA_DIR: `${TMP_DIR}/data`,
     KAFKA_BROKERS: ctx.platform.kafka.bootstrapServers,
-    KAFKA_CONSUMER_GROUP: profile.kafka.consumerGroup,
+    KAFKA_CONSUMER_GROUP: profile.kafka.groupPrefix,
     // mTLS to the Strimzi TLS listener: the KafkaUser's client certificate and the cluster CA.
     KAFKA_SSL_CA_FILE: `${KAFKA_MOUNTS.ca}/ca.crt`,
     KAFKA_SSL_CERT_FILE: `${KAFKA_MOUNTS.user}/user.crt`,

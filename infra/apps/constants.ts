@@ -24,13 +24,7 @@ export const MERGED_METRICS = {
   path: "/stats/prometheus",
 } as const;
 
-/**
- * Scripts inside a service image (services/<name>/Dockerfile bundles src/<entry>.ts into
- * dist/<entry>.mjs; the image's entrypoint is `node`, CMD the main script).
- */
-export const IMAGE_SCRIPTS = { main: "dist/main.mjs", migrate: "dist/migrate.mjs" } as const;
-
-/** The image's non-root user (services/<name>/Dockerfile: USER 1001). */
+/** The image's non-root user (services/Dockerfile: USER 1001). */
 export const APP_UID = 1001;
 
 /** Writable scratch space on an otherwise read-only root filesystem. */

@@ -8,6 +8,7 @@ import type { WorkloadIdentity } from "../cloud/types.ts";
 import { configChecksum, configData, configMap, configMapName, filesConfigMapName } from "./configmap.ts";
 import { type AppsContext, publicHost, selectorLabels, serviceLabels, serviceUrl } from "./context.ts";
 import { authorizationPolicy, destinationRule, peerAuthentication } from "./mesh.ts";
+import { kafkaUser } from "./kafka-user.ts";
 import { httpRoute, networkPolicy, service } from "./network.ts";
 import { dashboard } from "./observability/dashboard.ts";
 import { prometheusRule } from "./observability/rules.ts";
@@ -69,6 +70,7 @@ export class LlmService extends pulumi.ComponentResource {
       dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), workload],
     });
 
+    kafkaUser(ctx, profile, labels, cr);
     service(ctx, profile, labels, child);
     networkPolicy(ctx, profile, labels, child);
     destinationRule(ctx, profile, labels, cr);

@@ -10,7 +10,6 @@ import {
   CONFIG_MOUNT,
   HTTP_PORT,
   HTTP_PORT_NAME,
-  IMAGE_SCRIPTS,
   KAFKA_MOUNTS,
   PATHS,
   PRE_STOP_SLEEP_SECONDS,
@@ -18,6 +17,7 @@ import {
 } from "./constants.ts";
 import type { AppsContext } from "./context.ts";
 import { imageOf } from "./context.ts";
+import { kafkaUserSecret } from "./kafka-user.ts";
 import type { ContainerResources, ServiceProfile, Sizing } from "./profile.ts";
 import { MIGRATION_RESOURCES } from "./sizing.ts";
 
@@ -28,13 +28,6 @@ type VolumeMount = k8s.types.input.core.v1.VolumeMount;
 
 /** Headroom between the app's own shutdown budget and the kubelet's SIGKILL. */
 const KILL_MARGIN_SECONDS = 5;
-
-/** The Secret Strimzi's User Operator writes for the service's KafkaUser (the platform creates the users). */
-export function kafkaUserSecret(ctx: AppsContext, profile: ServiceProfile): string {
-  const secret = ctx.platform.kafka.userSecrets[profile.name];
-  if (!secret) throw new Error(`the platform has no KafkaUser for ${profile.name}`);
-  return secret;
-}
 
 /** preStop sleep + the app's drain budget + margin: SIGKILL never cuts a drain short. */
 export function terminationGracePeriod(profile: ServiceProfile): number {
@@ -83,7 +76,7 @@ function volumes(ctx: AppsContext, profile: ServiceProfile, filesConfigMap?: str
     // The only writable path: tsx's compile cache, PGlite fallback data, temp files.
     { name: VOLUMES.tmp, emptyDir: { sizeLimit: "256Mi" } },
     ...(filesConfigMap ? [{ name: VOLUMES.files, configMap: { name: filesConfigMap } }] : []),
-    { name: VOLUMES.kafkaUser, secret: { secretName: kafkaUserSecret(ctx, profile), defaultMode: 0o440 } },
+    { name: VOLUMES.kafkaUser, secret: { secretName: kafkaUserSecret(profile), defaultMode: 0o440 } },
     {
       name: VOLUMES.kafkaCa,
       secret: { secretName: ctx.platform.kafka.caSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] },
@@ -134,7 +127,7 @@ function migrationContainer(ctx: AppsContext, args: PodArgs): Container {
     image: imageOf(ctx.config, args.profile.name),
     imagePullPolicy: "IfNotPresent",
     // The image's entrypoint is `node`: the argument picks the bundled migration script.
-    args: [IMAGE_SCRIPTS.migrate],
+    args: [args.profile.scripts.migrate!],
     envFrom: envFrom(args),
     resources: resources(MIGRATION_RESOURCES),
     securityContext: CONTAINER_SECURITY,

@@ -1,12 +1,14 @@
 /**
- * A service's profile: everything that differs between the four services. LlmService turns one
- * into the full set of Kubernetes objects; what is common (security, probes, labels, spreading,
- * disruption budgets, monitoring) is not a field here, so no service can opt out of it.
+ * A service's profile: everything that differs between services. What the service is (env, topics,
+ * Postgres, whom it calls) comes from its contract in services/; how this platform runs it (sizes,
+ * autoscaling, public route, SLOs) from tuning.ts. LlmService turns a profile into the full set of
+ * Kubernetes objects; what is common (security, probes, labels, spreading, disruption budgets,
+ * monitoring) is not a field here, so no service can opt out of it.
  */
 import type { Environment } from "../config.ts";
-import { HTTP_SLI } from "./observability/metrics.ts";
 
-export type ServiceName = "router" | "trace-proxy" | "cost-api" | "sentinel";
+/** A service's name, as in services/services.ts. */
+export type ServiceName = string;
 
 export interface ContainerResources {
   requests: { cpu: string; memory: string };
@@ -66,10 +68,20 @@ export interface ServiceProfile {
   /** Files rendered into the ConfigMap and mounted under CONFIG_MOUNT. */
   files?: Record<string, string>;
   secrets: SecretNeed[];
-  /** Topics by name, as the platform creates them (PlatformOutputs.kafka.topics). */
-  kafka: { consumerGroup: string; consumes: string[]; produces: string[] };
+  /**
+   * Topics by name. `groupPrefix` is what the KafkaUser's ACLs allow (KAFKA_CONSUMER_GROUP); each
+   * consumed topic has its group id, or, for a topic every replica reads in a group of its own
+   * (perReplica), the id those groups start with.
+   */
+  kafka: {
+    groupPrefix: string;
+    consumes: Array<{ topic: string; group: string; perReplica: boolean }>;
+    produces: string[];
+  };
   /** Uses the shared Postgres: DATABASE_URL from the secret store, migrations before rollout. */
   database: boolean;
+  /** Scripts in the image: main (the container) and migrate (the init container, Postgres users). */
+  scripts: { main: string; migrate?: string };
   /** Published on the platform Gateway. */
   route?: PublicRoute;
   /** In-cluster services allowed to call this one. */
@@ -91,21 +103,4 @@ export interface ServiceProfile {
   sli: SliMetrics;
   /** Extra error counters (besides HTTP 5xx) that page as a high error rate, per second. */
   errorCounters?: { metricRegex: string; perSecond: number };
-}
-
-/** Fields most services share; a declaration states only what makes the service different. */
-type Defaults = "callers" | "calls" | "database" | "shutdownSeconds" | "connectionPool" | "sli";
-export type ProfileInput = Omit<ServiceProfile, Defaults> & Partial<Pick<ServiceProfile, Defaults>>;
-
-export function defineService(input: ProfileInput): ServiceProfile {
-  return {
-    callers: [],
-    calls: [],
-    database: false,
-    // Fastify drains in-flight requests and the Kafka producer flushes well within 20 s.
-    shutdownSeconds: 20,
-    connectionPool: { maxConnections: 1000, maxPendingRequests: 256 },
-    sli: HTTP_SLI,
-    ...input,
-  };
 }

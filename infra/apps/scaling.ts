@@ -6,7 +6,12 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
 import { type AppsContext, selectorLabels } from "./context.ts";
-import { kafkaUserSecret } from "./pod.ts";
+import { kafkaUserSecret } from "./kafka-user.ts";
+
+/** Consumed topics whose replicas share one group: the lag of those is work to scale for. */
+export function sharedGroups(profile: ServiceProfile): Array<{ topic: string; group: string }> {
+  return profile.kafka.consumes.filter((c) => !c.perReplica);
+}
 import type { ServiceProfile, Sizing } from "./profile.ts";
 
 type Opts = pulumi.CustomResourceOptions;
@@ -80,8 +85,8 @@ export function autoscaler(
       spec: {
         secretTargetRef: [
           { parameter: "ca", name: ctx.platform.kafka.caSecretName, key: "ca.crt" },
-          { parameter: "cert", name: kafkaUserSecret(ctx, profile), key: "user.crt" },
-          { parameter: "key", name: kafkaUserSecret(ctx, profile), key: "user.key" },
+          { parameter: "cert", name: kafkaUserSecret(profile), key: "user.crt" },
+          { parameter: "key", name: kafkaUserSecret(profile), key: "user.key" },
         ],
       },
     },
@@ -102,12 +107,12 @@ export function autoscaler(
         cooldownPeriod: 300,
         advanced: { horizontalPodAutoscalerConfig: { name: profile.name, behavior: BEHAVIOR } },
         triggers: [
-          ...profile.kafka.consumes.map((topic) => ({
+          ...sharedGroups(profile).map(({ topic, group }) => ({
             type: "kafka",
             name: `lag-${topic.replace(/\./g, "-")}`,
             metadata: {
               bootstrapServers: ctx.platform.kafka.bootstrapServers,
-              consumerGroup: profile.kafka.consumerGroup,
+              consumerGroup: group,
               topic,
               lagThreshold: String(scaling.lagPerReplica),
               // A new consumer group starts at the tail; its backlog is not lag to scale for.

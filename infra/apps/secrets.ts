@@ -6,16 +6,12 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Labels } from "../lib/labels.ts";
 import { objectMeta } from "../lib/labels.ts";
+import { providerKeyVar } from "../../services/shared/src/contract.ts";
 import type { AppsContext } from "./context.ts";
 import type { ServiceProfile } from "./profile.ts";
 
 /** How often external-secrets re-reads the store: rotations reach the cluster within this. */
 const REFRESH_INTERVAL = "1h";
-
-/** The env var a provider's API key is exposed as (openai -> OPENAI_API_KEY). */
-export function providerKeyEnv(provider: string): string {
-  return `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
-}
 
 interface SecretKey {
   /** Key in the Kubernetes Secret = the env var name the service reads. */
@@ -38,7 +34,7 @@ export function secretKeys(ctx: AppsContext, profile: ServiceProfile): SecretKey
       for (const p of ctx.config.llmProviders) {
         const entry = catalogue.llmProviders[p.name];
         if (!entry) throw new Error(`the cloud secret catalogue has no entry for LLM provider ${p.name}`);
-        keys.push({ secretKey: providerKeyEnv(p.name), remoteRef: { key: entry } });
+        keys.push({ secretKey: providerKeyVar(p.name), remoteRef: { key: entry } });
       }
   }
   return keys;

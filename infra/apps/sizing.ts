@@ -5,13 +5,13 @@
  */
 
 import type { Environment } from "../config.ts";
-import type { ContainerResources, ServiceName, Sizing } from "./profile.ts";
+import type { ContainerResources, Sizing } from "./profile.ts";
 
 function resources(cpu: [string, string], memory: [string, string]): ContainerResources {
   return { requests: { cpu: cpu[0], memory: memory[0] }, limits: { cpu: cpu[1], memory: memory[1] } };
 }
 
-export const SIZING: Record<ServiceName, Record<Environment, Sizing>> = {
+export const SIZING: Record<string, Record<Environment, Sizing>> = {
   // Seed 004: dev 100m-500m / 512Mi-2Gi x1; prod 1000m-4000m / 4Gi-16Gi, 5-20 replicas.
   router: {
     dev: { replicas: { min: 1, max: 3 }, resources: resources(["100m", "500m"], ["512Mi", "2Gi"]) },
@@ -32,6 +32,12 @@ export const SIZING: Record<ServiceName, Record<Environment, Sizing>> = {
     dev: { replicas: { min: 1, max: 3 }, resources: resources(["100m", "500m"], ["256Mi", "1Gi"]) },
     prod: { replicas: { min: 3, max: 12 }, resources: resources(["500m", "2000m"], ["1Gi", "4Gi"]) },
   },
+};
+
+/** A service without its own row: the checklist's floor (3 in prod) on small containers. */
+export const DEFAULT_SIZING: Record<Environment, Sizing> = {
+  dev: { replicas: { min: 1, max: 3 }, resources: resources(["100m", "500m"], ["256Mi", "512Mi"]) },
+  prod: { replicas: { min: 3, max: 10 }, resources: resources(["250m", "1000m"], ["512Mi", "1Gi"]) },
 };
 
 /** Resources of the migration init container: short-lived, small. */

@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../config.ts";
+import type { IdentityConsumer, ServiceAccountRef } from "../names.ts";
 
 /** How a Kubernetes ServiceAccount assumes a cloud identity (IRSA, GKE WI, Entra WI). */
 export interface WorkloadIdentity {
@@ -25,25 +26,6 @@ export interface WorkloadIdentity {
  * platform pins operators to system nodes and services to workload nodes with it.
  */
 export const POOL_ROLE_LABEL = "llmops.io/pool-role";
-
-/** Components that read or write cloud APIs from inside the cluster. */
-export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
-
-export interface ServiceAccountRef {
-  namespace: string;
-  name: string;
-}
-
-/**
- * Where each consumer's ServiceAccount lives. Fixed here (not per cloud) because the cloud identity
- * is bound to the exact subject system:serviceaccount:<namespace>:<name> before the chart exists.
- */
-export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
-  externalSecrets: { namespace: "external-secrets", name: "external-secrets" },
-  externalDns: { namespace: "external-dns", name: "external-dns" },
-  certManager: { namespace: "cert-manager", name: "cert-manager" },
-  loki: { namespace: "monitoring", name: "loki" },
-};
 
 /**
  * Names of the entries the layer writes to the cloud secret store (the `remoteRef.key` an

@@ -24,7 +24,7 @@ import { installExternalDns } from "./dns.ts";
 import { installGatekeeper } from "./gatekeeper.ts";
 import { createPublicGateway, installGatewayApiCrds } from "./gateway.ts";
 import { installIstio } from "./istio.ts";
-import { APP_CA_SECRET, EVENT_FLOW, installKafka, TOPICS } from "./kafka.ts";
+import { APP_CA_SECRET, installKafka } from "./kafka.ts";
 import { installKeda } from "./keda.ts";
 import { installLogging } from "./logging.ts";
 import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
@@ -52,9 +52,6 @@ export interface PlatformOutputs {
     bootstrapServers: string;
     /** Secret in appNamespace with the cluster CA certificate (key ca.crt), synced from Strimzi's. */
     caSecretName: string;
-    /** Per service: the Secret in appNamespace Strimzi writes its client certificate to (user.crt, user.key). */
-    userSecrets: Record<string, string>;
-    topics: { traces: string; anomalies: string; budgets: string };
   };
   /** ClusterSecretStore backed by the cloud's secret store. */
   secretStoreName: string;
@@ -75,9 +72,6 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     namespace: KAFKA.namespace,
     bootstrapServers: `${KAFKA.cluster}-kafka-bootstrap.${KAFKA.namespace}.svc:${KAFKA.tlsPort}`,
     caSecretName: APP_CA_SECRET,
-    // The User Operator names each Secret after its KafkaUser, which is named after the service.
-    userSecrets: Object.fromEntries(Object.keys(EVENT_FLOW).map((s) => [s, s])),
-    topics: { ...TOPICS },
   };
   readonly secretStoreName = SECRET_STORE;
   readonly monitoring = {

@@ -1,9 +1,10 @@
 /**
  * Strimzi (KRaft only, kafka.strimzi.io/v1) and the platform's Kafka: one cluster of dual-role
- * nodes, a mutual-TLS listener, the three event topics of DESIGN.md and one KafkaUser per service
- * whose ACLs allow exactly its part of the event flow.
+ * nodes, a mutual-TLS listener and the event topics. Who may read and write them is not the
+ * platform's business: each service's KafkaUser comes with the service (apps layer, from its contract).
  */
 import * as k8s from "@pulumi/kubernetes";
+import { TOPICS, type TopicKey } from "../../services/shared/src/events.ts";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
 import { KAFKA } from "./names.ts";
@@ -13,21 +14,6 @@ import { STORAGE_CLASSES } from "./storage.ts";
 
 const API_VERSION = "kafka.strimzi.io/v1";
 const CLUSTER_LABEL = { "strimzi.io/cluster": KAFKA.cluster };
-
-export const TOPICS = {
-  traces: "llm.traces",
-  anomalies: "llm.anomalies",
-  budgets: "llm.budgets",
-} as const;
-type Topic = keyof typeof TOPICS;
-
-/** DESIGN.md's event flow: who writes and who reads each topic. ACLs are generated from it. */
-export const EVENT_FLOW: Record<string, { produces: Topic[]; consumes: Topic[] }> = {
-  router: { produces: [], consumes: ["anomalies"] },
-  "trace-proxy": { produces: ["traces"], consumes: ["budgets"] },
-  "cost-api": { produces: ["budgets"], consumes: ["traces"] },
-  sentinel: { produces: ["anomalies"], consumes: ["traces"] },
-};
 
 /** Strimzi writes the cluster CA here (kafka namespace); clients verify the brokers with it. */
 export const CLUSTER_CA_SECRET = `${KAFKA.cluster}-cluster-ca-cert`;
@@ -39,7 +25,6 @@ export interface KafkaPlatform {
   cluster: k8s.apiextensions.CustomResource;
   nodePool: k8s.apiextensions.CustomResource;
   topics: k8s.apiextensions.CustomResource[];
-  users: k8s.apiextensions.CustomResource[];
   /** ExternalSecret copying the cluster CA certificate into the app namespace. */
   caCopy: k8s.apiextensions.CustomResource;
 }
@@ -168,7 +153,7 @@ export function installKafka(
     { parent: ctx.parent, dependsOn: [operator, nodePool] },
   );
 
-  const topics = (Object.keys(TOPICS) as Topic[]).map(
+  const topics = (Object.keys(TOPICS) as TopicKey[]).map(
     (t) =>
       new k8s.apiextensions.CustomResource(
         TOPICS[t],
@@ -191,22 +176,6 @@ export function installKafka(
       ),
   );
 
-  const users = Object.entries(EVENT_FLOW).map(
-    ([service, flow]) =>
-      new k8s.apiextensions.CustomResource(
-        `kafka-user-${service}`,
-        {
-          apiVersion: API_VERSION,
-          kind: "KafkaUser",
-          metadata: meta("user", service, NS.apps),
-          spec: {
-            authentication: { type: "tls" },
-            authorization: { type: "simple", acls: aclsFor(service, flow) },
-          },
-        },
-        { ...after, dependsOn: [operator, cluster] },
-      ),
-  );
   const caCopy = copyClusterCa(ctx, [cluster, deps.externalSecrets, ...deps.namespaces]);
   new k8s.apiextensions.CustomResource(
     `${KAFKA.cluster}-metrics`,
@@ -222,7 +191,7 @@ export function installKafka(
     },
     { parent: ctx.parent, dependsOn: [deps.monitoring, cluster] },
   );
-  return { operator, cluster, nodePool, topics, users, caCopy };
+  return { operator, cluster, nodePool, topics, caCopy };
 }
 
 /**
@@ -298,23 +267,4 @@ function copyClusterCa(ctx: PlatformContext, deps: pulumi.Resource[]): k8s.apiex
     },
     { ...opts, dependsOn: [...deps, store] },
   );
-}
-
-/** Least privilege: produce = Write+Describe, consume = Read+Describe plus its own consumer groups. */
-export function aclsFor(service: string, flow: { produces: Topic[]; consumes: Topic[] }) {
-  const topic = (t: Topic) => ({ type: "topic", name: TOPICS[t], patternType: "literal" });
-  return [
-    ...flow.produces.map((t) => ({ type: "allow", resource: topic(t), operations: ["Write", "Describe"] })),
-    ...flow.consumes.map((t) => ({ type: "allow", resource: topic(t), operations: ["Read", "Describe"] })),
-    ...(flow.consumes.length
-      ? [
-          {
-            type: "allow",
-            // Consumer groups are named after the service (e.g. "sentinel", "sentinel-detectors").
-            resource: { type: "group", name: service, patternType: "prefix" },
-            operations: ["Read", "Describe"],
-          },
-        ]
-      : []),
-  ];
 }

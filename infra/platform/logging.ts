@@ -6,7 +6,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICE_ACCOUNTS } from "../cloud/types.ts";
+import { SERVICE_ACCOUNTS } from "../names.ts";
 import { chartRelease, type PlatformContext } from "./context.ts";
 import { LOKI_URL } from "./monitoring.ts";
 import { RETENTION } from "./sizing.ts";

@@ -7,25 +7,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
+import { KUBE_SYSTEM, NS, type NamespaceKey } from "../names.ts";
 import type { ChartKey } from "./versions.ts";
 
-/** Namespace names: referenced by other modules and by the apps layer. */
-export const NS = {
-  apps: "llmops",
-  kafka: "kafka",
-  certManager: "cert-manager",
-  monitoring: "monitoring",
-  keda: "keda",
-  gatekeeper: "gatekeeper-system",
-  istioSystem: "istio-system",
-  istioIngress: "istio-ingress",
-  externalSecrets: "external-secrets",
-  externalDns: "external-dns",
-} as const;
-export type NamespaceKey = keyof typeof NS;
-
-/** Node agents run in kube-system (privileged PSA, managed by the cloud); we only reference it. */
-export const KUBE_SYSTEM = "kube-system";
+export { KUBE_SYSTEM, NS, type NamespaceKey };
 
 type PodSecurityLevel = "restricted" | "baseline";
 interface Port {

@@ -3,6 +3,7 @@
  * from here and never branch on the environment themselves, so a reviewer compares dev and prod
  * side by side. Nothing here differs per cloud: what does arrives through CloudLayer.
  */
+import type { TopicKey } from "../../services/shared/src/events.ts";
 import type { Environment } from "../config.ts";
 
 export interface PlatformSizing {
@@ -19,7 +20,7 @@ export interface PlatformSizing {
     /** broker.rack from the zone label: replicas spread across zones. */
     rackAware: boolean;
     /** Partitions per topic (llm.traces carries the bulk). */
-    partitions: { traces: number; anomalies: number; budgets: number };
+    partitions: Record<TopicKey, number>;
     resources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
   };
   prometheus: { replicas: number; storageSize: string; retentionSize: string };

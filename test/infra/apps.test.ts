@@ -6,6 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateManifests } from "../../infra/offline/manifests.ts";
+import { consumerGroupId } from "../../services/shared/src/contract.ts";
+import { CONTRACTS } from "../../services/services.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
 const NS = "llmops";
@@ -281,7 +283,18 @@ describe("Deployment", () => {
     }
   });
 
-  it("DESIGN.md's event flow: each KafkaUser's ACLs cover what its service consumes and produces, under its consumer group", () => {
+  it.each(SERVICES)("%s: its KafkaUser waits for the Strimzi operator (CRDs) and the Kafka cluster", (s) => {
+    const user = prod.inventory.resources.find(
+      (r) => r.inputs?.kind === "KafkaUser" && r.inputs.metadata.name === s,
+    )!;
+    expect(user.urn).toContain("llmops:apps:LlmService");
+    expect(user.inputs.metadata.labels["strimzi.io/cluster"]).toBe("llmops");
+    const urnOf = (type: string, name: string) => prod.one(type, name).urn;
+    expect(user.dependsOn).toContain(urnOf("kubernetes:helm.sh/v3:Release", "strimzi-kafka-operator"));
+    expect(user.dependsOn).toContain(urnOf("kubernetes:kafka.strimzi.io/v1:Kafka", "llmops"));
+  });
+
+  it("the event flow: each KafkaUser's ACLs cover what its service consumes and produces, under its consumer group", () => {
     const flows: Record<Service, { consumes: string[]; produces: string[] }> = {
       router: { consumes: ["llm.anomalies"], produces: [] },
       "trace-proxy": { consumes: ["llm.budgets"], produces: ["llm.traces"] },
@@ -350,7 +363,8 @@ describe("secrets", () => {
       .sort();
 
   it("each service gets exactly the secrets it needs, from the platform's ClusterSecretStore", () => {
-    expect(keys(prod, "router")).toEqual(["API_KEYS"]);
+    // Every service authenticates (the runtime's authenticate plugin): tenant and admin keys.
+    expect(keys(prod, "router")).toEqual(["ADMIN_API_KEYS", "API_KEYS"]);
     expect(keys(prod, "trace-proxy")).toEqual([
       "ADMIN_API_KEYS",
       "ANTHROPIC_API_KEY",
@@ -495,15 +509,17 @@ describe("scaling and disruption", () => {
     }
   });
 
-  it("KEDA scales cost-api and sentinel on their consumer group's lag of llm.traces, never below 3 in prod", () => {
+  it("KEDA scales cost-api and sentinel on the lag of the group they really consume llm.traces in, never below 3 in prod", () => {
     for (const s of KEDA_SERVICES) {
+      const decl = CONTRACTS.find((c) => c.name === s)!.consumes.find((c) => c.topic === "llm.traces")!;
       const spec = scaled(prod, s);
       expect(spec.minReplicaCount).toBeGreaterThanOrEqual(3);
       expect(spec.maxReplicaCount).toBeGreaterThan(spec.minReplicaCount);
       const kafka = spec.triggers.find((t: any) => t.type === "kafka");
       expect(kafka.metadata).toMatchObject({
         topic: "llm.traces",
-        consumerGroup: s,
+        // The id the runtime joins with (KAFKA_CONSUMER_GROUP is the service's name).
+        consumerGroup: consumerGroupId(configOf(prod, s).KAFKA_CONSUMER_GROUP, decl),
         bootstrapServers: "llmops-kafka-bootstrap.kafka.svc:9093",
       });
       expect(obj(prod, "TriggerAuthentication", kafka.authenticationRef.name)).toBeDefined();

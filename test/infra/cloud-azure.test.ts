@@ -3,7 +3,7 @@
  * security- and availability-relevant inputs, and the kubeconfig that reaches the kubernetes Provider.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { SERVICE_ACCOUNTS } from "../../infra/cloud/types.ts";
+import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
 

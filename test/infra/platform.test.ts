@@ -5,7 +5,7 @@
  */
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SERVICE_ACCOUNTS } from "../../infra/cloud/types.ts";
+import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -231,31 +231,6 @@ describe("Kafka (Strimzi, KRaft, kafka.strimzi.io/v1)", () => {
       expect(t.spec.replicas).toBe(3);
       expect(t.spec.config["retention.ms"]).toBeGreaterThan(0);
     }
-  });
-
-  it("one KafkaUser per service with ACLs limited to its part of the event flow", () => {
-    const acl = (user: string) =>
-      Object.fromEntries(
-        prod
-          .objects("KafkaUser", user)[0]
-          .spec.authorization.acls.filter((a: any) => a.resource.type === "topic")
-          .map((a: any) => [a.resource.name, [...a.operations].sort()]),
-      );
-    expect(acl("router")).toEqual({ "llm.anomalies": ["Describe", "Read"] });
-    expect(acl("trace-proxy")).toEqual({
-      "llm.traces": ["Describe", "Write"],
-      "llm.budgets": ["Describe", "Read"],
-    });
-    expect(acl("cost-api")).toEqual({
-      "llm.traces": ["Describe", "Read"],
-      "llm.budgets": ["Describe", "Write"],
-    });
-    expect(acl("sentinel")).toEqual({
-      "llm.traces": ["Describe", "Read"],
-      "llm.anomalies": ["Describe", "Write"],
-    });
-    // Users live next to the services so the client-certificate Secrets land where they are mounted.
-    for (const u of prod.objects("KafkaUser")) expect(u.metadata.namespace).toBe("llmops");
   });
 });
 
@@ -673,7 +648,6 @@ describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
     [CR("KafkaNodePool"), "dual-role", "strimzi-kafka-operator"],
     [CR("Kafka"), "llmops", "strimzi-kafka-operator"],
     [CR("KafkaTopic"), "llm.traces", "strimzi-kafka-operator"],
-    [CR("KafkaUser"), "router", "strimzi-kafka-operator"],
     [CR("ClusterSecretStore"), "cloud-secrets", "external-secrets"],
     [CR("ExternalSecret"), "alertmanager-receivers", "external-secrets"],
     [CR("ExternalSecret"), "grafana-admin", "external-secrets"],
@@ -743,11 +717,10 @@ describe("ordering: a first `pulumi up` on an empty cluster succeeds", () => {
     }
   });
 
-  it("the Kafka cluster waits for its node pool and topics/users wait for the cluster", () => {
+  it("the Kafka cluster waits for its node pool and topics wait for the cluster", () => {
     const kafka = crUrn(prod, "Kafka", "llmops");
     expect(kafka.dependsOn).toContain(crUrn(prod, "KafkaNodePool", "dual-role").urn);
     expect(crUrn(prod, "KafkaTopic", "llm.traces").dependsOn).toContain(kafka.urn);
-    expect(crUrn(prod, "KafkaUser", "sentinel").dependsOn).toContain(kafka.urn);
   });
 });
 

@@ -104,7 +104,7 @@ export function dashboardPanels(ctx: AppsContext, profile: ServiceProfile): Pane
       unit: "short",
       targets: [
         {
-          expr: `sum by (topic) (${METRICS.consumerLag}{consumergroup="${profile.kafka.consumerGroup}"})`,
+          expr: `sum by (topic) (${METRICS.consumerLag}{consumergroup=~"${profile.kafka.groupPrefix}-.*"})`,
           legend: "{{topic}}",
         },
       ],

@@ -98,14 +98,17 @@ export function alertRules(ctx: AppsContext, profile: ServiceProfile): { name: s
       `${name}LatencySLOBurn`,
       `latency (<${profile.slo.latency.thresholdSeconds}s)`,
     ),
-    ...profile.kafka.consumes.map((topic) => ({
+    ...profile.kafka.consumes.map(({ topic, group, perReplica }) => ({
       alert: `${name}ConsumerLagHigh`,
-      expr: `sum by (topic) (${METRICS.consumerLag}{consumergroup="${profile.kafka.consumerGroup}", topic="${topic}"}) > ${LAG_ALERT_MESSAGES}`,
+      // A replica's own group (perReplica) lagging means that replica acts on stale state.
+      expr: perReplica
+        ? `max by (topic) (${METRICS.consumerLag}{consumergroup=~"${group}-.+", topic="${topic}"}) > ${LAG_ALERT_MESSAGES}`
+        : `sum by (topic) (${METRICS.consumerLag}{consumergroup="${group}", topic="${topic}"}) > ${LAG_ALERT_MESSAGES}`,
       for: "10m",
       labels: { ...labels("warning"), topic },
       annotations: {
         summary: `${profile.name} is falling behind on ${topic}`,
-        description: `Consumer group ${profile.kafka.consumerGroup} lags more than ${LAG_ALERT_MESSAGES} messages on ${topic} for 10 minutes despite autoscaling.`,
+        description: `Consumer group ${perReplica ? `${group}-<replica>` : group} lags more than ${LAG_ALERT_MESSAGES} messages on ${topic} for 10 minutes.`,
       },
     })),
   ];

@@ -5,7 +5,8 @@
 import * as route53 from "@pulumi/aws/route53/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues } from "../values.ts";
 import { type AwsIrsa, irsaIdentity } from "./identity.ts";
 import { partition } from "./partition.ts";

@@ -5,7 +5,8 @@
 import * as iam from "@pulumi/aws/iam/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
-import type { ServiceAccountRef, WorkloadIdentity } from "../types.ts";
+import type { ServiceAccountRef } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 
 export const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 

@@ -6,7 +6,8 @@ import type * as kms from "@pulumi/aws/kms/index.js";
 import * as s3 from "@pulumi/aws/s3/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues } from "../values.ts";
 import { type AwsIrsa, irsaIdentity } from "./identity.ts";
 

@@ -7,7 +7,8 @@ import * as secretsmanager from "@pulumi/aws/secretsmanager/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
 import type { SecretEntry } from "../secrets.ts";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues } from "../values.ts";
 import { type AwsIrsa, irsaIdentity } from "./identity.ts";
 

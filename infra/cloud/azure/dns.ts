@@ -5,7 +5,8 @@
 import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as dns from "@pulumi/azure-native/dns/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import type { AzureContext } from "./context.ts";
 import { azureWorkloadIdentity } from "./identity.ts";

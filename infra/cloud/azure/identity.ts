@@ -5,7 +5,8 @@
  */
 import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
-import type { ServiceAccountRef, WorkloadIdentity } from "../types.ts";
+import type { ServiceAccountRef } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import type { AzureContext } from "./context.ts";
 
 export const CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";

@@ -7,7 +7,8 @@ import type * as containerservice from "@pulumi/azure-native/containerservice/in
 import * as keyvault from "@pulumi/azure-native/keyvault/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretEntry } from "../secrets.ts";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import type { AzureContext } from "./context.ts";
 import { azureWorkloadIdentity } from "./identity.ts";

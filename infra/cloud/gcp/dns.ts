@@ -7,7 +7,8 @@ import * as dns from "@pulumi/gcp/dns/index.js";
 import * as projects from "@pulumi/gcp/projects/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import { gcpWorkloadIdentity } from "./identity.ts";
 

@@ -7,7 +7,8 @@ import type * as container from "@pulumi/gcp/container/index.js";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import type { CloudContext } from "../context.ts";
 import { after } from "../context.ts";
-import type { ServiceAccountRef, WorkloadIdentity } from "../types.ts";
+import type { ServiceAccountRef } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 
 export const GKE_WI_ANNOTATION = "iam.gke.io/gcp-service-account";
 /** Service account ids: 6-30 chars of [a-z0-9-]. */

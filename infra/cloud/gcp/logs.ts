@@ -6,7 +6,8 @@ import type * as container from "@pulumi/gcp/container/index.js";
 import * as storage from "@pulumi/gcp/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
-import { SERVICE_ACCOUNTS, type WorkloadIdentity } from "../types.ts";
+import { SERVICE_ACCOUNTS } from "../../names.ts";
+import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import { gcpWorkloadIdentity } from "./identity.ts";
 

@@ -79,6 +79,13 @@ export const IMAGE_SCRIPT = (entry: "main" | "migrate") => `dist/${entry}.mjs`;
 export const providerKeyVar = (provider: string) =>
   `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
 
+/**
+ * A consumer's group id: <prefix>-<group>, plus the instance for per-replica consumers. The prefix is
+ * KAFKA_CONSUMER_GROUP (the service's name by default), which the service's Kafka ACLs allow.
+ */
+export const consumerGroupId = (prefix: string, decl: ConsumerDecl, instanceId?: string) =>
+  decl.perReplica ? `${prefix}-${decl.group}-${instanceId ?? "<instance>"}` : `${prefix}-${decl.group}`;
+
 /** The env var `npm start` reads a service's local port from: trace-proxy -> TRACE_PROXY_PORT. */
 export const localPortVar = (service: string) => `${service.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_PORT`;
 

@@ -12,7 +12,7 @@ import { KeyStore } from "./auth.ts";
 import { createBus, type EventBus, type Subscription, TypedBus } from "./bus/index.ts";
 import { busMigrations } from "./bus/migrations.ts";
 import { kafkaSslFromConfig, loadConfig, tenantKeysFromConfig } from "./config.ts";
-import type { ServiceContract } from "./contract.ts";
+import { consumerGroupId, type ServiceContract } from "./contract.ts";
 import { type Database, type Migration, migrate, openDatabase } from "./db.ts";
 import type { CommonConfig } from "./env.ts";
 import type { EventHandler } from "./bus/typed.ts";
@@ -206,7 +206,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
         const decl = contract.consumes.find((c) => c.topic === topic);
         if (!decl)
           throw new Error(`${contract.name} consumes ${topic}, which its contract does not list in consumes`);
-        const group = `${groupPrefix}-${decl.group}${decl.perReplica ? `-${instanceId}` : ""}`;
+        const group = consumerGroupId(groupPrefix, decl, instanceId);
         const sub = await bus.consume(topic, { group, ephemeral: decl.perReplica ?? false }, handler);
         subscriptions.push(sub);
         return sub;

@@ -1,0 +1,92 @@
+/**
+ * The services this stack deploys: every contract in services/services.ts, turned into a profile.
+ * What the contract states (env, topics, Postgres, whom it calls, what it needs from the stack) is
+ * read here and nowhere else in the infra; tuning.ts adds how this platform runs it.
+ */
+import type { ZodType } from "zod";
+import { consumerGroupId, type ServiceContract } from "../../services/shared/src/contract.ts";
+import { CONTRACTS } from "../../services/services.ts";
+import { configFilePath } from "./configmap.ts";
+import { ALERTMANAGER } from "./constants.ts";
+import { type AppsContext, serviceUrl } from "./context.ts";
+import type { SecretNeed, ServiceProfile } from "./profile.ts";
+import { tuningOf } from "./tuning.ts";
+
+/** The model catalogue file rendered for a service that asks for one: provider names and their models. */
+const CATALOGUE_FILE = "providers.json";
+
+/** Values of the stack inputs a contract asks for, under the env var names it chose. */
+function platformEnv(ctx: AppsContext, contract: ServiceContract): Record<string, string> {
+  const { llmProviders, modelCatalogue, alertmanagerUrl } = contract.platform;
+  const providers = ctx.config.llmProviders;
+  const env: Record<string, string> = {};
+  if (llmProviders) {
+    // Every upstream is a named provider with its key in <NAME>_API_KEY (the ExternalSecret).
+    env[llmProviders.list] = providers.map((p) => `${p.name}=${p.baseUrl}`).join(",");
+    if (llmProviders.default) env[llmProviders.default] = providers[0]!.name;
+  }
+  if (modelCatalogue) env[modelCatalogue] = configFilePath(CATALOGUE_FILE);
+  if (alertmanagerUrl)
+    env[alertmanagerUrl] =
+      `http://${ALERTMANAGER.service}.${ctx.platform.monitoring.namespace}.svc:${ALERTMANAGER.port}`;
+  for (const [callee, variable] of Object.entries(contract.calls)) env[variable] = serviceUrl(ctx, callee);
+  return env;
+}
+
+/** Every value the infra sets must be one the service accepts: checked at plan time, not at rollout. */
+function checkedEnv(contract: ServiceContract, env: Record<string, string>): Record<string, string> {
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    const field = contract.env.shape[key] as ZodType | undefined;
+    if (!field) problems.push(`${key} is not in its env schema`);
+    else {
+      const r = field.safeParse(value);
+      if (!r.success) problems.push(`${key}="${value}": ${r.error.issues[0]?.message}`);
+    }
+  }
+  if (problems.length)
+    throw new Error(`${contract.name}: the ConfigMap would not start it: ${problems.join("; ")}`);
+  return env;
+}
+
+export function profileOf(ctx: AppsContext, contract: ServiceContract): ServiceProfile {
+  const files = contract.platform.modelCatalogue
+    ? {
+        [CATALOGUE_FILE]: JSON.stringify(
+          ctx.config.llmProviders.map((p) => ({ name: p.name, models: p.models })),
+          null,
+          2,
+        ),
+      }
+    : undefined;
+  const secrets: SecretNeed[] = ["clientApiKeys", "adminApiKeys"];
+  if (contract.platform.llmProviders) secrets.push("providerApiKeys");
+  const groupPrefix = contract.name;
+  return {
+    ...tuningOf(contract.name),
+    name: contract.name,
+    env: checkedEnv(contract, { ...contract.cluster, ...platformEnv(ctx, contract) }),
+    ...(files ? { files } : {}),
+    secrets,
+    kafka: {
+      groupPrefix,
+      consumes: contract.consumes.map((c) => ({
+        topic: c.topic,
+        group: consumerGroupId(groupPrefix, { ...c, perReplica: false }),
+        perReplica: c.perReplica ?? false,
+      })),
+      produces: [...contract.produces],
+    },
+    database: contract.postgres,
+    scripts: contract.scripts,
+    calls: Object.keys(contract.calls),
+    callers: CONTRACTS.filter((c) => contract.name in c.calls).map((c) => c.name),
+    // A service that holds the provider list talks to the providers: HTTPS to the internet.
+    internetEgress: !!contract.platform.llmProviders,
+    alertmanager: !!contract.platform.alertmanagerUrl,
+  };
+}
+
+export function profiles(ctx: AppsContext): ServiceProfile[] {
+  return CONTRACTS.map((c) => profileOf(ctx, c));
+}

@@ -1,0 +1,43 @@
+/**
+ * Names the layers agree on before any of them exists: the namespaces, and the ServiceAccounts that
+ * cloud identities are bound to (the cloud layer binds them, the platform installs the charts with
+ * them). Plain data, read by the cloud and platform layers and by the policy-config generator; it
+ * belongs to no layer, so none of them has to import another for it.
+ */
+
+/** Namespace names. */
+export const NS = {
+  apps: "llmops",
+  kafka: "kafka",
+  certManager: "cert-manager",
+  monitoring: "monitoring",
+  keda: "keda",
+  gatekeeper: "gatekeeper-system",
+  istioSystem: "istio-system",
+  istioIngress: "istio-ingress",
+  externalSecrets: "external-secrets",
+  externalDns: "external-dns",
+} as const;
+export type NamespaceKey = keyof typeof NS;
+
+/** Node agents run in kube-system (privileged PSA, managed by the cloud); we only reference it. */
+export const KUBE_SYSTEM = "kube-system";
+
+/** Components that read or write cloud APIs from inside the cluster. */
+export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
+
+export interface ServiceAccountRef {
+  namespace: string;
+  name: string;
+}
+
+/**
+ * Where each consumer's ServiceAccount lives. Fixed here (not per cloud) because the cloud identity
+ * is bound to the exact subject system:serviceaccount:<namespace>:<name> before the chart exists.
+ */
+export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
+  externalSecrets: { namespace: NS.externalSecrets, name: "external-secrets" },
+  externalDns: { namespace: NS.externalDns, name: "external-dns" },
+  certManager: { namespace: NS.certManager, name: "cert-manager" },
+  loki: { namespace: NS.monitoring, name: "loki" },
+};
