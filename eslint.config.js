@@ -17,6 +17,11 @@ export default tseslint.config(
   js.configs.recommended,
   tseslint.configs.recommended,
   {
+    // CommonJS config files of tools (dependency-cruiser).
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable" } },
+  },
+  {
     rules: {
       // Pulumi inputs, CRD bodies and fixtures are untyped JSON by nature.
       "@typescript-eslint/no-explicit-any": "off",

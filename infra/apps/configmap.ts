@@ -1,5 +1,5 @@
 /**
- * The service's non-secret configuration: the env vars of DESIGN.md's contract (common ones plus
+ * The service's non-secret configuration: the env vars of the service's contract (common ones plus
  * the profile's) and any rendered files. A checksum of it goes on the pod template so that a
  * config change rolls the Deployment instead of waiting for the next restart.
  */

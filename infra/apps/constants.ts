@@ -1,5 +1,5 @@
 /**
- * The in-cluster contract every service shares (DESIGN.md "Services contract"), named once so the
+ * The in-cluster contract every service shares (docs/architecture.md, "Services"), named once so the
  * Deployment, Service, probes, NetworkPolicies and monitors can never disagree.
  */
 

@@ -1,6 +1,6 @@
 /**
  * How traffic reaches a service and where it may go: ClusterIP Service, Gateway API HTTPRoute on
- * the platform Gateway, and the service's NetworkPolicy (only DESIGN.md's flows; the platform's
+ * the platform Gateway, and the service's NetworkPolicy (only the flows the contracts declare; the platform's
  * namespace policies hold the default deny, DNS and istiod). Mesh policy is in mesh.ts.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -115,7 +115,7 @@ const appPods = (service: ServiceName) => ({
   podSelector: { matchLabels: { "app.kubernetes.io/name": service } },
 });
 
-/** The exact ingress and egress of one service (DESIGN.md request and event flows). */
+/** The exact ingress and egress of one service (the request and event flows of the contracts). */
 export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, selector: Labels) {
   const { platform } = ctx;
   const ingress: Record<string, unknown>[] = [];

@@ -63,7 +63,7 @@ export interface ServiceProfile {
   component: string;
   sizing: Record<Environment, Sizing>;
   autoscaling: Autoscaling;
-  /** Non-secret settings (DESIGN.md env names); they land in the service's ConfigMap. */
+  /** Non-secret settings (the contract's env names, checked against its schema); they land in the ConfigMap. */
   env: Record<string, string>;
   /** Files rendered into the ConfigMap and mounted under CONFIG_MOUNT. */
   files?: Record<string, string>;

@@ -3,7 +3,6 @@
  * IRSA identities and (prod) S3 log storage, wired into one kubernetes Provider.
  */
 import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
 import { awsAdminAccess } from "./aws/access.ts";
@@ -22,30 +21,14 @@ import type { CloudContext } from "./context.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
-import {
-  POSTGRES_DATABASE,
-  POSTGRES_PORT,
-  postgresPassword,
-  secretCatalogue,
-  secretEntries,
-} from "./secrets.ts";
+import { postgresPassword, secretCatalogue, secretEntries } from "./secrets.ts";
+import { CloudComponent } from "./component.ts";
 import type { CloudLayer } from "./types.ts";
 
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
 
-export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
+export class AwsCloud extends CloudComponent {
   readonly cloud = "aws" as const;
-  readonly clusterName: pulumi.Output<string>;
-  readonly kubeconfig: pulumi.Output<string>;
-  readonly provider: k8s.Provider;
-  readonly dnsZone: CloudLayer["dnsZone"];
-  readonly identities: CloudLayer["identities"];
-  readonly secrets: CloudLayer["secrets"];
-  readonly secretStoreProvider: CloudLayer["secretStoreProvider"];
-  readonly dns01Solver: CloudLayer["dns01Solver"];
-  readonly externalDns: CloudLayer["externalDns"];
-  readonly logStorage: CloudLayer["logStorage"];
-  readonly postgres: CloudLayer["postgres"];
   readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     // gp3 baseline is 3000 IOPS/125 MiB/s whatever the size; fast-ssd buys more for Kafka and Prometheus.
@@ -87,36 +70,24 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
     const nodeGroups = awsNodeGroups(ctx, network, eks.cluster, nodeAddons);
     awsAdminAccess(ctx, eks.cluster);
     const addons = [...nodeAddons, ...awsWorkloadAddons(ctx, eks.cluster, nodeGroups, irsa)];
-    this.clusterName = eks.cluster.name;
 
-    const dns = awsDns(ctx, irsa, this.clusterName);
-    this.dnsZone = { name: dns.zone.name, id: dns.zone.zoneId, nameServers: dns.zone.nameServers };
-    this.dns01Solver = dns.dns01Solver;
-    this.externalDns = { provider: "aws", values: dns.externalDnsValues };
-
+    const dns = awsDns(ctx, irsa, eks.cluster.name);
     const password = postgresPassword(`${ctx.base}-postgres`, this);
     const db = awsPostgres(ctx, network, keys.data, password);
-    this.secrets = secretCatalogue(config);
-    this.postgres = {
-      host: db.address,
-      port: POSTGRES_PORT,
-      database: POSTGRES_DATABASE,
-      secretName: pulumi.output(this.secrets.postgres),
-    };
     const store = awsSecretStore(ctx, irsa, keys.data, secretEntries(config, { host: db.address, password }));
-    this.secretStoreProvider = store.provider;
-
-    const logs = awsLogStorage(ctx, irsa, keys.data);
-    this.logStorage = logs.values;
-    this.identities = {
-      externalSecrets: store.externalSecrets,
-      externalDns: dns.externalDns,
-      certManager: dns.certManager,
-      loki: logs.loki,
-    };
-
-    this.kubeconfig = pulumi.secret(
-      pulumi
+    this.publish(name, {
+      clusterName: eks.cluster.name,
+      dnsZone: { name: dns.zone.name, id: dns.zone.zoneId, nameServers: dns.zone.nameServers },
+      dns: {
+        dns01Solver: dns.dns01Solver,
+        externalDns: { provider: "aws", values: dns.externalDnsValues },
+        identities: { externalDns: dns.externalDns, certManager: dns.certManager },
+      },
+      secrets: secretCatalogue(config),
+      secretStore: store,
+      logs: awsLogStorage(ctx, irsa, keys.data),
+      postgresHost: db.address,
+      kubeconfig: pulumi
         .all([eks.cluster.name, eks.cluster.endpoint, eks.cluster.certificateAuthority])
         .apply(([clusterName, endpoint, ca]) =>
           execKubeconfig({
@@ -140,13 +111,8 @@ export class AwsCloud extends pulumi.ComponentResource implements CloudLayer {
             },
           }),
         ),
-    );
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig },
       // Addons first: charts with PVCs need the EBS CSI driver, everything needs CoreDNS.
-      { parent: this, dependsOn: addons },
-    );
-    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+      kubernetesReady: addons,
+    });
   }
 }

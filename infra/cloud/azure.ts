@@ -6,7 +6,6 @@
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig.js";
 import { Provider as AzureProvider } from "@pulumi/azure-native/provider.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random/randomString.js";
 import type { StackConfig } from "../config.ts";
@@ -20,30 +19,14 @@ import { azurePostgres } from "./azure/postgres.ts";
 import { azureSecretStore } from "./azure/secrets.ts";
 import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
-import {
-  POSTGRES_DATABASE,
-  POSTGRES_PORT,
-  postgresPassword,
-  secretCatalogue,
-  secretEntries,
-} from "./secrets.ts";
+import { postgresPassword, secretCatalogue, secretEntries } from "./secrets.ts";
+import { CloudComponent } from "./component.ts";
 import type { CloudLayer } from "./types.ts";
 
 export const AZURE_DISK_CSI_DRIVER = "disk.csi.azure.com";
 
-export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
+export class AzureCloud extends CloudComponent {
   readonly cloud = "azure" as const;
-  readonly clusterName: pulumi.Output<string>;
-  readonly kubeconfig: pulumi.Output<string>;
-  readonly provider: k8s.Provider;
-  readonly dnsZone: CloudLayer["dnsZone"];
-  readonly identities: CloudLayer["identities"];
-  readonly secrets: CloudLayer["secrets"];
-  readonly secretStoreProvider: CloudLayer["secretStoreProvider"];
-  readonly dns01Solver: CloudLayer["dns01Solver"];
-  readonly externalDns: CloudLayer["externalDns"];
-  readonly logStorage: CloudLayer["logStorage"];
-  readonly postgres: CloudLayer["postgres"];
   readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     fastSsd: { provisioner: AZURE_DISK_CSI_DRIVER, parameters: { skuName: "Premium_LRS" } },
@@ -92,22 +75,10 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
 
     const network = azureNetwork(ctx);
     const aks = azureCluster(ctx, network);
-    this.clusterName = aks.cluster.name;
 
     const dns = azureDns(ctx, aks.cluster);
-    this.dnsZone = { name: dns.zone.name, id: dns.zone.id, nameServers: dns.zone.nameServers };
-    this.dns01Solver = dns.dns01Solver;
-    this.externalDns = { provider: "azure", values: dns.externalDnsValues };
-
     const password = postgresPassword(`${base}-postgres`, this);
     const db = azurePostgres(ctx, network, suffix, password);
-    this.secrets = secretCatalogue(config);
-    this.postgres = {
-      host: db.fullyQualifiedDomainName,
-      port: POSTGRES_PORT,
-      database: POSTGRES_DATABASE,
-      secretName: pulumi.output(this.secrets.postgres),
-    };
     const store = azureSecretStore(
       ctx,
       aks.cluster,
@@ -115,23 +86,20 @@ export class AzureCloud extends pulumi.ComponentResource implements CloudLayer {
       suffix,
       secretEntries(config, { host: db.fullyQualifiedDomainName, password }),
     );
-    this.secretStoreProvider = store.provider;
-
-    const logs = azureLogStorage(ctx, aks.cluster, network, suffix);
-    this.logStorage = logs.values;
-    this.identities = {
-      externalSecrets: store.externalSecrets,
-      externalDns: dns.externalDns,
-      certManager: dns.certManager,
-      loki: logs.loki,
-    };
-
-    this.kubeconfig = azureKubeconfig(ctx, aks.cluster);
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig },
-      { parent: this, dependsOn: aks.pools },
-    );
-    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+    this.publish(name, {
+      clusterName: aks.cluster.name,
+      dnsZone: { name: dns.zone.name, id: dns.zone.id, nameServers: dns.zone.nameServers },
+      dns: {
+        dns01Solver: dns.dns01Solver,
+        externalDns: { provider: "azure", values: dns.externalDnsValues },
+        identities: { externalDns: dns.externalDns, certManager: dns.certManager },
+      },
+      secrets: secretCatalogue(config),
+      secretStore: store,
+      logs: azureLogStorage(ctx, aks.cluster, network, suffix),
+      postgresHost: db.fullyQualifiedDomainName,
+      kubeconfig: azureKubeconfig(ctx, aks.cluster),
+      kubernetesReady: aks.pools,
+    });
   }
 }

@@ -5,7 +5,6 @@
  */
 import { getZonesOutput } from "@pulumi/gcp/compute/getZones.js";
 import { Provider as GcpProvider } from "@pulumi/gcp/provider.js";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomId } from "@pulumi/random/randomId.js";
 import type { StackConfig } from "../config.ts";
@@ -22,30 +21,14 @@ import { gcpSecretStore } from "./gcp/secrets.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, gcpLabels } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
-import {
-  POSTGRES_DATABASE,
-  POSTGRES_PORT,
-  postgresPassword,
-  secretCatalogue,
-  secretEntries,
-} from "./secrets.ts";
+import { postgresPassword, secretCatalogue, secretEntries } from "./secrets.ts";
+import { CloudComponent } from "./component.ts";
 import type { CloudLayer } from "./types.ts";
 
 export const PD_CSI_DRIVER = "pd.csi.storage.gke.io";
 
-export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
+export class GcpCloud extends CloudComponent {
   readonly cloud = "gcp" as const;
-  readonly clusterName: pulumi.Output<string>;
-  readonly kubeconfig: pulumi.Output<string>;
-  readonly provider: k8s.Provider;
-  readonly dnsZone: CloudLayer["dnsZone"];
-  readonly identities: CloudLayer["identities"];
-  readonly secrets: CloudLayer["secrets"];
-  readonly secretStoreProvider: CloudLayer["secretStoreProvider"];
-  readonly dns01Solver: CloudLayer["dns01Solver"];
-  readonly externalDns: CloudLayer["externalDns"];
-  readonly logStorage: CloudLayer["logStorage"];
-  readonly postgres: CloudLayer["postgres"];
   readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"] = {
     // Backend-service based external passthrough Network LB: GKE's recommended L4 load balancer.
     serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled" },
@@ -83,26 +66,10 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
     const network = gcpNetwork(ctx);
     const gke = gcpCluster(ctx, project, network, keys, zones);
     const nodePools = gcpNodePools(ctx, project, gke.cluster, gke.location);
-    this.clusterName = gke.cluster.name;
 
     const dns = gcpDns(ctx, project, gke.cluster);
-    this.dnsZone = {
-      name: dns.zone.dnsName.apply((n) => n.replace(/\.$/, "")),
-      id: dns.zone.name,
-      nameServers: dns.zone.nameServers,
-    };
-    this.dns01Solver = dns.dns01Solver;
-    this.externalDns = { provider: "google", values: dns.externalDnsValues };
-
     const password = postgresPassword(`${base}-postgres`, this);
     const db = gcpPostgres(ctx, project, network, keys, suffix, password);
-    this.secrets = secretCatalogue(config);
-    this.postgres = {
-      host: db.privateIpAddress,
-      port: POSTGRES_PORT,
-      database: POSTGRES_DATABASE,
-      secretName: pulumi.output(this.secrets.postgres),
-    };
     const store = gcpSecretStore(
       ctx,
       project,
@@ -110,19 +77,23 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
       keys,
       secretEntries(config, { host: db.privateIpAddress, password }),
     );
-    this.secretStoreProvider = store.provider;
-
-    const logs = gcpLogStorage(ctx, project, gke.cluster, suffix);
-    this.logStorage = logs.values;
-    this.identities = {
-      externalSecrets: store.externalSecrets,
-      externalDns: dns.externalDns,
-      certManager: dns.certManager,
-      loki: logs.loki,
-    };
-
-    this.kubeconfig = pulumi.secret(
-      pulumi
+    this.publish(name, {
+      clusterName: gke.cluster.name,
+      dnsZone: {
+        name: dns.zone.dnsName.apply((n) => n.replace(/\.$/, "")),
+        id: dns.zone.name,
+        nameServers: dns.zone.nameServers,
+      },
+      dns: {
+        dns01Solver: dns.dns01Solver,
+        externalDns: { provider: "google", values: dns.externalDnsValues },
+        identities: { externalDns: dns.externalDns, certManager: dns.certManager },
+      },
+      secrets: secretCatalogue(config),
+      secretStore: store,
+      logs: gcpLogStorage(ctx, project, gke.cluster, suffix),
+      postgresHost: db.privateIpAddress,
+      kubeconfig: pulumi
         .all([gke.cluster.name, gke.cluster.endpoint, gke.cluster.masterAuth])
         .apply(([clusterName, endpoint, auth]) =>
           execKubeconfig({
@@ -137,13 +108,8 @@ export class GcpCloud extends pulumi.ComponentResource implements CloudLayer {
             },
           }),
         ),
-    );
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: this.kubeconfig },
       // Charts need schedulable nodes; the default pool is removed right after creation.
-      { parent: this, dependsOn: nodePools },
-    );
-    this.registerOutputs({ clusterName: this.clusterName, kubeconfig: this.kubeconfig });
+      kubernetesReady: nodePools,
+    });
   }
 }

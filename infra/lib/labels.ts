@@ -1,5 +1,5 @@
 /**
- * The label set DESIGN.md requires on every Kubernetes object, built in one place so the platform
+ * The label set docs/architecture.md requires on every Kubernetes object, built in one place so the platform
  * and apps layers (and the policy pack's k8s-required-labels rule) agree on it.
  */
 import type { Environment } from "../config.ts";

@@ -1,6 +1,6 @@
 /**
  * The apps layer as a specification: for each of the four services, the objects LlmService emits
- * and the fields the production checklists (seeds 000-004) and DESIGN.md fix, in dev and prod, on
+ * and the fields the production checklists and the service contracts fix, in dev and prod, on
  * more than one cloud; every manifest validates against its schema; the prod plan has no policy
  * violation on an apps resource.
  */
@@ -335,7 +335,7 @@ describe("Deployment", () => {
     }
   });
 
-  it("service-specific settings use DESIGN.md's variable names", () => {
+  it("service-specific settings use the contracts' variable names", () => {
     expect(configOf(prod, "router")).toMatchObject({
       ROUTING_STRATEGY: "balanced",
       MAX_CONCURRENT_REQUESTS: "100",
@@ -474,7 +474,7 @@ describe("mesh: mTLS STRICT and identity-based authorization", () => {
       });
   });
 
-  it("AuthorizationPolicies allow exactly DESIGN.md's callers on the app port", () => {
+  it("AuthorizationPolicies allow exactly the declared callers on the app port", () => {
     const sources = (s: Service) =>
       (authz(s).rules ?? []).flatMap((r: any) => r.from.map((f: any) => f.source));
     expect(sources("router")).toEqual([{ namespaces: ["istio-ingress"] }]);
@@ -544,7 +544,7 @@ describe("scaling and disruption", () => {
   });
 });
 
-describe("NetworkPolicy: only DESIGN.md's flows", () => {
+describe("NetworkPolicy: only the declared flows", () => {
   const fromNamespaces = (spec: any) =>
     spec.ingress.flatMap((r: any) =>
       r.from.map((f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]),

@@ -6,11 +6,11 @@
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
+import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
-const ISTIO_REPO = "https://istio-release.storage.googleapis.com/charts";
 const CR = (kind: string) => kind; // readability: objects are looked up by kind
 
 let prod: Plan;
@@ -48,47 +48,30 @@ const waitsFor = (plan: Plan, resource: { dependsOn: string[] }, releaseName: st
   resource.dependsOn.includes(urnOf(plan, RELEASE, releaseName));
 
 describe("releases: pinned charts from https repositories", () => {
-  const expected: [name: string, chart: string, repo: string, version: string, namespace: string][] = [
-    ["strimzi-kafka-operator", "strimzi-kafka-operator", "https://strimzi.io/charts", "1.2.0", "kafka"],
-    ["cert-manager", "cert-manager", "https://charts.jetstack.io", "v1.21.1", "cert-manager"],
-    [
-      "kube-prometheus-stack",
-      "kube-prometheus-stack",
-      "https://prometheus-community.github.io/helm-charts",
-      "88.5.3",
-      "monitoring",
-    ],
-    ["loki", "loki", "https://grafana-community.github.io/helm-charts", "18.11.0", "monitoring"],
-    ["alloy", "alloy", "https://grafana.github.io/helm-charts", "1.11.1", "monitoring"],
-    ["keda", "keda", "https://kedacore.github.io/charts", "2.20.2", "keda"],
-    [
-      "external-secrets",
-      "external-secrets",
-      "https://charts.external-secrets.io",
-      "2.9.0",
-      "external-secrets",
-    ],
-    [
-      "external-dns",
-      "external-dns",
-      "https://kubernetes-sigs.github.io/external-dns",
-      "1.21.1",
-      "external-dns",
-    ],
-    ["istio-base", "base", ISTIO_REPO, "1.30.3", "istio-system"],
-    ["istio-cni", "cni", ISTIO_REPO, "1.30.3", "kube-system"],
-    ["istiod", "istiod", ISTIO_REPO, "1.30.3", "istio-system"],
-    ["istio-ingress", "gateway", ISTIO_REPO, "1.30.3", "istio-ingress"],
-    [
-      "gatekeeper",
-      "gatekeeper",
-      "https://open-policy-agent.github.io/gatekeeper/charts",
-      "3.23.0",
-      "gatekeeper-system",
-    ],
+  // Which release installs which pinned chart, where. The pins themselves are read from versions.ts:
+  // the point is that every release uses its pin, and that nothing else is installed.
+  const installs: [release: string, pin: ChartKey, namespace: string][] = [
+    ["strimzi-kafka-operator", "strimzi", "kafka"],
+    ["cert-manager", "certManager", "cert-manager"],
+    ["kube-prometheus-stack", "kubePrometheusStack", "monitoring"],
+    ["loki", "loki", "monitoring"],
+    ["alloy", "alloy", "monitoring"],
+    ["keda", "keda", "keda"],
+    ["external-secrets", "externalSecrets", "external-secrets"],
+    ["external-dns", "externalDns", "external-dns"],
+    ["istio-base", "istioBase", "istio-system"],
+    ["istio-cni", "istioCni", "kube-system"],
+    ["istiod", "istiod", "istio-system"],
+    ["istio-ingress", "istioGateway", "istio-ingress"],
+    ["gatekeeper", "gatekeeper", "gatekeeper-system"],
   ];
+  const expected = installs.map(([name, pin, namespace]) => {
+    const { chart, repo, version } = CHARTS[pin];
+    return [name, chart, repo, version, namespace] as const;
+  });
 
-  it("installs exactly these releases (nothing unpinned slips in)", () => {
+  it("installs exactly these releases (nothing unpinned slips in), one per pin", () => {
+    expect(installs.map(([, pin]) => pin).sort()).toEqual(Object.keys(CHARTS).sort());
     for (const plan of [prod, dev])
       expect(
         plan
@@ -493,9 +476,7 @@ describe("Istio and the public Gateway (Gateway API)", () => {
   it("installs the standard-channel Gateway API CRDs from the pinned upstream release", () => {
     const crds = prod.ofType(CONFIG_FILE);
     expect(crds).toHaveLength(1);
-    expect(crds[0]!.inputs.file).toBe(
-      "https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.5.1/standard-install.yaml",
-    );
+    expect(crds[0]!.inputs.file).toBe(GATEWAY_API.url);
   });
 
   it("istiod uses the CNI node agent so meshed pods pass the restricted Pod Security Standard", () => {

@@ -19,7 +19,7 @@ interface Panel {
   targets: { expr: string; legend: string }[];
 }
 
-/** Extra panels for services with domain metrics worth a glance (DESIGN.md sentinel metrics). */
+/** Extra panels for services with domain metrics worth a glance (the sentinel's detection metrics). */
 const DOMAIN_PANELS: Partial<Record<ServiceProfile["name"], (job: string) => Panel[]>> = {
   sentinel: (job) => [
     {

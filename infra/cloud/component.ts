@@ -1,0 +1,79 @@
+/**
+ * What the three cloud components share: the CloudLayer fields, and the last step of each, which turns
+ * what the cloud built into the layer's outputs (the Postgres entry, the identities, the kubeconfig
+ * and the Kubernetes provider that waits for what the first Kubernetes write needs).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { IdentityConsumer } from "../names.ts";
+import { POSTGRES_DATABASE, POSTGRES_PORT } from "./secrets.ts";
+import type { CloudLayer, WorkloadIdentity } from "./types.ts";
+
+export interface CloudParts {
+  clusterName: pulumi.Output<string>;
+  dnsZone: CloudLayer["dnsZone"];
+  dns: {
+    dns01Solver: CloudLayer["dns01Solver"];
+    externalDns: CloudLayer["externalDns"];
+    identities: Record<"externalDns" | "certManager", WorkloadIdentity>;
+  };
+  secrets: CloudLayer["secrets"];
+  secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
+  logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
+  /** Address the services reach the managed Postgres at. */
+  postgresHost: pulumi.Output<string>;
+  kubeconfig: pulumi.Output<string>;
+  /** What must exist before the first Kubernetes write (nodes, CSI and DNS addons, RBAC). */
+  kubernetesReady: pulumi.Input<pulumi.Resource>[];
+}
+
+export abstract class CloudComponent extends pulumi.ComponentResource implements CloudLayer {
+  abstract readonly cloud: CloudLayer["cloud"];
+  abstract readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
+  abstract readonly storageClasses: CloudLayer["storageClasses"];
+  declare readonly clusterName: pulumi.Output<string>;
+  declare readonly kubeconfig: pulumi.Output<string>;
+  declare readonly provider: k8s.Provider;
+  declare readonly dnsZone: CloudLayer["dnsZone"];
+  declare readonly identities: Record<IdentityConsumer, WorkloadIdentity>;
+  declare readonly secrets: CloudLayer["secrets"];
+  declare readonly secretStoreProvider: CloudLayer["secretStoreProvider"];
+  declare readonly dns01Solver: CloudLayer["dns01Solver"];
+  declare readonly externalDns: CloudLayer["externalDns"];
+  declare readonly logStorage: CloudLayer["logStorage"];
+  declare readonly postgres: CloudLayer["postgres"];
+
+  /** Sets the layer's outputs from what the cloud built; call once, at the end of the constructor. */
+  protected publish(name: string, parts: CloudParts): void {
+    const kubeconfig = pulumi.secret(parts.kubeconfig);
+    const outputs: Omit<CloudLayer, "cloud" | "publicLoadBalancer" | "storageClasses"> = {
+      clusterName: parts.clusterName,
+      kubeconfig,
+      dnsZone: parts.dnsZone,
+      dns01Solver: parts.dns.dns01Solver,
+      externalDns: parts.dns.externalDns,
+      secrets: parts.secrets,
+      secretStoreProvider: parts.secretStore.provider,
+      logStorage: parts.logs.values,
+      postgres: {
+        host: parts.postgresHost,
+        port: POSTGRES_PORT,
+        database: POSTGRES_DATABASE,
+        secretName: pulumi.output(parts.secrets.postgres),
+      },
+      identities: {
+        externalSecrets: parts.secretStore.externalSecrets,
+        externalDns: parts.dns.identities.externalDns,
+        certManager: parts.dns.identities.certManager,
+        loki: parts.logs.loki,
+      },
+      provider: new k8s.Provider(
+        `${name}-k8s`,
+        { kubeconfig },
+        { parent: this, dependsOn: parts.kubernetesReady },
+      ),
+    };
+    Object.assign(this, outputs);
+    this.registerOutputs({ clusterName: parts.clusterName, kubeconfig });
+  }
+}
