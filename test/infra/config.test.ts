@@ -202,7 +202,11 @@ describe("Pulumi project and stack files", () => {
     }
   });
 
-  it.each(["dev", "prod"])("Pulumi.%s.yaml is a valid stack for every cloud", (stack) => {
+  it.each([
+    ["dev", "dev"],
+    ["prod", "prod"],
+    ["pr", "dev"],
+  ])("Pulumi.%s.yaml is a valid %s stack for every cloud", (stack, environment) => {
     for (const cloud of ["aws", "gcp", "azure"]) {
       const files = loadStackFiles(ROOT, stack, [`cloud=${cloud}`]);
       const raw = Object.fromEntries(
@@ -210,7 +214,7 @@ describe("Pulumi project and stack files", () => {
       );
       const secretKeys = new Set(files.secretKeys.map((k) => k.split(":")[1]!));
       const c = parseStackConfig(raw, { project: files.project, stack, secretKeys });
-      expect(c.environment).toBe(stack);
+      expect(c.environment).toBe(environment);
       expect(c.cloud).toBe(cloud);
     }
   });

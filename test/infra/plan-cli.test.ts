@@ -11,7 +11,7 @@ describe.concurrent("plan usage errors exit 2 with a one-line reason", () => {
   it.each([
     [
       ["nosuchstack"],
-      /^plan: unknown stack 'nosuchstack': no Pulumi\.nosuchstack\.yaml \(available: dev, prod\)$/,
+      /^plan: unknown stack 'nosuchstack': no Pulumi\.nosuchstack\.yaml \(available: dev, pr, prod\)$/,
     ],
     [[], /^plan: expected exactly one stack name$/m],
     [["dev", "prod"], /^plan: expected exactly one stack name$/m],
@@ -101,6 +101,18 @@ describe("plan of the dev stack", () => {
 
   it("passes its mandatory policy set (exit 0)", () => {
     expect(plan.stderr).toMatch(/plan: wrote .* 0 mandatory/);
+    expect(plan.status).toBe(0);
+  });
+});
+
+describe("the review-stack template", () => {
+  it("Pulumi.pr.yaml plans like dev: a dev-environment stack that passes its mandatory set", () => {
+    const plan = planStack("pr");
+    expect(plan.inventory.stack).toBe("pr");
+    expect(plan.inventory.config).toMatchObject({ environment: "dev", domain: "review.dev.llm.example.com" });
+    expect(plan.report).toMatch(
+      /## Kubernetes manifests\n\n\d+ objects; \d+ valid against their schema, 0 invalid/,
+    );
     expect(plan.status).toBe(0);
   });
 });
