@@ -26,6 +26,7 @@ describe.concurrent("plan usage errors exit 2 with a one-line reason", () => {
       /^plan: invalid config for stack 'dev': domain: a lowercase DNS name .*; imageTag: a pinned tag or digest, never 'latest'$/,
     ],
     [["dev", "--bogus"], /^plan: Unknown option '--bogus'/],
+    [["--program", "nowhere", "dev"], /^plan: no Pulumi\.yaml in \/.*\/nowhere$/],
   ])("plan %j", async (args, message) => {
     const run = await runPlanCliAsync(args);
     expect(run.status).toBe(2);
