@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, decode, defaultNodePools, parseStackConfig } from "../../infra/config.ts";
+import { imageOf } from "../../infra/apps/context.ts";
 import { loadStackFiles } from "../../infra/offline/stackfile.ts";
 import { ROOT } from "../helpers/plan.ts";
 
@@ -181,6 +182,19 @@ describe("stack config", () => {
     expect(await pulumi.isSecret(c.adminApiKeys[0]!)).toBe(true);
     expect(await pulumi.isSecret(c.alerting.slackWebhookUrl!)).toBe(true);
     expect(JSON.stringify(c)).not.toContain("sk-test");
+  });
+
+  it("pins services to the image pipeline's digests, per service", () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const config = parseRaw(valid({ imageDigests: { router: digest } }));
+    expect(imageOf(config, "router")).toBe(`ghcr.io/acme/llmops/router:0.1.0@${digest}`);
+    expect(imageOf(config, "sentinel")).toBe("ghcr.io/acme/llmops/sentinel:0.1.0");
+    expect(imageOf(parseRaw(valid({ imageTag: digest })), "router")).toBe(
+      `ghcr.io/acme/llmops/router@${digest}`,
+    );
+    expect(() => parseRaw(valid({ imageDigests: { router: "latest" } }))).toThrow(
+      "imageDigests.router: a sha256: digest",
+    );
   });
 
   it("decodes structured values but keeps scalars as text", () => {

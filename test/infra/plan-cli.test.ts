@@ -106,6 +106,15 @@ describe("plan of the dev stack", () => {
   });
 });
 
+describe("image digests from the image pipeline", () => {
+  it("a digest for no such service fails the plan, naming the services there are", async () => {
+    const digest = `sha256:${"cd".repeat(32)}`;
+    const run = await runPlanCliAsync(["dev", "-c", `imageDigests={"nosuch":"${digest}"}`]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("imageDigests: no such service nosuch (services: router, trace-proxy");
+  });
+});
+
 describe("the review-stack template", () => {
   it("Pulumi.pr.yaml plans like dev: a dev-environment stack that passes its mandatory set", () => {
     const plan = planStack("pr");
