@@ -6,7 +6,7 @@
  * exactly as the stack deploys them.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,10 +99,10 @@ describe("Dockerfile lint", () => {
     for (const s of SERVICES) expect(normalized(s)).toBe(normalized("router"));
   });
 
-  it.each(SERVICES)("%s: every stage uses the one base, pinned to an exact version (never latest)", (s) => {
+  it.each(SERVICES)("%s: every stage uses the one base, pinned to an exact version and digest", (s) => {
     const df = dockerfile(s);
     const base = df.globalArgs.NODE_IMAGE!;
-    expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z0-9-]*slim(@sha256:[a-f0-9]{64})?$/);
+    expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z0-9-]*slim@sha256:[a-f0-9]{64}$/);
     expect(text(s)).not.toMatch(/:latest\b/);
     for (const st of df.stages) expect(st.from).toBe(["$", "{NODE_IMAGE}"].join(""));
   });
@@ -297,15 +297,48 @@ describe("build-images.sh", () => {
     expect(spawnSync("bash", ["-n", script]).status).toBe(0);
   });
 
-  it.each(["prod", "dev"])("builds and pushes every service with %s's registry and tag", (stack) => {
-    const r = run(["--dry-run", "--push", stack]);
+  it.each(["prod", "dev"])(
+    "builds and pushes every service with %s's registry and tag, attested",
+    (stack) => {
+      const r = run(["--dry-run", "--push", stack]);
+      expect(r.status, r.stderr).toBe(0);
+      const cfg = stackConfig(stack);
+      for (const s of SERVICES) {
+        const image = `${cfg["llmops:imageRegistry"]}/${s}:${cfg["llmops:imageTag"]}`;
+        expect(r.stdout).toContain(
+          `docker buildx build --pull --platform linux/amd64 -f services/${s}/Dockerfile -t ${image}`,
+        );
+        expect(r.stdout).toMatch(
+          new RegExp(
+            `-t ${image.replace(/[./]/g, "\\$&")} --push --sbom=true --provenance=mode=max --metadata-file \\S+ \\.`,
+          ),
+        );
+      }
+    },
+  );
+
+  it("prints each pushed image by the digest buildx reports, for pinning in the stack config", () => {
+    // A stand-in docker that answers like buildx: it writes the pushed digest to the metadata file.
+    const bin = mkdtempSync(join(tmpdir(), "fake-docker-"));
+    writeFileSync(
+      join(bin, "docker"),
+      [
+        "#!/usr/bin/env bash",
+        'while [[ $# -gt 0 ]]; do [[ "$1" == --metadata-file ]] && file="$2"; shift; done',
+        `printf '{"containerimage.digest":"sha256:%s"}' "${"e".repeat(64)}" > "$file"`,
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const r = run(["--push", "dev", "router", "sentinel"], {
+      PATH: `${bin}:${process.env.PATH}`,
+      IMAGE_TAG: "abc1234",
+    });
+    rmSync(bin, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
-    const cfg = stackConfig(stack);
-    for (const s of SERVICES) {
-      const image = `${cfg["llmops:imageRegistry"]}/${s}:${cfg["llmops:imageTag"]}`;
-      expect(r.stdout).toContain(`-f services/${s}/Dockerfile -t ${image} .`);
-      expect(r.stdout).toContain(`docker push ${image}`);
-    }
+    expect(r.stdout.trim().split("\n")).toEqual([
+      `ghcr.io/acme/llmops/router@sha256:${"e".repeat(64)}`,
+      `ghcr.io/acme/llmops/sentinel@sha256:${"e".repeat(64)}`,
+    ]);
   });
 
   it("refuses latest, digests as build tags, unknown services and stacks", () => {
