@@ -43,6 +43,11 @@ const fields = z.strictObject({
     .string()
     .regex(/^[\w./-]+$/, "a branch name")
     .default("main"),
+  /** The Pulumi team whose members administer Pulumi Cloud; the settings workflow gets its token. */
+  adminTeam: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, "a Pulumi team name")
+    .default("platform-admins"),
   devDeployCommits: z.boolean().default(false),
   reviewStackTtlHours: z.int().min(1).max(720).default(72),
   driftCron: z

@@ -1,12 +1,13 @@
 /**
  * Pulumi Cloud settings of the platform's stacks, as code in a program of their own (a stack never
  * defines its own deployment settings): Deployments for dev, prod and the review-stack template,
- * the published policy pack and its groups, drift detection on prod, an alert webhook, and ESC
- * environments with OIDC cloud logins.
+ * the published policy pack and its groups, drift detection on prod, an alert webhook, ESC
+ * environments with OIDC cloud logins, and GitHub Actions trusted as an OIDC issuer.
  */
 import * as service from "@pulumi/pulumiservice";
 import { ConfigError, loadDeploymentConfig } from "./config.ts";
 import { cloudEnvironment, loginEnvironment } from "./esc.ts";
+import { githubActionsIssuer } from "./github-trust.ts";
 import { policyGovernance } from "./governance.ts";
 import { driftDetection, failureWebhook } from "./operations.ts";
 import { deploymentSettingsArgs, missingIdentities } from "./settings.ts";
@@ -30,6 +31,7 @@ const governance = policyGovernance(config.organization, project, policyPack(), 
 const production = targets.filter((t) => t.role === "production");
 const drift = production.map((t) => driftDetection(config, project, t.stack, settings[t.stack]!));
 const webhook = failureWebhook(config);
+githubActionsIssuer(config);
 
 // One credentials environment per platform environment, for the cloud its stack deploys to.
 const environments = (["dev", "prod"] as const).flatMap((env) => {

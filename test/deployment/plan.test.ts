@@ -64,6 +64,7 @@ describe("the deployment program's acme stack", () => {
         "pulumiservice:index:DriftSchedule drift-prod",
         "pulumiservice:index:Environment esc-dev-cloud",
         "pulumiservice:index:Environment esc-prod-cloud",
+        "pulumiservice:index:OidcIssuer github-actions",
         "pulumiservice:index:PolicyGroup policy-group-dev",
         "pulumiservice:index:PolicyGroup policy-group-prod",
         "pulumiservice:index:PolicyPack policy-pack",
@@ -204,6 +205,23 @@ describe("the deployment program's acme stack", () => {
         project: "llmops",
         name: `${env}-cloud`,
       });
+  });
+
+  it("trusts GitHub Actions' OIDC tokens: organization tokens for previews and deploy jobs, the admin team's for settings", () => {
+    const issuer = plan.one("pulumiservice:index:OidcIssuer", "github-actions").inputs;
+    expect(issuer).toMatchObject({
+      organization: "acme",
+      url: "https://token.actions.githubusercontent.com",
+    });
+    const grants = issuer.policies.map((p: any) => [p.tokenType, p.teamName ?? null, p.rules.sub]);
+    expect(grants).toEqual([
+      ["organization", null, "repo:acme/llmops-platform:pull_request"],
+      ["organization", null, "repo:acme/llmops-platform:environment:dev"],
+      ["organization", null, "repo:acme/llmops-platform:environment:prod"],
+      ["team", "platform-admins", "repo:acme/llmops-platform:environment:pulumi-cloud"],
+    ]);
+    for (const p of issuer.policies) expect(p.decision).toBe("allow");
+    expect(issuer.policies[0].authorizedPermissions).toEqual(["standard"]);
   });
 
   it("writes no secret value, only redactions", () => {
