@@ -66,6 +66,8 @@ const fields = z.strictObject({
 });
 
 export type DeploymentConfig = z.infer<typeof fields>;
+/** The keys this program accepts (for documentation checks and tooling). */
+export const CONFIG_KEYS: readonly string[] = Object.keys(fields.shape);
 export type Cloud = keyof z.infer<typeof oidcPerCloud>;
 export type OidcPerCloud = z.infer<typeof oidcPerCloud>;
 

@@ -4,10 +4,13 @@
  */
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type DeploymentConfig, parseDeploymentConfig } from "../../deployment/config.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { CONFIG_KEYS, type DeploymentConfig, parseDeploymentConfig } from "../../deployment/config.ts";
 import { loginEnvironment } from "../../deployment/esc.ts";
 import { missingIdentities, oidcFor } from "../../deployment/settings.ts";
 import type { TargetStack } from "../../deployment/targets.ts";
+import { ROOT } from "../helpers/plan.ts";
 
 const identities = {
   aws: { roleArn: "arn:aws:iam::123456789012:role/deployer", sessionName: "pulumi-deployments" },
@@ -112,6 +115,18 @@ describe("ESC credentials environments", () => {
 });
 
 describe("deployment config", () => {
+  it("every key is documented in the README and declared or set in the acme stack", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("## Delivery"));
+    const declared =
+      readFileSync(join(ROOT, "deployment/Pulumi.yaml"), "utf8") +
+      readFileSync(join(ROOT, "deployment/Pulumi.acme.yaml"), "utf8");
+    for (const key of CONFIG_KEYS) {
+      expect(section).toContain(`\`${key}`);
+      expect(declared).toContain(`llmops-deployment:${key}:`);
+    }
+  });
+
   it("fills the defaults a platform team expects", () => {
     expect(config()).toMatchObject({
       branch: "main",
