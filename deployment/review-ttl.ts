@@ -40,7 +40,9 @@ export async function ensureReviewStackTtl(run: TtlRun): Promise<"created" | "ex
   const listed = await run.fetch(`${base}/schedules`, { headers });
   if (!listed.ok) throw new Error(`review-ttl: listing schedules failed: HTTP ${listed.status}`);
   // The TTL counts from the first deployment: later runs of the same pull request keep it.
-  if (/ttl/i.test(await listed.text())) return "exists";
+  // A schedule's kind and definition name what it runs; a TTL schedule is the one that says ttl.
+  const { schedules = [] } = (await listed.json()) as { schedules?: unknown[] };
+  if (schedules.some((s) => /ttl/i.test(JSON.stringify(s).replaceAll(stack, "")))) return "exists";
 
   const timestamp = new Date(run.now().getTime() + hours * 3_600_000).toISOString().replace(/\.\d{3}Z$/, "Z");
   const created = await run.fetch(`${base}/ttl/schedules`, {

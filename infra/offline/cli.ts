@@ -56,9 +56,9 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof UsageError) fail(err.message);
-  // A program error is a bug in infra/, not a usage error: show where it happened.
+  // A program error is a bug in the program (infra/ or the --program one), not a usage error: show where.
   process.stderr.write(
-    `plan: the infra program failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    `plan: the program failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );
   process.exit(1);
 });

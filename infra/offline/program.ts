@@ -62,9 +62,8 @@ export async function planProgram(opts: ProgramPlanOptions): Promise<ProgramPlan
   const started = performance.now();
   const project = readProject(opts.dir);
   // Keys a program accepts: what its Pulumi.yaml declares and what its stack file sets.
-  const fromStackFile = Object.keys(
-    loadStackFiles(opts.dir, opts.stack, [], { project: [], providers: "any" }).config,
-  )
+  const asWritten = loadStackFiles(opts.dir, opts.stack, [], { project: [], providers: "any" });
+  const fromStackFile = Object.keys(asWritten.config)
     .filter((k) => k.startsWith(`${project.name}:`))
     .map((k) => k.slice(project.name.length + 1));
   const files = loadStackFiles(opts.dir, opts.stack, opts.overrides, {

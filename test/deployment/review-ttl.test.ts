@@ -67,6 +67,13 @@ describe("review stack TTL backstop", () => {
     expect(calls.filter((c) => c.method === "POST")).toEqual([]);
   });
 
+  it("is not fooled by a stack whose name contains ttl", async () => {
+    const { calls, fake } = cloud([{ kind: "drift", definition: { stack: "pr-acme-ttl-tool-9" } }]);
+    const env = deploymentEnv("pr-acme-ttl-tool-9");
+    expect(await ensureReviewStackTtl({ env, fetch: fake, now, log: quiet })).toBe("created");
+    expect(calls.filter((c) => c.method === "POST")).toHaveLength(1);
+  });
+
   it.each(["pr", "dev", "prod"])("never schedules a destroy of the managed stack %s", async (stack) => {
     const { calls, fake } = cloud([]);
     expect(await ensureReviewStackTtl({ env: deploymentEnv(stack), fetch: fake, now, log: quiet })).toBe(
