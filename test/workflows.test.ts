@@ -4,6 +4,7 @@
  * asks for the least it needs, and the delivery steps are there: tests, the offline plan matrix,
  * SARIF upload, one PR comment, the policy-pack preview, dev on main, prod behind reviewers.
  */
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
@@ -123,6 +124,24 @@ describe("workflow files", () => {
           uses.includes("actions/github-script"),
         ]);
         expect([name, p.packages === "write"]).toEqual([name, uses.includes("docker/login-action")]);
+      }
+    }
+  });
+
+  it.each(FILES)("%s passes expressions to shell steps through env only, and every script parses", (file) => {
+    for (const job of Object.values(workflow(file).jobs)) {
+      for (const step of job.steps.filter((s) => s.run)) {
+        // An expression expanded inside a script is a script-injection path (branch names, titles).
+        expect(step.run).not.toContain("${{");
+        const check = spawnSync("bash", ["-n"], { input: step.run, encoding: "utf8" });
+        expect(check.status, `${step.run}\n${check.stderr}`).toBe(0);
+      }
+      for (const step of job.steps.filter((s) => action(s) === "actions/github-script")) {
+        const body = String(step.with!.script);
+        // github-script runs the body inside an async function: parse it the same way.
+        expect(
+          () => new Function("require", "github", "context", `return (async () => {${body}})();`),
+        ).not.toThrow();
       }
     }
   });
