@@ -3,9 +3,10 @@
  * platform: which Pulumi Cloud objects it declares for each platform stack, with which inputs, and
  * that nothing secret reaches what the plan writes.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { Inventory, InventoryResource } from "../../infra/offline/inventory.ts";
 import { ROOT, runPlanCliAsync } from "../helpers/plan.ts";
 
@@ -45,6 +46,25 @@ async function planDeployment(...overrides: string[]): Promise<ProgramPlan> {
 const stackFile = (stack: string) => readFileSync(join(ROOT, `Pulumi.${stack}.yaml`), "utf8");
 const policyConfig = (env: string) =>
   JSON.parse(readFileSync(join(ROOT, "policies/config", `${env}.json`), "utf8")) as object;
+
+describe("the deployment program's boundaries", () => {
+  it("is a project of its own that imports nothing from the platform program", () => {
+    const dir = join(ROOT, "deployment");
+    expect(parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8"))).toMatchObject({
+      name: "llmops-deployment",
+      main: "index.ts",
+    });
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+      const imports = [...readFileSync(join(dir, file), "utf8").matchAll(/from "([^"]+)"/g)].map(
+        (m) => m[1]!,
+      );
+      expect(
+        imports.filter((i) => i.includes("infra") || i.startsWith("../")),
+        file,
+      ).toEqual([]);
+    }
+  });
+});
 
 describe("the deployment program's acme stack", () => {
   let plan: ProgramPlan;
