@@ -80,3 +80,31 @@ export function cloudEnvironment(
     yaml: new pulumi.asset.StringAsset(stringify(definition)),
   });
 }
+
+/**
+ * A change to prod's credentials environment (which role, which account) is a change to what can
+ * touch prod: it waits for an administrator other than its author, and again after any edit.
+ */
+export function prodCredentialsApproval(
+  environment: service.Environment,
+  organization: string,
+  project: string,
+  adminTeam: string,
+): service.ApprovalRule {
+  return new service.ApprovalRule(
+    "esc-prod-cloud-approval",
+    {
+      name: "prod credentials change review",
+      enabled: true,
+      environmentIdentifier: { organization, project, name: environment.name },
+      targetActionTypes: [service.TargetActionType.Update],
+      approvalRuleConfig: {
+        numApprovalsRequired: 1,
+        allowSelfApproval: false,
+        requireReapprovalOnChange: true,
+        eligibleApprovers: [{ teamName: adminTeam }],
+      },
+    },
+    { dependsOn: [environment] },
+  );
+}

@@ -6,7 +6,7 @@
  */
 import * as service from "@pulumi/pulumiservice";
 import { ConfigError, loadDeploymentConfig } from "./config.ts";
-import { cloudEnvironment, loginEnvironment } from "./esc.ts";
+import { cloudEnvironment, loginEnvironment, prodCredentialsApproval } from "./esc.ts";
 import { githubActionsIssuer } from "./github-trust.ts";
 import { policyGovernance } from "./governance.ts";
 import { driftDetection, failureWebhook } from "./operations.ts";
@@ -37,7 +37,10 @@ githubActionsIssuer(config);
 const environments = (["dev", "prod"] as const).flatMap((env) => {
   const stack = targets.find((t) => t.environment === env && t.role !== "review-template");
   const definition = stack && loginEnvironment(stack.cloud, config.oidc[env]);
-  return definition ? [cloudEnvironment(config.organization, project, env, definition)] : [];
+  if (!definition) return [];
+  const environment = cloudEnvironment(config.organization, project, env, definition);
+  if (env === "prod") prodCredentialsApproval(environment, config.organization, project, config.adminTeam);
+  return [environment];
 });
 
 export const stacks = targets.map((t) => `${config.organization}/${project}/${t.stack}`);

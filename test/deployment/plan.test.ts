@@ -84,6 +84,7 @@ describe("the deployment program's acme stack", () => {
         "pulumiservice:index:DriftSchedule drift-prod",
         "pulumiservice:index:Environment esc-dev-cloud",
         "pulumiservice:index:Environment esc-prod-cloud",
+        "pulumiservice:index:ApprovalRule esc-prod-cloud-approval",
         "pulumiservice:index:OidcIssuer github-actions",
         "pulumiservice:index:PolicyGroup policy-group-dev",
         "pulumiservice:index:PolicyGroup policy-group-prod",
@@ -225,6 +226,22 @@ describe("the deployment program's acme stack", () => {
         project: "llmops",
         name: `${env}-cloud`,
       });
+  });
+
+  it("changes to prod's credentials environment wait for another administrator", () => {
+    const rule = plan.one("pulumiservice:index:ApprovalRule", "esc-prod-cloud-approval");
+    expect(rule.inputs).toMatchObject({
+      enabled: true,
+      environmentIdentifier: { organization: "acme", project: "llmops", name: "prod-cloud" },
+      targetActionTypes: ["update"],
+      approvalRuleConfig: {
+        numApprovalsRequired: 1,
+        allowSelfApproval: false,
+        requireReapprovalOnChange: true,
+        eligibleApprovers: [{ teamName: "platform-admins" }],
+      },
+    });
+    expect(rule.dependsOn).toEqual([plan.one("pulumiservice:index:Environment", "esc-prod-cloud").urn]);
   });
 
   it("trusts GitHub Actions' OIDC tokens: organization tokens for previews and deploy jobs, the admin team's for settings", () => {
