@@ -1,7 +1,8 @@
 /**
  * The layering rules (npm run lint; a repo test runs it too): each layer points one way.
  *   cloud -> nothing of what runs on it; platform -> no app and no service; shared runtime -> no service;
- *   a service -> no other service and no infra; policies -> no infra (only the neutral names module).
+ *   a service -> no other service and no infra; policies -> no infra (only the neutral names module);
+ *   the Deployments program -> none of them.
  */
 module.exports = {
   forbidden: [
@@ -55,6 +56,13 @@ module.exports = {
       to: {
         pathNot: ["^services/shared/src/(contract|env|events)\\.ts$", "(^|/)node_modules/zod/"],
       },
+    },
+    {
+      name: "deployment-settings-stand-alone",
+      comment: "The Deployments program manages the stacks from outside; it shares no code with them.",
+      severity: "error",
+      from: { path: "^deployment/" },
+      to: { path: "^(infra|services|policies)/" },
     },
     {
       name: "policies-never-import-infra",

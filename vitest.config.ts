@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",
+    // GitHub's workflow parser imports its schema JSON without an import attribute, which Node's
+    // loader refuses; let Vite transform the package instead.
+    server: { deps: { inline: ["@actions/workflow-parser"] } },
   },
 });

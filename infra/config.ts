@@ -107,6 +107,8 @@ const fields = z.strictObject({
     .string()
     .regex(/^(sha256:[a-f0-9]{64}|[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})$/, "an image tag or sha256 digest")
     .refine((t) => t !== "latest", "a pinned tag or digest, never 'latest'"),
+  /** Per-service digests from the image pipeline: a service listed here runs registry/name:tag@digest. */
+  imageDigests: z.record(dnsLabel, z.string().regex(/^sha256:[a-f0-9]{64}$/, "a sha256: digest")).default({}),
   llmProviders: z
     .array(llmProvider)
     .min(1, "at least one LLM provider")

@@ -6,8 +6,9 @@
 #
 #   <stack>      reads llmops:imageRegistry and llmops:imageTag from Pulumi.<stack>.yaml
 #                (override with IMAGE_REGISTRY / IMAGE_TAG, e.g. IMAGE_TAG=$(git rev-parse --short HEAD))
-#   --push       push after building and print each image's digest (pin it with
-#                `pulumi config set imageTag sha256:...` for immutable deploys)
+#   --push       build with buildx and push with SBOM and provenance attestations, then print
+#                each image as <registry>/<service>@sha256:... (pin it for immutable deploys with
+#                `pulumi config set --path imageDigests.<service> sha256:...`)
 #   --dry-run    print the docker commands instead of running them
 #
 # Run from anywhere; the build context is the repository root (npm workspace).
@@ -19,7 +20,7 @@ mapfile -t SERVICES < <(cd "$ROOT" && node --import tsx services/run.ts --list)
 [[ ${#SERVICES[@]} -gt 0 ]] || { echo "build-images: could not read the list of services (npm ci first?)" >&2; exit 2; }
 push=false dry_run=false platform="linux/amd64" stack="" selected=()
 
-usage() { sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -67,9 +68,18 @@ cd "$ROOT"
 for s in "${selected[@]}"; do
   image="$registry/$s:$tag"
   echo "build-images: $image" >&2
-  run docker build --pull --platform "$platform" --build-arg "SERVICE=$s" -f services/Dockerfile -t "$image" .
   if $push; then
-    run docker push "$image"
-    $dry_run || docker image inspect --format '{{index .RepoDigests 0}}' "$image"
+    # buildx pushes the image together with its SBOM and max-mode provenance; the digest it
+    # pushed comes back in the metadata file (the image is not loaded into the local engine).
+    metadata="$(mktemp)"
+    run docker buildx build --pull --platform "$platform" --build-arg "SERVICE=$s" -f services/Dockerfile -t "$image" \
+      --push --sbom=true --provenance=mode=max --metadata-file "$metadata" .
+    $dry_run || node -e '
+      const m = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
+      process.stdout.write(`${process.argv[2]}@${m["containerimage.digest"]}\n`);
+    ' "$metadata" "$registry/$s"
+    rm -f "$metadata"
+  else
+    run docker build --pull --platform "$platform" --build-arg "SERVICE=$s" -f services/Dockerfile -t "$image" .
   fi
 done

@@ -171,7 +171,9 @@ describe("a new service: its folder and one list entry", () => {
     expect(r.status, r.stderr).toBe(0);
     const cfg = parse(readFileSync(join(copy, "Pulumi.prod.yaml"), "utf8")).config;
     const image = `${cfg["llmops:imageRegistry"]}/example:${cfg["llmops:imageTag"]}`;
-    expect(r.stdout).toContain(`--build-arg SERVICE=example -f services/Dockerfile -t ${image} .`);
+    expect(r.stdout).toContain(
+      `docker buildx build --pull --platform linux/amd64 --build-arg SERVICE=example -f services/Dockerfile -t ${image} --push`,
+    );
   });
 
   it("the Dockerfile's bundle step builds its main and migrate scripts", () => {

@@ -6,7 +6,7 @@
  * exactly as the stack deploys them.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,9 +91,9 @@ describe("Dockerfile lint", () => {
       expect(existsSync(join(ROOT, "services", name, "Dockerfile"))).toBe(false);
   });
 
-  it("every stage uses the one base, pinned to an exact version (never latest)", () => {
+  it("every stage uses the one base, pinned to an exact version and digest (never latest)", () => {
     const base = dockerfile.globalArgs.NODE_IMAGE!;
-    expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z0-9-]*slim(@sha256:[a-f0-9]{64})?$/);
+    expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z0-9-]*slim@sha256:[a-f0-9]{64}$/);
     expect(text).not.toMatch(/:latest\b/);
     for (const st of dockerfile.stages) expect(st.from).toBe(["$", "{NODE_IMAGE}"].join(""));
   });
@@ -252,15 +252,48 @@ describe("build-images.sh", () => {
     expect(spawnSync("bash", ["-n", script]).status).toBe(0);
   });
 
-  it.each(["prod", "dev"])("builds and pushes every service with %s's registry and tag", (stack) => {
-    const r = run(["--dry-run", "--push", stack]);
+  it.each(["prod", "dev"])(
+    "builds and pushes every service with %s's registry and tag, attested",
+    (stack) => {
+      const r = run(["--dry-run", "--push", stack]);
+      expect(r.status, r.stderr).toBe(0);
+      const cfg = stackConfig(stack);
+      for (const s of SERVICE_NAMES) {
+        const image = `${cfg["llmops:imageRegistry"]}/${s}:${cfg["llmops:imageTag"]}`;
+        expect(r.stdout).toContain(
+          `docker buildx build --pull --platform linux/amd64 --build-arg SERVICE=${s} -f services/Dockerfile -t ${image}`,
+        );
+        expect(r.stdout).toMatch(
+          new RegExp(
+            `-t ${image.replace(/[./]/g, "\\$&")} --push --sbom=true --provenance=mode=max --metadata-file \\S+ \\.`,
+          ),
+        );
+      }
+    },
+  );
+
+  it("prints each pushed image by the digest buildx reports, for pinning in the stack config", () => {
+    // A stand-in docker that answers like buildx: it writes the pushed digest to the metadata file.
+    const bin = mkdtempSync(join(tmpdir(), "fake-docker-"));
+    writeFileSync(
+      join(bin, "docker"),
+      [
+        "#!/usr/bin/env bash",
+        'while [[ $# -gt 0 ]]; do [[ "$1" == --metadata-file ]] && file="$2"; shift; done',
+        `printf '{"containerimage.digest":"sha256:%s"}' "${"e".repeat(64)}" > "$file"`,
+      ].join("\n"),
+      { mode: 0o755 },
+    );
+    const r = run(["--push", "dev", "router", "sentinel"], {
+      PATH: `${bin}:${process.env.PATH}`,
+      IMAGE_TAG: "abc1234",
+    });
+    rmSync(bin, { recursive: true, force: true });
     expect(r.status, r.stderr).toBe(0);
-    const cfg = stackConfig(stack);
-    for (const s of SERVICE_NAMES) {
-      const image = `${cfg["llmops:imageRegistry"]}/${s}:${cfg["llmops:imageTag"]}`;
-      expect(r.stdout).toContain(`--build-arg SERVICE=${s} -f services/Dockerfile -t ${image} .`);
-      expect(r.stdout).toContain(`docker push ${image}`);
-    }
+    expect(r.stdout.trim().split("\n")).toEqual([
+      `ghcr.io/acme/llmops/router@sha256:${"e".repeat(64)}`,
+      `ghcr.io/acme/llmops/sentinel@sha256:${"e".repeat(64)}`,
+    ]);
   });
 
   it("refuses latest, digests as build tags, unknown services and stacks", () => {

@@ -15,10 +15,16 @@ export interface AppsContext {
   platform: PlatformOutputs;
 }
 
-/** The pinned image of a service: registry/name:tag, or registry/name@sha256:... for a digest. */
+/**
+ * The pinned image of a service: registry/name:tag, registry/name@sha256:... for a digest tag, and
+ * registry/name:tag@sha256:... when the image pipeline recorded the service's digest (the tag stays
+ * for people; the runtime pulls by digest).
+ */
 export function imageOf(config: StackConfig, service: ServiceName): string {
-  const sep = config.imageTag.startsWith("sha256:") ? "@" : ":";
-  return `${config.imageRegistry}/${service}${sep}${config.imageTag}`;
+  const digest = config.imageDigests[service];
+  const base = `${config.imageRegistry}/${service}`;
+  if (config.imageTag.startsWith("sha256:")) return `${base}@${digest ?? config.imageTag}`;
+  return digest ? `${base}:${config.imageTag}@${digest}` : `${base}:${config.imageTag}`;
 }
 
 /** The seven required labels of every object belonging to a service. */

@@ -26,6 +26,11 @@ export class Apps extends pulumi.ComponentResource {
     super("llmops:apps:Apps", name, {}, opts);
     const ctx: AppsContext = { config: args.config, cloud: args.cloud, platform: args.platform };
     const all = profiles(ctx);
+    const unknown = Object.keys(args.config.imageDigests).filter((s) => !all.some((p) => p.name === s));
+    if (unknown.length > 0)
+      throw new Error(
+        `imageDigests: no such service ${unknown.join(", ")} (services: ${all.map((p) => p.name).join(", ")})`,
+      );
 
     const nsLabels = serviceLabels(ctx, "apps", "namespace-policy");
     resourceQuota(ctx, all, nsLabels, { parent: this });

@@ -115,12 +115,12 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
   return result;
 }
 
-function secondsSince(start: number): string {
+export function secondsSince(start: number): string {
   return ((performance.now() - start) / 1000).toFixed(1);
 }
 
 /** Replaces every occurrence of a known secret inside any string with "[secret]". */
-function redactor(secrets: Set<string>): (value: unknown) => unknown {
+export function redactor(secrets: Set<string>): (value: unknown) => unknown {
   const list = [...secrets].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
   const walk = (value: unknown): unknown => {
     if (typeof value === "string") return list.reduce((s, secret) => s.split(secret).join(REDACTED), value);

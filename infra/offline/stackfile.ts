@@ -44,7 +44,21 @@ export function readProjectName(root: string): string {
   return name;
 }
 
-export function loadStackFiles(root: string, stack: string, overrides: string[]): StackFiles {
+/** Which `-c` keys a program accepts: its own keys, and the provider namespaces passed through. */
+export interface KnownKeys {
+  project: readonly string[];
+  /** Provider namespaces whose keys pass through unvalidated; "any" accepts every other namespace. */
+  providers: readonly string[] | "any";
+}
+
+const PLATFORM_KEYS: KnownKeys = { project: CONFIG_KEYS, providers: PROVIDER_NAMESPACES };
+
+export function loadStackFiles(
+  root: string,
+  stack: string,
+  overrides: string[],
+  known: KnownKeys = PLATFORM_KEYS,
+): StackFiles {
   const project = readProjectName(root);
   if (!/^[\w.-]+$/.test(stack)) throw new UsageError(`invalid stack name '${stack}'`);
   const file = [`Pulumi.${stack}.yaml`, `Pulumi.${stack}.yml`].map((f) => join(root, f)).find(existsSync);
@@ -77,9 +91,11 @@ export function loadStackFiles(root: string, stack: string, overrides: string[])
     const key = override.slice(0, eq);
     const fullKey = key.includes(":") ? key : `${project}:${key}`;
     const [ns, bare] = fullKey.split(":", 2) as [string, string];
-    if (ns === project ? !CONFIG_KEYS.includes(bare) : !PROVIDER_NAMESPACES.includes(ns)) {
-      throw new UsageError(`unknown config key '${key}' (known: ${CONFIG_KEYS.join(", ")})`);
-    }
+    const accepted =
+      ns === project
+        ? known.project.includes(bare)
+        : known.providers === "any" || known.providers.includes(ns);
+    if (!accepted) throw new UsageError(`unknown config key '${key}' (known: ${known.project.join(", ")})`);
     config[fullKey] = override.slice(eq + 1);
     // An override given on the command line is plaintext by definition.
     secretKeys.delete(fullKey);

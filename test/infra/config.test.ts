@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { CONFIG_KEYS, ConfigError, decode, defaultNodePools, parseStackConfig } from "../../infra/config.ts";
+import { imageOf } from "../../infra/apps/context.ts";
 import { loadStackFiles } from "../../infra/offline/stackfile.ts";
 import { ROOT } from "../helpers/plan.ts";
 
@@ -183,6 +184,19 @@ describe("stack config", () => {
     expect(JSON.stringify(c)).not.toContain("sk-test");
   });
 
+  it("pins services to the image pipeline's digests, per service", () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const config = parseRaw(valid({ imageDigests: { router: digest } }));
+    expect(imageOf(config, "router")).toBe(`ghcr.io/acme/llmops/router:0.1.0@${digest}`);
+    expect(imageOf(config, "sentinel")).toBe("ghcr.io/acme/llmops/sentinel:0.1.0");
+    expect(imageOf(parseRaw(valid({ imageTag: digest })), "router")).toBe(
+      `ghcr.io/acme/llmops/router@${digest}`,
+    );
+    expect(() => parseRaw(valid({ imageDigests: { router: "latest" } }))).toThrow(
+      "imageDigests.router: a sha256: digest",
+    );
+  });
+
   it("decodes structured values but keeps scalars as text", () => {
     expect(decode("1.30")).toBe("1.30");
     expect(decode('["a"]')).toEqual(["a"]);
@@ -202,7 +216,11 @@ describe("Pulumi project and stack files", () => {
     }
   });
 
-  it.each(["dev", "prod"])("Pulumi.%s.yaml is a valid stack for every cloud", (stack) => {
+  it.each([
+    ["dev", "dev"],
+    ["prod", "prod"],
+    ["pr", "dev"],
+  ])("Pulumi.%s.yaml is a valid %s stack for every cloud", (stack, environment) => {
     for (const cloud of ["aws", "gcp", "azure"]) {
       const files = loadStackFiles(ROOT, stack, [`cloud=${cloud}`]);
       const raw = Object.fromEntries(
@@ -210,7 +228,7 @@ describe("Pulumi project and stack files", () => {
       );
       const secretKeys = new Set(files.secretKeys.map((k) => k.split(":")[1]!));
       const c = parseStackConfig(raw, { project: files.project, stack, secretKeys });
-      expect(c.environment).toBe(stack);
+      expect(c.environment).toBe(environment);
       expect(c.cloud).toBe(cloud);
     }
   });

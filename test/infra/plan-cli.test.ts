@@ -11,7 +11,7 @@ describe.concurrent("plan usage errors exit 2 with a one-line reason", () => {
   it.each([
     [
       ["nosuchstack"],
-      /^plan: unknown stack 'nosuchstack': no Pulumi\.nosuchstack\.yaml \(available: dev, prod\)$/,
+      /^plan: unknown stack 'nosuchstack': no Pulumi\.nosuchstack\.yaml \(available: dev, pr, prod\)$/,
     ],
     [[], /^plan: expected exactly one stack name$/m],
     [["dev", "prod"], /^plan: expected exactly one stack name$/m],
@@ -26,6 +26,7 @@ describe.concurrent("plan usage errors exit 2 with a one-line reason", () => {
       /^plan: invalid config for stack 'dev': domain: a lowercase DNS name .*; imageTag: a pinned tag or digest, never 'latest'$/,
     ],
     [["dev", "--bogus"], /^plan: Unknown option '--bogus'/],
+    [["--program", "nowhere", "dev"], /^plan: no Pulumi\.yaml in \/.*\/nowhere$/],
   ])("plan %j", async (args, message) => {
     const run = await runPlanCliAsync(args);
     expect(run.status).toBe(2);
@@ -101,6 +102,27 @@ describe("plan of the dev stack", () => {
 
   it("passes its mandatory policy set (exit 0)", () => {
     expect(plan.stderr).toMatch(/plan: wrote .* 0 mandatory/);
+    expect(plan.status).toBe(0);
+  });
+});
+
+describe("image digests from the image pipeline", () => {
+  it("a digest for no such service fails the plan, naming the services there are", async () => {
+    const digest = `sha256:${"cd".repeat(32)}`;
+    const run = await runPlanCliAsync(["dev", "-c", `imageDigests={"nosuch":"${digest}"}`]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("imageDigests: no such service nosuch (services: router, trace-proxy");
+  });
+});
+
+describe("the review-stack template", () => {
+  it("Pulumi.pr.yaml plans like dev: a dev-environment stack that passes its mandatory set", () => {
+    const plan = planStack("pr");
+    expect(plan.inventory.stack).toBe("pr");
+    expect(plan.inventory.config).toMatchObject({ environment: "dev", domain: "review.dev.llm.example.com" });
+    expect(plan.report).toMatch(
+      /## Kubernetes manifests\n\n\d+ objects; \d+ valid against their schema, 0 invalid/,
+    );
     expect(plan.status).toBe(0);
   });
 });
