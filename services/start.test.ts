@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -16,7 +17,10 @@ describe("npm start", () => {
       cwd: root,
       env: {
         ...process.env,
+        ROUTER_PORT: "0",
         TRACE_PROXY_PORT: "0",
+        COST_API_PORT: "0",
+        SENTINEL_PORT: "0",
         DEMO_UPSTREAM_PORT: "0",
         DEMO_CHUNK_DELAY_MS: "0",
         DATA_DIR: dataDir,
@@ -60,12 +64,19 @@ describe("npm start", () => {
       });
       expect(res.status).toBe(200);
       await res.text();
+      // Through the router with the demo catalogue: an OpenAI SDK call is routed and traced too.
+      const routerUrl = /router\s+(http:\/\/\S+)/.exec(out)![1]!;
+      const sdk = new OpenAI({ baseURL: `${routerUrl}/v1`, apiKey: key, maxRetries: 0 });
+      const { response } = await sdk.chat.completions
+        .create({ model: "demo", messages: [{ role: "user", content: "hello" }] })
+        .withResponse();
+      expect(["demo", "demo-backup"]).toContain(response.headers.get("x-llm-provider"));
       await expect
         .poll(async () => {
           const r = await fetch(`${proxyUrl}/api/v1/traces`, { headers: { authorization: `Bearer ${key}` } });
           return ((await r.json()) as { data: unknown[] }).data.length;
         })
-        .toBe(1);
+        .toBe(2);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
       expect(out).not.toContain('"level":"error"');

@@ -27,6 +27,7 @@ import { startDemoUpstream } from "./demo-upstream/src/index.ts";
 import { CONTRACTS, loadDefinition } from "./services.ts";
 
 const env = { ...process.env };
+const DEMO_CATALOGUE = join(import.meta.dirname, "router", "demo-catalogue.yaml");
 const log = createLogger("platform", env.LOG_LEVEL || "info");
 
 async function main() {
@@ -58,8 +59,10 @@ async function main() {
       chunkDelayMs: Number(env.DEMO_CHUNK_DELAY_MS ?? 20),
       errorRate: Number(env.DEMO_ERROR_RATE ?? 0),
     });
-    env.PROVIDERS = `demo=${demo.url}`;
+    // Two providers on the one demo upstream, and the router's demo catalogue routing over both.
+    env.PROVIDERS = `demo=${demo.url},demo-backup=${demo.url}`;
     env.DEFAULT_PROVIDER = "demo";
+    env.ROUTER_PROVIDERS_FILE ||= DEMO_CATALOGUE;
     shutdown.add("demo-upstream", () => demo.close());
     started.push({
       name: "demo upstream",
@@ -108,7 +111,7 @@ async function main() {
   shutdown.add("bus", () => bus.close());
   shutdown.add("database", () => db.close());
 
-  const proxyUrl = urls.get("trace-proxy");
+  const routerUrl = urls.get("router");
   const width = Math.max(...started.map((s) => s.name.length));
   const lines = [
     "",
@@ -119,12 +122,13 @@ async function main() {
     `  admin API key   ${adminKey}`,
     `  storage         ${db.kind === "pglite" ? `embedded PGlite in ${join(common.DATA_DIR, "pg")}` : "DATABASE_URL"}; bus: ${bus.kind}`,
     "",
-    ...(proxyUrl
+    ...(routerUrl && urls.has("trace-proxy")
       ? [
-          "  try:",
-          `    curl -s ${proxyUrl}/v1/chat/completions -H "authorization: Bearer ${clientKey}" \\`,
+          "  try (any OpenAI SDK works with the router's URL + /v1 as its base URL):",
+          `    curl -s ${routerUrl}/v1/chat/completions -H "authorization: Bearer ${clientKey}" \\`,
           `      -H "content-type: application/json" -d '{"model":"demo-model","messages":[{"role":"user","content":"hello"}]}'`,
-          `    curl -s ${proxyUrl}/api/v1/traces -H "authorization: Bearer ${clientKey}"`,
+          `    curl -s ${urls.get("trace-proxy")}/api/v1/traces -H "authorization: Bearer ${clientKey}"`,
+          `    curl -s ${routerUrl}/api/v1/providers -H "authorization: Bearer ${clientKey}"`,
           "",
         ]
       : []),

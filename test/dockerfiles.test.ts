@@ -222,6 +222,8 @@ describe("the runtime command starts the bundled service", () => {
           STORAGE_PROFILE: "memory",
           PROVIDERS: "demo=http://127.0.0.1:9",
           TRACE_PROXY_URL: "http://127.0.0.1:9",
+          ROUTER_PROVIDERS_FILE: join(ROOT, "services/router/demo-catalogue.yaml"),
+          ADMIN_API_KEYS: "sk-admin-image-test",
         },
         stdio: ["ignore", "pipe", "pipe"],
       });

@@ -19,7 +19,7 @@ export function configMapName(profile: ServiceProfile): string {
   return `${profile.name}-config`;
 }
 
-/** Files live in their own ConfigMap: envFrom would otherwise try to export "providers.json" as a variable. */
+/** Files live in their own ConfigMap: envFrom would otherwise try to export "catalogue.json" as a variable. */
 export function filesConfigMapName(profile: ServiceProfile): string {
   return `${profile.name}-files`;
 }

@@ -12,8 +12,21 @@ import { type AppsContext, serviceUrl } from "./context.ts";
 import type { SecretNeed, ServiceProfile } from "./profile.ts";
 import { tuningOf } from "./tuning.ts";
 
-/** The model catalogue file rendered for a service that asks for one: provider names and their models. */
-const CATALOGUE_FILE = "providers.json";
+/** The model catalogue file rendered for a service that asks for one. */
+const CATALOGUE_FILE = "catalogue.json";
+
+/**
+ * The stack's providers as a model catalogue (the router's file format): one group per model name,
+ * with a deployment on every provider that serves it.
+ */
+function catalogueOf(ctx: AppsContext): string {
+  const groups = new Map<string, Array<{ provider: string; model: string }>>();
+  for (const p of ctx.config.llmProviders)
+    for (const model of p.models)
+      groups.set(model, [...(groups.get(model) ?? []), { provider: p.name, model }]);
+  const models = [...groups].map(([name, deployments]) => ({ name, deployments }));
+  return JSON.stringify({ strategy: "balanced", models }, null, 2);
+}
 
 /** Values of the stack inputs a contract asks for, under the env var names it chose. */
 function platformEnv(ctx: AppsContext, contract: ServiceContract): Record<string, string> {
@@ -50,15 +63,7 @@ function checkedEnv(contract: ServiceContract, env: Record<string, string>): Rec
 }
 
 export function profileOf(ctx: AppsContext, contract: ServiceContract): ServiceProfile {
-  const files = contract.platform.modelCatalogue
-    ? {
-        [CATALOGUE_FILE]: JSON.stringify(
-          ctx.config.llmProviders.map((p) => ({ name: p.name, models: p.models })),
-          null,
-          2,
-        ),
-      }
-    : undefined;
+  const files = contract.platform.modelCatalogue ? { [CATALOGUE_FILE]: catalogueOf(ctx) } : undefined;
   const secrets: SecretNeed[] = ["clientApiKeys", "adminApiKeys"];
   if (contract.platform.llmProviders) secrets.push("providerApiKeys");
   const groupPrefix = contract.name;

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateManifests } from "../../infra/offline/manifests.ts";
 import { consumerGroupId } from "../../services/shared/src/contract.ts";
+import { parseCatalogue } from "../../services/router/src/catalogue.ts";
 import { CONTRACTS } from "../../services/services.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
@@ -351,8 +352,18 @@ describe("Deployment", () => {
       STORAGE_PROFILE: "production",
       SECURITY_ANALYSIS: "on",
     });
-    const catalogue = JSON.parse(obj(prod, "ConfigMap", "router-files").data["providers.json"]);
-    expect(catalogue.map((p: any) => p.name)).toEqual(["openai", "anthropic"]);
+    // The router's catalogue from the stack's providers: one group per model, valid as the router reads it.
+    const file = obj(prod, "ConfigMap", "router-files").data["catalogue.json"];
+    const catalogue = parseCatalogue(file, "catalogue.json");
+    expect([...catalogue.groups.keys()]).toEqual([
+      "gpt-4o",
+      "gpt-4o-mini",
+      "gpt-4.1",
+      "claude-sonnet-4-5",
+      "claude-haiku-4-5",
+    ]);
+    expect(catalogue.resolve("gpt-4o-mini")!.deployments.map((d) => d.provider)).toEqual(["openai"]);
+    expect(configOf(prod, "router").ROUTER_PROVIDERS_FILE).toBe("/etc/llmops/catalogue.json");
   });
 });
 

@@ -30,6 +30,11 @@ export interface DemoUpstream {
   requests: Array<{ method: string; url: string; headers: IncomingMessage["headers"]; body: unknown }>;
   /** Number of responses aborted by the client before completion. */
   aborted: () => number;
+  /**
+   * Makes every request behave like the x-demo-mode header says (a header still wins), e.g. "error500",
+   * "error429" (with Retry-After: 2), "error400", "drop-mid-stream"; null restores normal answers.
+   */
+  setMode(mode: string | null): void;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,7 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions = {}): Promise
   let aborted = 0;
   const requests: DemoUpstream["requests"] = [];
   const record = process.env.DEMO_RECORD !== "0";
+  let globalMode = "";
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -122,16 +128,26 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions = {}): Promise
     }
     if (record && requests.length < 10_000)
       requests.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-    const mode = String(req.headers["x-demo-mode"] ?? "");
+    const mode = String(req.headers["x-demo-mode"] ?? globalMode);
     const latency = Number(req.headers["x-demo-latency-ms"] ?? opts.latencyMs ?? 0);
     const chunkDelay = Number(req.headers["x-demo-chunk-delay-ms"] ?? opts.chunkDelayMs ?? 0);
     if (mode === "hang") return; // never answers; the proxy's timeout must fire
     await sleep(latency);
     if (mode === "error500")
       return json(res, 500, { error: { message: "upstream exploded", type: "server_error", code: null } });
-    if (mode === "error429")
+    if (mode === "error429") {
+      res.setHeader("retry-after", "2");
       return json(res, 429, {
         error: { message: "slow down", type: "rate_limit_error", code: "rate_limited" },
+      });
+    }
+    if (mode === "error400")
+      return json(res, 400, {
+        error: {
+          message: "demo upstream refuses this request",
+          type: "invalid_request_error",
+          code: "bad_request",
+        },
       });
     if (opts.errorRate && opts.errorRate > 0 && counter % Math.max(1, Math.round(1 / opts.errorRate)) === 0) {
       return json(res, 503, {
@@ -283,6 +299,9 @@ export async function startDemoUpstream(opts: DemoUpstreamOptions = {}): Promise
     server,
     requests,
     aborted: () => aborted,
+    setMode: (mode) => {
+      globalMode = mode ?? "";
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

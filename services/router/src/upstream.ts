@@ -1,0 +1,87 @@
+/**
+ * The router's only way out: the trace proxy, so every call is traced exactly once. One keep-alive
+ * pool; each attempt names the deployment's provider (x-llm-provider) and the caller's tenant
+ * (x-llm-tenant, which the proxy accepts from the router's admin key).
+ */
+import type { IncomingHttpHeaders } from "node:http";
+import { Pool } from "undici";
+import type { Deployment } from "./catalogue.ts";
+
+/** Response headers not copied to the client: hop-by-hop and framing (fastify frames the answer). */
+const DROP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "date",
+  "x-llm-provider",
+]);
+
+export interface ProxyResponse {
+  status: number;
+  contentType: string;
+  headers: Record<string, string>;
+  /** Milliseconds the proxy (or the provider behind it) asked us to wait, from Retry-After. */
+  retryAfterMs: number | undefined;
+  buffer(): Promise<Buffer>;
+  stream(): AsyncIterable<Buffer>;
+}
+
+function retryAfter(h: IncomingHttpHeaders): number | undefined {
+  const v = h["retry-after"];
+  if (typeof v !== "string") return undefined;
+  const seconds = Number(v);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+export class TraceProxyClient {
+  private readonly pool: Pool;
+  constructor(
+    baseUrl: string,
+    private readonly serviceKey: string,
+    connections: number,
+  ) {
+    this.pool = new Pool(new URL(baseUrl).origin, { connections, keepAliveTimeout: 30_000 });
+  }
+
+  async send(
+    d: Deployment,
+    tenant: string,
+    body: unknown,
+    deadline: number,
+    signal: AbortSignal,
+  ): Promise<ProxyResponse> {
+    const timeout = Math.max(1, deadline - Date.now());
+    const res = await this.pool.request({
+      path: "/v1/chat/completions",
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        authorization: `Bearer ${this.serviceKey}`,
+        "x-llm-provider": d.provider,
+        "x-llm-tenant": tenant,
+      },
+      body: JSON.stringify(body),
+      signal,
+      headersTimeout: timeout,
+      bodyTimeout: timeout,
+    });
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined && !DROP.has(k)) headers[k] = String(v);
+    return {
+      status: res.statusCode,
+      contentType: String(res.headers["content-type"] ?? ""),
+      headers,
+      retryAfterMs: retryAfter(res.headers),
+      buffer: async () => Buffer.from(await res.body.arrayBuffer()),
+      stream: () => res.body as AsyncIterable<Buffer>,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
