@@ -4,6 +4,7 @@
  * config change rolls the Deployment instead of waiting for the next restart.
  */
 import { createHash } from "node:crypto";
+import type { CommonEnvName } from "../../services/shared/src/contract.ts";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
@@ -35,10 +36,9 @@ export function configData(
   sizing: Sizing,
 ): Record<string, string> {
   const heapMiB = Math.floor(mebibytes(sizing.resources.limits.memory) * HEAP_SHARE);
-  return {
+  // The runtime's own variables, by the names its schema gives them (a typo fails to compile).
+  const runtime: Partial<Record<CommonEnvName, string>> = {
     PORT: String(HTTP_PORT),
-    NODE_ENV: "production",
-    NODE_OPTIONS: `--max-old-space-size=${heapMiB}`,
     LOG_LEVEL: ctx.config.environment === "prod" ? "info" : "debug",
     SHUTDOWN_TIMEOUT_MS: String(profile.shutdownSeconds * 1000),
     // Only used when a service has no DATABASE_URL (embedded PGlite): keep it on the writable volume.
@@ -49,6 +49,11 @@ export function configData(
     KAFKA_SSL_CA_FILE: `${KAFKA_MOUNTS.ca}/ca.crt`,
     KAFKA_SSL_CERT_FILE: `${KAFKA_MOUNTS.user}/user.crt`,
     KAFKA_SSL_KEY_FILE: `${KAFKA_MOUNTS.user}/user.key`,
+  };
+  return {
+    ...(runtime as Record<string, string>),
+    NODE_ENV: "production",
+    NODE_OPTIONS: `--max-old-space-size=${heapMiB}`,
     ...profile.env,
   };
 }

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Labels } from "../lib/labels.ts";
 import { objectMeta } from "../lib/labels.ts";
-import { providerKeyVar } from "../../services/shared/src/contract.ts";
+import { type CommonEnvName, providerKeyVar } from "../../services/shared/src/contract.ts";
 import type { AppsContext } from "./context.ts";
 import type { ServiceProfile } from "./profile.ts";
 
@@ -15,7 +15,7 @@ const REFRESH_INTERVAL = "1h";
 
 interface SecretKey {
   /** Key in the Kubernetes Secret = the env var name the service reads. */
-  secretKey: string;
+  secretKey: CommonEnvName | `${string}_API_KEY`;
   remoteRef: { key: string; property?: string };
 }
 

@@ -76,7 +76,7 @@ export interface ServiceContract<E extends z.ZodRawShape = z.ZodRawShape> {
 export const IMAGE_SCRIPT = (entry: "main" | "migrate") => `dist/${entry}.mjs`;
 
 /** The env var a provider's API key is read from: openai -> OPENAI_API_KEY, azure-eu -> AZURE_EU_API_KEY. */
-export const providerKeyVar = (provider: string) =>
+export const providerKeyVar = (provider: string): `${string}_API_KEY` =>
   `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
 
 /**
@@ -159,5 +159,5 @@ export function startOrder<C extends ServiceContract>(contracts: readonly C[]): 
   return out;
 }
 
-export { envs } from "./env.ts";
+export { type CommonEnvName, envs } from "./env.ts";
 export { TOPICS, type TopicName } from "./events.ts";

@@ -60,3 +60,6 @@ export const commonEnv = {
 
 export const commonSchema = z.object(commonEnv);
 export type CommonConfig = z.infer<typeof commonSchema>;
+
+/** The name of a variable every service reads (infra code that sets one is checked against this). */
+export type CommonEnvName = Extract<keyof typeof commonEnv, string> | "PORT";
