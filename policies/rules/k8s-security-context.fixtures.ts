@@ -1,4 +1,4 @@
-import { type RuleFixtures, mut, c0, pod, D, dep } from "../test/builders.ts";
+import { type RuleFixtures, mut, c0, pod, D, dep, variant } from "../test/builders.ts";
 
 export const fixtures: RuleFixtures = {
   good: [
@@ -15,8 +15,67 @@ export const fixtures: RuleFixtures = {
         ),
       ],
     },
+    {
+      name: "adds back NET_BIND_SERVICE only",
+      resources: [variant((d) => (c0(d).securityContext.capabilities.add = ["NET_BIND_SERVICE"]))],
+    },
+    {
+      name: "Localhost seccomp profile on the allow-list",
+      options: { allowedLocalhostProfiles: ["profiles/llmops-router.json"] },
+      resources: [
+        variant(
+          (d) =>
+            (pod(d).securityContext.seccompProfile = {
+              type: "Localhost",
+              localhostProfile: "profiles/llmops-router.json",
+            }),
+        ),
+      ],
+    },
   ],
   bad: [
+    {
+      name: "adds SYS_ADMIN after dropping ALL",
+      resources: [variant((d) => (c0(d).securityContext.capabilities.add = ["SYS_ADMIN"]))],
+    },
+    {
+      name: "adds NET_ADMIN beside NET_BIND_SERVICE",
+      resources: [
+        variant((d) => (c0(d).securityContext.capabilities.add = ["NET_BIND_SERVICE", "NET_ADMIN"])),
+      ],
+    },
+    {
+      name: "Localhost seccomp profile not on the allow-list",
+      resources: [
+        variant(
+          (d) =>
+            (pod(d).securityContext.seccompProfile = {
+              type: "Localhost",
+              localhostProfile: "anything.json",
+            }),
+        ),
+      ],
+    },
+    {
+      name: "container Localhost profile overrides an allowed pod profile",
+      options: { allowedLocalhostProfiles: ["profiles/llmops-router.json"] },
+      resources: [
+        variant((d) => {
+          pod(d).securityContext.seccompProfile = {
+            type: "Localhost",
+            localhostProfile: "profiles/llmops-router.json",
+          };
+          c0(d).securityContext.seccompProfile = {
+            type: "Localhost",
+            localhostProfile: "profiles/unconfined.json",
+          };
+        }),
+      ],
+    },
+    {
+      name: "seccomp Unconfined",
+      resources: [variant((d) => (pod(d).securityContext.seccompProfile = { type: "Unconfined" }))],
+    },
     {
       name: "runs as root",
       resources: [

@@ -9,6 +9,8 @@ export interface Fixture {
   resources: InventoryResource[];
   /** Present in the inventory but not under test (e.g. the provider whose defaultTags count). */
   context?: InventoryResource[];
+  /** Options of the rule under test, over the prod pack config (e.g. an allow-list entry). */
+  options?: Record<string, unknown>;
 }
 
 /** A rule's examples: good ones must yield no violation of the rule, bad ones at least one. */
@@ -134,3 +136,5 @@ export function withProvider(): Omit<Fixture, "name"> {
   );
   return { resources: [eks], context: [prov] };
 }
+/** The compliant Deployment changed by f. */
+export const variant = (f: (d: any) => void, name = "router") => dep(name, mut(D, f));

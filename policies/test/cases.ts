@@ -12,6 +12,7 @@ export interface Case {
   name: string;
   resources: InventoryResource[];
   context: InventoryResource[];
+  options?: Record<string, unknown>;
   /** Expected: does the rule report a violation? */
   fails: boolean;
 }

@@ -134,7 +134,10 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
   });
 
   it.each(parityCases.map((c) => [c.rule, c.name, c] as const))("%s: %s", async (_r, _n, c) => {
-    const { template, constraint } = pair(c.rule, unscoped);
+    const objs = c.options
+      ? renderGatekeeper({ env: "prod", excludedNamespaces: [], config: { [c.rule]: c.options } })
+      : unscoped;
+    const { template, constraint } = pair(c.rule, objs);
     const crossguard = await runCase(c);
     for (const r of c.resources) {
       const cel = evaluate(template, constraint, r.inputs);

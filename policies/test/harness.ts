@@ -9,6 +9,7 @@ export async function runCase(c: Case) {
     config: { environment: "prod" },
     resources: [...c.resources, ...c.context],
   };
-  const report = await checkInventory(inv, { env: "prod", only: [c.rule] });
+  const config = c.options ? { [c.rule]: c.options } : undefined;
+  const report = await checkInventory(inv, { env: "prod", only: [c.rule], ...(config ? { config } : {}) });
   return report.violations.filter((v) => v.policy === c.rule);
 }
