@@ -1,4 +1,4 @@
-import { type RuleFixtures, mut, c0, D, dep } from "../test/builders.ts";
+import { type RuleFixtures, mut, c0, D, dep, variant } from "../test/builders.ts";
 import * as F from "../test/fixtures.ts";
 import { res, T } from "../test/fixtures.ts";
 
@@ -16,6 +16,10 @@ export const fixtures: RuleFixtures = {
               { name: "TOKENIZER", value: "cl100k_base" },
               { name: "MAX_TOKENS", value: "4096" },
               { name: "API_KEYS_FILE", value: "/etc/llmops/keys" },
+              { name: "KAFKA_SSL_KEY_FILE", value: "/etc/kafka/tls/user.key" },
+              { name: "KEYCLOAK_URL", value: "https://sso.example.com" },
+              { name: "HOTKEYS", value: "ctrl+k" },
+              { name: "monkeyPatch", value: "on" },
             ),
           ),
         ),
@@ -23,6 +27,39 @@ export const fixtures: RuleFixtures = {
     },
   ],
   bad: [
+    {
+      name: "AZURE_OPENAI_KEY literal in env",
+      resources: [
+        variant((d) =>
+          c0(d).env.push({ name: "AZURE_OPENAI_KEY", value: "0f3c9a7be1d24c55a9e0b4f1c2d3e4f5" }),
+        ),
+      ],
+    },
+    {
+      name: "a *_KEY literal in a ConfigMap",
+      resources: [
+        res(
+          T.cm,
+          "router-config",
+          mut(F.configMap(), (c) => (c.data.SIGNING_KEY = "kq9-Zt2+vX")),
+        ),
+      ],
+    },
+    {
+      name: "camelCase openaiApiKey literal in env",
+      resources: [variant((d) => c0(d).env.push({ name: "openaiApiKey", value: "abc123def456" }))],
+    },
+    {
+      name: "connection string literal in env",
+      resources: [
+        variant((d) =>
+          c0(d).env.push({
+            name: "STORAGE_CONNECTION_STRING",
+            value: "DefaultEndpointsProtocol=https;AccountKey=x",
+          }),
+        ),
+      ],
+    },
     {
       name: "client key list literal in env",
       resources: [
