@@ -277,3 +277,25 @@ export function celSelects(sel: string, lbls: string): string {
     `e.operator == 'DoesNotExist' ? !(e.key in ${lbls}) : false))`
   );
 }
+
+export const SCALED_OBJECT_TYPES = typesOf("keda.sh/ScaledObject");
+export const SCALER_TYPES = [...HPA_TYPES, ...SCALED_OBJECT_TYPES];
+
+/** What an HPA or ScaledObject scales, and between which bounds (the API defaults when unset). */
+export function scalerOf(
+  type: string,
+  props: Record<string, any>,
+  provider?: { props?: Record<string, any> },
+) {
+  const s = props?.spec ?? {};
+  const ref = s.scaleTargetRef ?? {};
+  const keda = SCALED_OBJECT_TYPES.includes(type);
+  return {
+    ns: nsOf(props, provider),
+    // KEDA defaults the target kind to Deployment; an HPA must name it.
+    kind: (ref.kind ?? (keda ? "Deployment" : undefined)) as string | undefined,
+    name: ref.name as string | undefined,
+    min: (keda ? (s.minReplicaCount ?? 0) : (s.minReplicas ?? 1)) as number,
+    max: (keda ? (s.maxReplicaCount ?? 100) : s.maxReplicas) as number | undefined,
+  };
+}
