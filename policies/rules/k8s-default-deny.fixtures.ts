@@ -15,6 +15,17 @@ export const fixtures: RuleFixtures = {
   ],
   bad: [
     {
+      name: "deployment without metadata.namespace (lands in default, which has no policy)",
+      resources: [
+        res(T.ns, "llmops", F.namespace("llmops")),
+        res(T.np, "dd", F.defaultDeny()),
+        dep(
+          "router",
+          mut(D, (d) => delete d.metadata.namespace),
+        ),
+      ],
+    },
+    {
       name: "namespace without policy",
       resources: [res(T.ns, "llmops", F.namespace("llmops")), dep("router", D)],
     },
