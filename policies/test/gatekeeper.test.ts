@@ -10,6 +10,7 @@ import {
   templateName,
 } from "../gatekeeper/index.ts";
 import { versionAtLeast } from "../rules/helm.ts";
+import { rules } from "../rules/index.ts";
 import { isKubernetesObject } from "../rules/k8s.ts";
 import { cases } from "./cases.ts";
 import { compliantInventory } from "./fixtures.ts";
@@ -62,8 +63,19 @@ describe("Gatekeeper rendering", () => {
         "k8s-no-secret-literals",
         "k8s-exposure",
         "k8s-namespace-pod-security",
+        "k8s-pod-security-standards",
+        "k8s-service-account-token",
+        "k8s-rbac-least-privilege",
+        "k8s-autoscaler-bounds",
+        "k8s-no-default-namespace",
       ]),
     );
+    // Every single-object Kubernetes rule has a rendering, except the API-version check (admission only sees
+    // versions the API server serves).
+    const k8sResourceRules = rules
+      .filter((r) => r.kind === "resource" && r.id.startsWith("k8s-"))
+      .map((r) => r.id);
+    expect(k8sResourceRules.filter((id) => !ids.includes(id))).toEqual(["k8s-api-versions"]);
     expect(rendered).toHaveLength(ids.length * 2);
     for (const r of gatekeeperRules()) {
       const { template, constraint } = pair(r.id);
