@@ -65,6 +65,18 @@ export const fixtures: RuleFixtures = {
   ],
   bad: [
     {
+      name: "ExternalName Service",
+      resources: [
+        res(
+          T.svc,
+          "db",
+          mut(F.service("db"), (x) => {
+            x.spec = { type: "ExternalName", externalName: "metadata.google.internal" };
+          }),
+        ),
+      ],
+    },
+    {
       name: "Service with externalIPs (CVE-2020-8554)",
       resources: [
         res(

@@ -14,7 +14,7 @@ export const k8sExposure = resourceRule({
   id: "k8s-exposure",
   description:
     "Workloads are exposed only through HTTPS Gateway listeners with cert-manager certificates: no " +
-    "LoadBalancer/NodePort Services for apps, no Service externalIPs (CVE-2020-8554), Ingresses only with TLS, and " +
+    "LoadBalancer/NodePort Services for apps, no Service externalIPs (CVE-2020-8554) or ExternalName aliases, Ingresses only with TLS, and " +
     "every Ingress rule and HTTPRoute bound to explicit, non-wildcard hosts. Stricter than Gatekeeper's " +
     "k8sexternalips (no allow-list: the stack never needs one) and than its k8sblockwildcardingress (HTTPRoutes " +
     "too; a route with no backend, such as the HTTPS redirect, may omit hostnames).",
@@ -30,7 +30,7 @@ export const k8sExposure = resourceRule({
     "HTTPS listeners with tls.certificateRefs and a cert-manager.io/cluster-issuer annotation (an HTTP listener " +
     "is allowed only for the redirect/ACME with allowedRoutes.namespaces.from: Same). An Ingress must " +
     "list spec.tls for every host and carry a cert-manager issuer annotation. Give every Ingress rule a host and " +
-    "every HTTPRoute spec.hostnames (exact names, no wildcards), drop Ingress defaultBackend and Service externalIPs.",
+    "every HTTPRoute spec.hostnames (exact names, no wildcards), drop Ingress defaultBackend, Service externalIPs and ExternalName Services.",
   types: [SVC, ING, ...GW, ...ROUTE],
   options: { gatewayNamespaces: ["istio-ingress"] as string[] },
   configSchema: { gatewayNamespaces: { type: "array", items: { type: "string" } } },
@@ -42,6 +42,11 @@ export const k8sExposure = resourceRule({
       const t = props.spec?.type ?? "ClusterIP";
       if ((t === "LoadBalancer" || t === "NodePort") && !o.gatewayNamespaces.includes(nsOf(props)))
         out.push(`Service type ${t} exposes the workload directly; use ClusterIP behind the Gateway.`);
+      // ExternalName hands out a DNS alias the cluster resolves for any target, internal names included.
+      if (t === "ExternalName")
+        out.push(
+          "Service type ExternalName aliases an arbitrary DNS name; call the target directly or via egress rules.",
+        );
       // Any user who can set externalIPs can intercept traffic to those IPs cluster-wide (CVE-2020-8554).
       if (asArray(props.spec?.externalIPs).length)
         out.push(`Service sets externalIPs ${props.spec.externalIPs.join(", ")} (CVE-2020-8554).`);
@@ -114,6 +119,12 @@ export const k8sExposure = resourceRule({
           "!(variables.anyObject.spec.type in ['LoadBalancer', 'NodePort']) || variables.ns in variables.params.gatewayNamespaces",
         message:
           "LoadBalancer/NodePort Service exposes the workload directly; use ClusterIP behind the Gateway",
+      },
+      {
+        expression:
+          "variables.anyObject.kind != 'Service' || !has(variables.anyObject.spec.type) || " +
+          "variables.anyObject.spec.type != 'ExternalName'",
+        message: "Service type ExternalName aliases an arbitrary DNS name",
       },
       {
         expression:

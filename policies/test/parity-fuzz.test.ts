@@ -329,6 +329,7 @@ const KINDS: { type: string; base: () => any; mutations: M[] }[] = [
     mutations: [
       ["LoadBalancer", (o) => (o.spec.type = "LoadBalancer")],
       ["NodePort", (o) => (o.spec.type = "NodePort")],
+      ["ExternalName", (o) => (o.spec.type = "ExternalName")],
       ["gateway namespace", (o) => (o.metadata.namespace = "istio-ingress")],
       ["externalIPs", (o) => (o.spec.externalIPs = ["203.0.113.9"])],
       ["empty externalIPs", (o) => (o.spec.externalIPs = [])],
