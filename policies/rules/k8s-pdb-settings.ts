@@ -4,7 +4,9 @@ import { resourceRule } from "./types.ts";
 export const k8sPdbSettings = resourceRule({
   id: "k8s-pdb-settings",
   description:
-    "PodDisruptionBudgets keep at least minAvailable pods (an integer) and never block all voluntary disruptions.",
+    "PodDisruptionBudgets keep at least minAvailable pods (an integer) and never block all voluntary disruptions. " +
+    "Stricter than Polaris and the Gatekeeper library by design: maxUnavailable and percentages are refused, so " +
+    "the floor does not drift with the replica count.",
   severity: "medium",
   category: "reliability",
   checklist: [
