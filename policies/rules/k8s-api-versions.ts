@@ -15,7 +15,7 @@ export const k8sApiVersions = resourceRule({
   severity: "high",
   category: "security",
   checklist: [
-    { seed: "core", item: 'Security > Pod Security: "No privileged containers"' },
+    { seed: "core", item: 'Pod Security Standards: "Automatic enforcement via admission controller"' },
     { seed: "sentinel", item: 'Security: "Enable Pod Security Standards"' },
   ],
   remediation:

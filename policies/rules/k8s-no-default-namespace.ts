@@ -11,8 +11,8 @@ export const k8sNoDefaultNamespace = resourceRule({
   severity: "medium",
   category: "security",
   checklist: [
-    { seed: "core", item: 'Namespaces: "Separate namespaces per component"' },
-    { seed: "sentinel", item: 'Security: "Enable network policies"' },
+    { seed: "core", item: 'Network Policies: "Namespace isolation"' },
+    { seed: "core", item: 'Security > Network Policies: "All namespaces have default deny-all"' },
   ],
   remediation:
     "Set metadata.namespace on every namespaced object (or the provider's namespace) to the app or platform " +

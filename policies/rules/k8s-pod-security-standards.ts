@@ -71,6 +71,7 @@ export const k8sPodSecurityStandards = resourceRule({
       seed: "core",
       item: 'Pod Security Standards: "Restricted policy for application workloads"',
     },
+    { seed: "core", item: 'Security > Pod Security: "Enforce restricted PSS for applications"' },
   ],
   remediation:
     "Remove windowsOptions.hostProcess, procMount: Unmasked, sysctls outside the safe set, seLinuxOptions " +

@@ -55,8 +55,12 @@ export const k8sRbacLeastPrivilege = resourceRule({
   severity: "critical",
   category: "security",
   checklist: [
-    { seed: "core", item: 'Security > RBAC: "Least privilege service accounts"' },
-    { seed: "sentinel", item: 'Security: "Enable Pod Security Standards"' },
+    { seed: "sentinel", item: 'Security: "Enable RBAC with minimal permissions"' },
+    {
+      seed: "core",
+      item: 'Security > Enable RBAC: "Use least-privilege service accounts", "Restrict cluster-admin access"',
+    },
+    { seed: "costops", item: 'Best Practices: "Enable RBAC and follow least privilege principle"' },
   ],
   remediation:
     "List the exact verbs and resources a component needs (get/list/watch on named objects; Secrets only by " +

@@ -14,8 +14,8 @@ export const k8sServiceAccountToken = resourceRule({
   severity: "high",
   category: "security",
   checklist: [
-    { seed: "sentinel", item: 'Security: "Enable Pod Security Standards"' },
-    { seed: "core", item: 'Security > RBAC: "Least privilege service accounts"' },
+    { seed: "sentinel", item: 'Security: "Enable RBAC with minimal permissions"' },
+    { seed: "core", item: 'Security > Enable RBAC: "Use least-privilege service accounts"' },
   ],
   remediation:
     "Give each workload its own ServiceAccount (serviceAccountName), set automountServiceAccountToken: false " +

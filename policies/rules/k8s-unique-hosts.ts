@@ -13,8 +13,8 @@ export const k8sUniqueHosts = stackRule({
   severity: "high",
   category: "security",
   checklist: [
+    { seed: "core", item: 'Network Policies: "Namespace isolation"' },
     { seed: "sentinel", item: 'Security: "Use TLS/SSL for all external connections"' },
-    { seed: "router", item: '"Configure TLS certificates"' },
   ],
   remediation:
     "Serve each hostname from the namespace that owns it (one HTTPRoute or Ingress per host and namespace, " +
