@@ -51,7 +51,9 @@ export const k8sRbacLeastPrivilege = resourceRule({
     "Covers Kyverno's restrict-binding-clusteradmin, restrict-wildcard-verbs/resources, " +
     "restrict-escalation-verbs-roles, restrict-secret-role-verbs and restrict-clusterrole-nodesproxy and " +
     "Gatekeeper's k8sdisallowanonymous; stricter than them by design in flagging exec/attach whatever the verb " +
-    "and the built-in admin and edit roles as well as cluster-admin. Reviewed exceptions go in exempt.",
+    "and the built-in admin and edit roles as well as cluster-admin. Reviewed exceptions go in exempt. At " +
+    "admission it judges only objects labelled part of the stack: Gatekeeper matches cluster-scoped RBAC " +
+    "cluster-wide, where Kubernetes' own and the platform charts' roles legitimately hold wildcards.",
   severity: "critical",
   category: "security",
   checklist: [
@@ -87,6 +89,9 @@ export const k8sRbacLeastPrivilege = resourceRule({
   },
   gatekeeper: {
     kind: "LlmopsRbacLeastPrivilege",
+    // Kubernetes' bootstrap roles (cluster-admin is all wildcards) and the platform charts' ClusterRoles are not
+    // the stack's to judge, and Gatekeeper would match them cluster-wide.
+    ownedOnly: true,
     match: [
       {
         apiGroups: ["rbac.authorization.k8s.io"],

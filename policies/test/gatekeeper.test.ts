@@ -205,6 +205,38 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
         metadata: { name: "router-abc", namespace: ns },
         spec: { template: { spec: { containers: [] } } },
       },
+      // Cluster-scoped: Gatekeeper matches these whatever the constraint's namespaces say.
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "cluster-admin", labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } },
+        rules: [
+          { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+          { nonResourceURLs: ["*"], verbs: ["*"] },
+        ],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: "cluster-admin", labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:masters" }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: {
+          name: "cert-manager-controller-certificates",
+          labels: { "app.kubernetes.io/part-of": "cert-manager" },
+        },
+        rules: [
+          {
+            apiGroups: [""],
+            resources: ["secrets"],
+            verbs: ["get", "list", "watch", "create", "update", "delete"],
+          },
+        ],
+      },
     ];
     const scoped = renderGatekeeper({ env: "prod", namespaces: [ns] });
     for (const rule of gatekeeperRules()) {
@@ -214,6 +246,24 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
           true,
         );
     }
+  });
+
+  it("judges the stack's own cluster-scoped RBAC, matched as Gatekeeper does whatever the namespaces", () => {
+    const scoped = renderGatekeeper({ env: "prod", namespaces: ["llmops"] });
+    const { template, constraint } = pair("k8s-rbac-least-privilege", scoped);
+    const crb = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "router-admin", labels: { "app.kubernetes.io/part-of": "llmops" } },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "router", namespace: "llmops" }],
+    };
+    const r = evaluate(template, constraint, crb);
+    expect(r.matched).toBe(true);
+    expect(r.allowed).toBe(false);
+    expect(constraint.spec.match.labelSelector).toEqual({
+      matchLabels: { "app.kubernetes.io/part-of": "llmops" },
+    });
   });
 
   it("does not match objects in excluded namespaces or of other kinds", () => {
