@@ -13,9 +13,10 @@ export const k8sPodSpread = resourceRule({
   id: "k8s-pod-spread",
   description:
     "Replicated workloads spread their own pods across zones/nodes: a zone/hostname topologySpreadConstraint " +
-    "or pod anti-affinity term whose labelSelector selects the workload's pod labels. Stricter than Polaris " +
-    "and kube-score, which accept any anti-affinity: a selector matching another app's pods (or an empty one, " +
-    "which counts every pod in the namespace) spreads nothing.",
+    "or pod anti-affinity term whose labelSelector selects the workload's pod labels (a selector matching " +
+    "another app's pods spreads nothing). As kube-score's anti-affinity check, but for spread constraints and " +
+    "zone terms too; stricter than kube-score by design in refusing an empty selector (it counts every pod in " +
+    "the namespace), and than Polaris, which only checks that a spread constraint exists.",
   severity: "medium",
   category: "reliability",
   checklist: [
