@@ -12,8 +12,16 @@ const BINDING_TYPES = [
 
 /** Built-in ClusterRoles that grant pods/exec and read every Secret of a namespace (or the cluster). */
 export const BROAD_CLUSTER_ROLES = ["cluster-admin", "admin", "edit"];
-/** Subjects that stand for everyone (or every client) talking to the API server. */
-export const EVERYONE = ["system:anonymous", "system:unauthenticated", "system:authenticated"];
+/**
+ * Subjects no binding of the stack may name: everyone (or every client) talking to the API server, and
+ * system:masters, which bypasses RBAC altogether.
+ */
+export const FORBIDDEN_SUBJECTS = [
+  "system:anonymous",
+  "system:unauthenticated",
+  "system:authenticated",
+  "system:masters",
+];
 /** Verbs that let a holder grant itself more than its role (RBAC's escalation checks are bypassed). */
 export const ESCALATING_VERBS = ["escalate", "bind", "impersonate"];
 /** Subresources that open a shell or a stream into a container, or proxy to the kubelet. */
@@ -47,11 +55,12 @@ export const k8sRbacLeastPrivilege = resourceRule({
   description:
     "RBAC grants least privilege: no Role/ClusterRole with wildcard verbs or resources, escalate/bind/" +
     "impersonate, pods/exec, pods/attach or nodes/proxy, or Secret get/list/watch without resourceNames; no " +
-    "binding to cluster-admin, admin or edit, or to anonymous/unauthenticated/all-authenticated subjects. " +
+    "binding to cluster-admin, admin or edit, or of anonymous, unauthenticated, all-authenticated or " +
+    "system:masters subjects. " +
     "Covers Kyverno's restrict-binding-clusteradmin, restrict-wildcard-verbs/resources, " +
-    "restrict-escalation-verbs-roles, restrict-secret-role-verbs and restrict-clusterrole-nodesproxy and " +
-    "Gatekeeper's k8sdisallowanonymous; stricter than them by design in flagging exec/attach whatever the verb " +
-    "and the built-in admin and edit roles as well as cluster-admin. Reviewed exceptions go in exempt. At " +
+    "restrict-escalation-verbs-roles, restrict-secret-role-verbs, restrict-clusterrole-nodesproxy and " +
+    "restrict-binding-system-groups, and Gatekeeper's k8sdisallowanonymous; stricter than them by design in " +
+    "flagging exec/attach whatever the verb and the built-in admin and edit roles as well as cluster-admin. Reviewed exceptions go in exempt. At " +
     "admission it judges only objects labelled part of the stack: Gatekeeper matches cluster-scoped RBAC " +
     "cluster-wide, where Kubernetes' own and the platform charts' roles legitimately hold wildcards.",
   severity: "critical",
@@ -67,7 +76,7 @@ export const k8sRbacLeastPrivilege = resourceRule({
   remediation:
     "List the exact verbs and resources a component needs (get/list/watch on named objects; Secrets only by " +
     "resourceNames), bind a namespaced Role to the app's own ServiceAccount instead of cluster-admin/admin/edit, " +
-    "never bind system:anonymous, system:unauthenticated or system:authenticated, and put a reviewed " +
+    "never bind system:anonymous, system:unauthenticated, system:authenticated or system:masters, and put a reviewed " +
     "exception's namespace/name (name for cluster-scoped objects) in exempt.",
   types: [...ROLE_TYPES, ...BINDING_TYPES],
   options: { exempt: [] as string[] },
@@ -84,7 +93,7 @@ export const k8sRbacLeastPrivilege = resourceRule({
     if (ref.kind === "ClusterRole" && BROAD_CLUSTER_ROLES.includes(ref.name))
       out.push(`${kind} grants the built-in ClusterRole ${ref.name}.`);
     for (const s of asArray(props.subjects))
-      if (EVERYONE.includes(s?.name)) out.push(`${kind} binds ${s.name}.`);
+      if (FORBIDDEN_SUBJECTS.includes(s?.name)) out.push(`${kind} binds ${s.name}.`);
     return out;
   },
   gatekeeper: {
@@ -144,8 +153,8 @@ export const k8sRbacLeastPrivilege = resourceRule({
       {
         expression:
           "variables.exempt || !(variables.anyObject.kind in ['RoleBinding', 'ClusterRoleBinding']) || " +
-          `!has(variables.anyObject.subjects) || variables.anyObject.subjects.all(s, !(s.name in ${celList(EVERYONE)}))`,
-        message: "binding grants anonymous, unauthenticated or all authenticated subjects",
+          `!has(variables.anyObject.subjects) || variables.anyObject.subjects.all(s, !(s.name in ${celList(FORBIDDEN_SUBJECTS)}))`,
+        message: "binding names anonymous, unauthenticated, all authenticated or system:masters subjects",
       },
     ],
   },
