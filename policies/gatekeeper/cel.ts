@@ -49,9 +49,15 @@ function matches(constraint: Record<string, any>, obj: Record<string, any>): boo
       (k.kinds.includes("*") || k.kinds.includes(obj.kind)),
   );
   if (!kindOk) return false;
-  const ns = obj.kind === "Namespace" ? obj.metadata?.name : obj.metadata?.namespace;
-  if (m.namespaces && !m.namespaces.includes(ns)) return false;
-  if (m.excludedNamespaces?.includes(ns)) return false;
+  // As Gatekeeper: a Namespace is matched by its own name; other cluster-scoped objects are in no namespace,
+  // so namespaces and excludedNamespaces never exclude them.
+  const isNs = obj.kind === "Namespace" && group === "";
+  const ns = isNs ? obj.metadata?.name : obj.metadata?.namespace;
+  if (ns !== undefined && m.namespaces && !m.namespaces.includes(ns)) return false;
+  if (ns !== undefined && m.excludedNamespaces?.includes(ns)) return false;
+  const want = m.labelSelector?.matchLabels ?? {};
+  const have = obj.metadata?.labels ?? {};
+  if (!Object.keys(want).every((k) => have[k] === want[k])) return false;
   return true;
 }
 

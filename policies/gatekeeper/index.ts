@@ -34,6 +34,8 @@ export interface RenderOptions {
   generateVAP?: boolean;
 }
 
+const PART_OF = "app.kubernetes.io/part-of";
+
 export const DEFAULT_EXCLUDED = ["kube-system", "kube-public", "kube-node-lease", "gatekeeper-system"];
 
 /** Rules that have a Gatekeeper rendering. */
@@ -109,6 +111,7 @@ export function renderGatekeeper(opts: RenderOptions): Record<string, any>[] {
       },
     });
     const match: Record<string, unknown> = { kinds: gk.match };
+    if (gk.ownedOnly) match.labelSelector = { matchLabels: { [PART_OF]: labels[PART_OF] } };
     if (opts.namespaces?.length) match.namespaces = opts.namespaces;
     match.excludedNamespaces = opts.excludedNamespaces ?? DEFAULT_EXCLUDED;
     out.push({

@@ -1,13 +1,14 @@
-import { nameOf, nsOf } from "./k8s.ts";
+import { nameOf, nsOf, SCALABLE_TYPES, SCALER_TYPES, scalerOf, typeParts } from "./k8s.ts";
 import { stackRule } from "./types.ts";
 
 const DEPLOY = "kubernetes:apps/v1:Deployment";
-const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
-const SCALED = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 
 export const k8sAutoscaling = stackRule({
   id: "k8s-autoscaling",
-  description: "Every Deployment is scaled by a HorizontalPodAutoscaler or a KEDA ScaledObject.",
+  description:
+    "Every Deployment is scaled by a HorizontalPodAutoscaler (autoscaling/v2 or v1) or a KEDA ScaledObject, and " +
+    "every autoscaler targets a Deployment or StatefulSet the stack declares in its namespace (one that names " +
+    "nothing scales nothing).",
   severity: "medium",
   category: "reliability",
   checklist: [
@@ -20,23 +21,34 @@ export const k8sAutoscaling = stackRule({
   ],
   remediation:
     "Add an autoscaling/v2 HorizontalPodAutoscaler (CPU/memory or custom metrics) or a KEDA ScaledObject " +
-    "(e.g. Kafka consumer lag) whose scaleTargetRef names the Deployment in the same namespace.",
+    "(e.g. Kafka consumer lag) whose scaleTargetRef names the Deployment in the same namespace; fix or remove " +
+    "an autoscaler whose target does not exist.",
   options: { exempt: [] as string[] },
   configSchema: { exempt: { type: "array", items: { type: "string" } } },
   check(args, o) {
-    const scalers = args.resources.filter((r) => r.type === HPA || r.type === SCALED);
+    const scalers = args.resources
+      .filter((r) => SCALER_TYPES.includes(r.type))
+      .map((r) => ({ r, s: scalerOf(r.type, r.props, r.provider) }));
+    const workloads = args.resources
+      .filter((r) => SCALABLE_TYPES.includes(r.type))
+      .map((w) => ({
+        w,
+        ns: nsOf(w.props, w.provider),
+        name: nameOf(w.props, w.name),
+        kind: typeParts(w.type)!.kind,
+      }));
     const out: { urn: string; message: string }[] = [];
-    for (const d of args.resources.filter((r) => r.type === DEPLOY)) {
-      const ns = nsOf(d.props);
-      const name = nameOf(d.props, d.name);
+    for (const { w, ns, name } of workloads.filter((x) => x.w.type === DEPLOY)) {
       if (o.exempt.includes(`${ns}/${name}`)) continue;
-      const ok = scalers.some((s) => {
-        const ref = s.props.spec?.scaleTargetRef ?? {};
-        return nsOf(s.props) === ns && ref.name === name && (ref.kind ?? "Deployment") === "Deployment";
-      });
-      if (!ok)
-        out.push({ urn: d.urn, message: `${ns}/${name} has no HorizontalPodAutoscaler or ScaledObject.` });
+      if (!scalers.some(({ s }) => s.ns === ns && s.name === name && s.kind === "Deployment"))
+        out.push({ urn: w.urn, message: `${ns}/${name} has no HorizontalPodAutoscaler or ScaledObject.` });
     }
+    for (const { r, s } of scalers)
+      if (!workloads.some((x) => x.ns === s.ns && x.name === s.name && x.kind === s.kind))
+        out.push({
+          urn: r.urn,
+          message: `${typeParts(r.type)!.kind} ${s.ns}/${nameOf(r.props, r.name)} targets ${s.kind ?? "(no kind)"} ${s.name}, which the stack does not declare in ${s.ns}.`,
+        });
     return out;
   },
 });

@@ -1,18 +1,8 @@
-import { asArray, isKubernetesObject, nsOf } from "./k8s.ts";
+import { asArray, isNamespaced, nsOf } from "./k8s.ts";
 import { stackRule } from "./types.ts";
 
 const NS = "kubernetes:core/v1:Namespace";
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const CLUSTER_SCOPED = new Set([
-  NS,
-  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-  "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
-  "kubernetes:storage.k8s.io/v1:StorageClass",
-  "kubernetes:cert-manager.io/v1:ClusterIssuer",
-  "kubernetes:external-secrets.io/v1:ClusterSecretStore",
-  "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition",
-  "kubernetes:scheduling.k8s.io/v1:PriorityClass",
-]);
 
 /** A NetworkPolicy selecting every pod and allowing nothing in the given direction. */
 export function deniesAll(np: Record<string, any>, dir: "Ingress" | "Egress"): boolean {
@@ -28,7 +18,9 @@ export function deniesAll(np: Record<string, any>, dir: "Ingress" | "Egress"): b
 export const k8sDefaultDeny = stackRule({
   id: "k8s-default-deny",
   description:
-    "Every namespace the stack manages or deploys into has a default-deny NetworkPolicy (ingress and egress).",
+    "Every namespace the stack manages or deploys into has a default-deny NetworkPolicy (ingress and egress); " +
+    "an object without metadata.namespace counts for the namespace it lands in (the Kubernetes provider's, " +
+    "else 'default').",
   severity: "high",
   category: "security",
   checklist: [
@@ -51,8 +43,9 @@ export const k8sDefaultDeny = stackRule({
     const namespaces = new Map<string, string | undefined>();
     for (const r of args.resources) {
       if (r.type === NS) namespaces.set(r.props.metadata?.name ?? r.name, r.urn);
-      else if (isKubernetesObject(r.type) && !CLUSTER_SCOPED.has(r.type) && r.props?.metadata?.namespace) {
-        const ns = r.props.metadata.namespace as string;
+      else if (isNamespaced(r.type)) {
+        // An object without metadata.namespace lands in the provider's namespace, "default" unless set.
+        const ns = nsOf(r.props, r.provider);
         // Not declared by the stack: report against the first object deployed into it.
         if (!namespaces.has(ns)) namespaces.set(ns, r.urn);
       }
@@ -61,7 +54,7 @@ export const k8sDefaultDeny = stackRule({
     const out: { urn?: string; message: string }[] = [];
     for (const [ns, urn] of namespaces) {
       if (o.exemptNamespaces.includes(ns)) continue;
-      const here = nps.filter((n) => nsOf(n.props) === ns);
+      const here = nps.filter((n) => nsOf(n.props, n.provider) === ns);
       const missing = o.directions.filter(
         (d) => !here.some((n) => deniesAll(n.props, d as "Ingress" | "Egress")),
       );

@@ -13,7 +13,9 @@ import { resourceRule } from "./types.ts";
 export const k8sHostIsolation = resourceRule({
   id: "k8s-host-isolation",
   description:
-    "No privileged containers, host namespaces (network, PID, IPC), hostPath volumes or host ports.",
+    "No privileged containers, host namespaces (network, PID, IPC), hostPath volumes or host ports. Stricter " +
+    "than Pod Security baseline and Gatekeeper's k8spsphostnetworkingports by design: no hostPort is allowed, " +
+    "not even from a known list.",
   severity: "critical",
   category: "security",
   checklist: [

@@ -38,7 +38,9 @@ const ALLOWED = "variables.params.allowedRegistries.exists(r, c.image.startsWith
 export const k8sImageProvenance = resourceRule({
   id: "k8s-image-provenance",
   description:
-    "Container images are pinned (version tag, never latest, or digest) and come from allowed registries.",
+    "Container images are pinned (version tag, never latest, or digest) and come from allowed registries. " +
+    "Looser than Polaris by design: imagePullPolicy is not required to be Always (pinned tags from the " +
+    "stack's own registry are immutable; requireDigest pins by content where that is not enough).",
   severity: "high",
   category: "security",
   checklist: [

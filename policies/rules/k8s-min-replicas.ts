@@ -1,8 +1,5 @@
+import { HPA_TYPES, SCALED_OBJECT_TYPES, SCALABLE_TYPES } from "./k8s.ts";
 import { resourceRule } from "./types.ts";
-
-const DEPLOY = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
-const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
-const SCALED = "kubernetes:keda.sh/v1alpha1:ScaledObject";
 
 export const k8sMinReplicas = resourceRule({
   id: "k8s-min-replicas",
@@ -17,16 +14,16 @@ export const k8sMinReplicas = resourceRule({
   remediation:
     "Set spec.replicas >= 3 on the Deployment/StatefulSet, and minReplicas (HPA) / minReplicaCount (KEDA " +
     "ScaledObject) >= 3 so autoscaling never shrinks the service below the HA floor.",
-  types: [...DEPLOY, HPA, SCALED],
+  types: [...SCALABLE_TYPES, ...HPA_TYPES, ...SCALED_OBJECT_TYPES],
   options: { minReplicas: 3 },
   configSchema: { minReplicas: { type: "integer", minimum: 1 } },
   check(props, { minReplicas }, args) {
     const kind = args.type.split(":")[2];
-    if (args.type === HPA) {
+    if (HPA_TYPES.includes(args.type)) {
       const v = props.spec?.minReplicas ?? 1;
       return v < minReplicas ? [`HorizontalPodAutoscaler minReplicas is ${v}; needs >= ${minReplicas}.`] : [];
     }
-    if (args.type === SCALED) {
+    if (SCALED_OBJECT_TYPES.includes(args.type)) {
       const v = props.spec?.minReplicaCount ?? 0;
       return v < minReplicas ? [`ScaledObject minReplicaCount is ${v}; needs >= ${minReplicas}.`] : [];
     }

@@ -1,11 +1,12 @@
+import { PDB_TYPES } from "./k8s.ts";
 import { resourceRule } from "./types.ts";
-
-const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 
 export const k8sPdbSettings = resourceRule({
   id: "k8s-pdb-settings",
   description:
-    "PodDisruptionBudgets keep at least minAvailable pods (an integer) and never block all voluntary disruptions.",
+    "PodDisruptionBudgets keep at least minAvailable pods (an integer) and never block all voluntary disruptions. " +
+    "Stricter than Polaris and the Gatekeeper library by design: maxUnavailable and percentages are refused, so " +
+    "the floor does not drift with the replica count.",
   severity: "medium",
   category: "reliability",
   checklist: [
@@ -14,7 +15,7 @@ export const k8sPdbSettings = resourceRule({
   remediation:
     "Set spec.minAvailable to an integer >= 2 (below the replica count) and drop maxUnavailable: 0 / " +
     "minAvailable: 100%, which block node drains.",
-  types: [PDB],
+  types: PDB_TYPES,
   options: { minAvailable: 2 },
   configSchema: { minAvailable: { type: "integer", minimum: 1 } },
   check(props, o) {

@@ -3,7 +3,9 @@ import { resourceRule } from "./types.ts";
 
 export const k8sProbes = resourceRule({
   id: "k8s-probes",
-  description: "Every container of a long-running workload has a liveness and a readiness probe.",
+  description:
+    "Every container of a long-running workload has a liveness and a readiness probe. Looser than kube-score " +
+    "by design: identical liveness and readiness probes are accepted (the services expose one health endpoint).",
   severity: "medium",
   category: "reliability",
   checklist: [

@@ -80,6 +80,28 @@ export function podSpecOf(type: string, props: Record<string, any>): Record<stri
   }
 }
 
+/** The pod template's metadata (annotations such as AppArmor's live there). */
+export function podMetaOf(type: string, props: Record<string, any>): Record<string, any> {
+  switch (WORKLOAD_KINDS[type]) {
+    case "pod":
+      return props?.metadata ?? {};
+    case "cronjob":
+      return props?.spec?.jobTemplate?.spec?.template?.metadata ?? {};
+    case "template":
+      return props?.spec?.template?.metadata ?? {};
+    default:
+      return {};
+  }
+}
+export const CEL_POD_META = {
+  name: "podMeta",
+  expression:
+    "variables.anyObject.kind == 'Pod' ? variables.anyObject.metadata : " +
+    "(variables.anyObject.kind == 'CronJob' ? (has(variables.anyObject.spec.jobTemplate.spec.template.metadata) ? " +
+    "variables.anyObject.spec.jobTemplate.spec.template.metadata : {}) : " +
+    "(has(variables.anyObject.spec.template.metadata) ? variables.anyObject.spec.template.metadata : {}))",
+};
+
 export interface ContainerRef {
   c: Record<string, any>;
   init: boolean;
@@ -108,8 +130,12 @@ export function labelsOf(props: Record<string, any>): Record<string, string> {
   return l && typeof l === "object" ? l : {};
 }
 
-export function nsOf(props: Record<string, any>): string {
-  return props?.metadata?.namespace ?? "default";
+/**
+ * The namespace an object lands in: its own, else the Kubernetes provider's `namespace` (the provider's
+ * default for objects without one), else "default", as the provider does.
+ */
+export function nsOf(props: Record<string, any>, provider?: { props?: Record<string, any> }): string {
+  return props?.metadata?.namespace ?? provider?.props?.namespace ?? "default";
 }
 
 export function nameOf(props: Record<string, any>, fallback: string): string {
@@ -128,6 +154,8 @@ export function selectorMatches(selector: any, labels: Record<string, string>): 
     if (e.operator === "NotIn" && v !== undefined && asArray(e.values).includes(v)) return false;
     if (e.operator === "Exists" && v === undefined) return false;
     if (e.operator === "DoesNotExist" && v !== undefined) return false;
+    // The API server refuses any other operator; an unknown one selects nothing.
+    if (!["In", "NotIn", "Exists", "DoesNotExist"].includes(e.operator)) return false;
   }
   return true;
 }
@@ -151,4 +179,123 @@ export function isKubernetesObject(type: string): boolean {
 
 export function kindOfType(type: string): string {
   return type.split(":")[2] ?? type;
+}
+
+/**
+ * The kinds the pack polices ("group/Kind", core group = "core") and the API versions whose schema its rules
+ * read. A version in `removed` is still evaluated (same fields as the served one) and k8s-api-versions reports
+ * it; any other version of a policed kind is unrecognised, and k8s-api-versions reports that instead of the
+ * rules skipping it silently.
+ */
+export const POLICED_KINDS: Record<string, { versions: string[]; removed?: Record<string, string> }> = {
+  "core/Pod": { versions: ["v1"] },
+  "core/Service": { versions: ["v1"] },
+  "core/ConfigMap": { versions: ["v1"] },
+  "core/Namespace": { versions: ["v1"] },
+  "core/ServiceAccount": { versions: ["v1"] },
+  "apps/Deployment": { versions: ["v1"] },
+  "apps/StatefulSet": { versions: ["v1"] },
+  "apps/DaemonSet": { versions: ["v1"] },
+  "apps/ReplicaSet": { versions: ["v1"] },
+  "batch/Job": { versions: ["v1"] },
+  "batch/CronJob": { versions: ["v1"] },
+  "policy/PodDisruptionBudget": { versions: ["v1", "v1beta1"], removed: { v1beta1: "1.25" } },
+  "autoscaling/HorizontalPodAutoscaler": { versions: ["v2", "v1", "v2beta2"], removed: { v2beta2: "1.26" } },
+  "networking.k8s.io/NetworkPolicy": { versions: ["v1"] },
+  "networking.k8s.io/Ingress": { versions: ["v1"] },
+  "gateway.networking.k8s.io/Gateway": { versions: ["v1", "v1beta1"] },
+  "gateway.networking.k8s.io/HTTPRoute": { versions: ["v1", "v1beta1"] },
+  "rbac.authorization.k8s.io/Role": { versions: ["v1"] },
+  "rbac.authorization.k8s.io/ClusterRole": { versions: ["v1"] },
+  "rbac.authorization.k8s.io/RoleBinding": { versions: ["v1"] },
+  "rbac.authorization.k8s.io/ClusterRoleBinding": { versions: ["v1"] },
+  "keda.sh/ScaledObject": { versions: ["v1alpha1"] },
+  "monitoring.coreos.com/ServiceMonitor": { versions: ["v1"] },
+  "monitoring.coreos.com/PrometheusRule": { versions: ["v1"] },
+};
+
+/** "kubernetes:policy/v1beta1:PodDisruptionBudget" -> group policy, version v1beta1, kind PodDisruptionBudget. */
+export function typeParts(type: string): { group: string; version: string; kind: string } | undefined {
+  const m = /^kubernetes:(?:([^/:]+)\/)?([^/:]+):([^:]+)$/.exec(type);
+  if (!m) return undefined;
+  return { group: m[1] ?? "core", version: m[2]!, kind: m[3]! };
+}
+
+/** The Pulumi type tokens of every recognised version of a policed kind. */
+export function typesOf(key: string): string[] {
+  const k = POLICED_KINDS[key];
+  if (!k) throw new Error(`not a policed kind: ${key}`);
+  const [group, kind] = key.split("/");
+  return k.versions.map((v) => `kubernetes:${group}/${v}:${kind}`);
+}
+
+export const PDB_TYPES = typesOf("policy/PodDisruptionBudget");
+export const HPA_TYPES = typesOf("autoscaling/HorizontalPodAutoscaler");
+
+/** Cluster-scoped kinds the stack may declare ("group/Kind"; every kind of the constraint group). */
+const CLUSTER_SCOPED = new Set([
+  "core/Namespace",
+  "core/PersistentVolume",
+  "core/Node",
+  "rbac.authorization.k8s.io/ClusterRole",
+  "rbac.authorization.k8s.io/ClusterRoleBinding",
+  "storage.k8s.io/StorageClass",
+  "storage.k8s.io/CSIDriver",
+  "snapshot.storage.k8s.io/VolumeSnapshotClass",
+  "cert-manager.io/ClusterIssuer",
+  "external-secrets.io/ClusterSecretStore",
+  "external-secrets.io/ClusterExternalSecret",
+  "apiextensions.k8s.io/CustomResourceDefinition",
+  "scheduling.k8s.io/PriorityClass",
+  "admissionregistration.k8s.io/ValidatingWebhookConfiguration",
+  "admissionregistration.k8s.io/MutatingWebhookConfiguration",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicy",
+  "admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding",
+  "templates.gatekeeper.sh/ConstraintTemplate",
+  "networking.k8s.io/IngressClass",
+  "gateway.networking.k8s.io/GatewayClass",
+]);
+
+/** Kubernetes objects that live in a namespace (everything but the cluster-scoped kinds above). */
+export function isNamespaced(type: string): boolean {
+  const p = typeParts(type);
+  if (!p || !isKubernetesObject(type)) return false;
+  return p.group !== "constraints.gatekeeper.sh" && !CLUSTER_SCOPED.has(`${p.group}/${p.kind}`);
+}
+
+/**
+ * CEL: does the label selector bound as `sel` select the labels bound as `lbls` (matchLabels and
+ * matchExpressions, as selectorMatches). An empty selector selects everything.
+ */
+export function celSelects(sel: string, lbls: string): string {
+  return (
+    `(!has(${sel}.matchLabels) || ${sel}.matchLabels.all(k, k in ${lbls} && ${lbls}[k] == ${sel}.matchLabels[k])) && ` +
+    `(!has(${sel}.matchExpressions) || ${sel}.matchExpressions.all(e, ` +
+    `e.operator == 'In' ? (e.key in ${lbls} && ${lbls}[e.key] in e.values) : ` +
+    `e.operator == 'NotIn' ? !(e.key in ${lbls} && ${lbls}[e.key] in e.values) : ` +
+    `e.operator == 'Exists' ? e.key in ${lbls} : ` +
+    `e.operator == 'DoesNotExist' ? !(e.key in ${lbls}) : false))`
+  );
+}
+
+export const SCALED_OBJECT_TYPES = typesOf("keda.sh/ScaledObject");
+export const SCALER_TYPES = [...HPA_TYPES, ...SCALED_OBJECT_TYPES];
+
+/** What an HPA or ScaledObject scales, and between which bounds (the API defaults when unset). */
+export function scalerOf(
+  type: string,
+  props: Record<string, any>,
+  provider?: { props?: Record<string, any> },
+) {
+  const s = props?.spec ?? {};
+  const ref = s.scaleTargetRef ?? {};
+  const keda = SCALED_OBJECT_TYPES.includes(type);
+  return {
+    ns: nsOf(props, provider),
+    // KEDA defaults the target kind to Deployment; an HPA must name it.
+    kind: (ref.kind ?? (keda ? "Deployment" : undefined)) as string | undefined,
+    name: ref.name as string | undefined,
+    min: (keda ? (s.minReplicaCount ?? 0) : (s.minReplicas ?? 1)) as number,
+    max: (keda ? (s.maxReplicaCount ?? 100) : s.maxReplicas) as number | undefined,
+  };
 }

@@ -49,6 +49,12 @@ export interface GatekeeperSpec {
   parameters: Record<string, unknown>;
   /** Parameters rendered from this rule's resolved policy config. */
   params(config: Record<string, any>): Record<string, unknown>;
+  /**
+   * Match only objects labelled part of the stack (app.kubernetes.io/part-of). Gatekeeper matches cluster-scoped
+   * objects whatever the constraint's namespaces say, so a rule over cluster-scoped kinds would otherwise judge
+   * the cluster's own and the platform charts' objects too.
+   */
+  ownedOnly?: boolean;
   variables?: { name: string; expression: string }[];
   validations: { expression: string; messageExpression?: string; message?: string }[];
 }

@@ -31,7 +31,7 @@ function write(name: string, data: unknown): string {
 const good = write("good.json", compliantInventory());
 const badInv = compliantInventory();
 find(badInv, T.deploy, "router").inputs.spec.template.spec.containers[0].securityContext.privileged = true;
-find(badInv, T.hpa, "router").inputs.spec.minReplicas = 1;
+find(badInv, T.deploy, "router").inputs.spec.replicas = 1;
 const bad = write("bad.json", badInv);
 
 describe("npm run policy -- check", () => {
@@ -54,7 +54,7 @@ describe("npm run policy -- check", () => {
 
   it("in dev only the security baseline is mandatory", async () => {
     const inv = compliantInventory();
-    find(inv, T.hpa, "router").inputs.spec.minReplicas = 1;
+    find(inv, T.deploy, "router").inputs.spec.replicas = 1;
     const r = await cli("check", write("dev.json", { ...inv, config: { environment: "dev" } }));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("[advisory] k8s-min-replicas (high)");

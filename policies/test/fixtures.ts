@@ -296,6 +296,19 @@ export function ingress() {
   };
 }
 
+export function httpRoute(name = "router", ns = "llmops") {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name, namespace: ns, labels: labels(name) },
+    spec: {
+      hostnames: ["api.llmops.example.com"],
+      parentRefs: [{ name: "public", namespace: "istio-ingress", sectionName: "https" }],
+      rules: [{ backendRefs: [{ name, port: 8080 }] }],
+    },
+  };
+}
+
 export function kafka() {
   return {
     apiVersion: "kafka.strimzi.io/v1",
@@ -463,6 +476,7 @@ export const T = {
   np: K("networking.k8s.io/v1:NetworkPolicy"),
   cm: K("core/v1:ConfigMap"),
   gw: K("gateway.networking.k8s.io/v1:Gateway"),
+  route: K("gateway.networking.k8s.io/v1:HTTPRoute"),
   ing: K("networking.k8s.io/v1:Ingress"),
   kafka: K("kafka.strimzi.io/v1:Kafka"),
   topic: K("kafka.strimzi.io/v1:KafkaTopic"),
@@ -500,6 +514,7 @@ export function compliantInventory(): Inventory {
     res(T.so, "cost-api", scaledObject("cost-api")),
     res(T.cm, "router-config", configMap()),
     res(T.gw, "public", gateway()),
+    res(T.route, "router", httpRoute()),
     res(T.kafka, "llmops", kafka()),
     res(T.topic, "llm-traces", kafkaTopic()),
     res(T.pool, "brokers", kafkaNodePool()),

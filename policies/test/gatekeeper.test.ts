@@ -10,6 +10,7 @@ import {
   templateName,
 } from "../gatekeeper/index.ts";
 import { versionAtLeast } from "../rules/helm.ts";
+import { rules } from "../rules/index.ts";
 import { isKubernetesObject } from "../rules/k8s.ts";
 import { cases } from "./cases.ts";
 import { compliantInventory } from "./fixtures.ts";
@@ -37,9 +38,11 @@ const matchedKind = (ruleId: string, type: string) => {
     .find((r) => r.id === ruleId)!
     .gatekeeper!.match.some((m) => m.apiGroups.includes(g) && m.kinds.includes(kind!));
 };
+// Cases with context depend on other resources (e.g. the provider's namespace), which admission never sees.
 const parityCases = cases.filter(
   (c) =>
     celRuleIds.has(c.rule) &&
+    c.context.length === 0 &&
     c.resources.every((r) => isKubernetesObject(r.type) && matchedKind(c.rule, r.type)),
 );
 
@@ -60,8 +63,19 @@ describe("Gatekeeper rendering", () => {
         "k8s-no-secret-literals",
         "k8s-exposure",
         "k8s-namespace-pod-security",
+        "k8s-pod-security-standards",
+        "k8s-service-account-token",
+        "k8s-rbac-least-privilege",
+        "k8s-autoscaler-bounds",
+        "k8s-no-default-namespace",
       ]),
     );
+    // Every single-object Kubernetes rule has a rendering, except the API-version check (admission only sees
+    // versions the API server serves).
+    const k8sResourceRules = rules
+      .filter((r) => r.kind === "resource" && r.id.startsWith("k8s-"))
+      .map((r) => r.id);
+    expect(k8sResourceRules.filter((id) => !ids.includes(id))).toEqual(["k8s-api-versions"]);
     expect(rendered).toHaveLength(ids.length * 2);
     for (const r of gatekeeperRules()) {
       const { template, constraint } = pair(r.id);
@@ -134,7 +148,10 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
   });
 
   it.each(parityCases.map((c) => [c.rule, c.name, c] as const))("%s: %s", async (_r, _n, c) => {
-    const { template, constraint } = pair(c.rule, unscoped);
+    const objs = c.options
+      ? renderGatekeeper({ env: "prod", excludedNamespaces: [], config: { [c.rule]: c.options } })
+      : unscoped;
+    const { template, constraint } = pair(c.rule, objs);
     const crossguard = await runCase(c);
     for (const r of c.resources) {
       const cel = evaluate(template, constraint, r.inputs);
@@ -188,6 +205,38 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
         metadata: { name: "router-abc", namespace: ns },
         spec: { template: { spec: { containers: [] } } },
       },
+      // Cluster-scoped: Gatekeeper matches these whatever the constraint's namespaces say.
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: { name: "cluster-admin", labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } },
+        rules: [
+          { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+          { nonResourceURLs: ["*"], verbs: ["*"] },
+        ],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRoleBinding",
+        metadata: { name: "cluster-admin", labels: { "kubernetes.io/bootstrapping": "rbac-defaults" } },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+        subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "system:masters" }],
+      },
+      {
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "ClusterRole",
+        metadata: {
+          name: "cert-manager-controller-certificates",
+          labels: { "app.kubernetes.io/part-of": "cert-manager" },
+        },
+        rules: [
+          {
+            apiGroups: [""],
+            resources: ["secrets"],
+            verbs: ["get", "list", "watch", "create", "update", "delete"],
+          },
+        ],
+      },
     ];
     const scoped = renderGatekeeper({ env: "prod", namespaces: [ns] });
     for (const rule of gatekeeperRules()) {
@@ -197,6 +246,24 @@ describe("CEL parity with CrossGuard on the same fixtures", () => {
           true,
         );
     }
+  });
+
+  it("judges the stack's own cluster-scoped RBAC, matched as Gatekeeper does whatever the namespaces", () => {
+    const scoped = renderGatekeeper({ env: "prod", namespaces: ["llmops"] });
+    const { template, constraint } = pair("k8s-rbac-least-privilege", scoped);
+    const crb = {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "router-admin", labels: { "app.kubernetes.io/part-of": "llmops" } },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "router", namespace: "llmops" }],
+    };
+    const r = evaluate(template, constraint, crb);
+    expect(r.matched).toBe(true);
+    expect(r.allowed).toBe(false);
+    expect(constraint.spec.match.labelSelector).toEqual({
+      matchLabels: { "app.kubernetes.io/part-of": "llmops" },
+    });
   });
 
   it("does not match objects in excluded namespaces or of other kinds", () => {

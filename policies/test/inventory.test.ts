@@ -9,7 +9,7 @@ const spec = (inv: Inventory, type: string, name: string) => find(inv, type, nam
 const c0 = (inv: Inventory) => spec(inv, T.deploy, "router").spec.template.spec.containers[0];
 
 const breaks: Break[] = [
-  ["router HPA floor 1", "k8s-min-replicas", (i) => (spec(i, T.hpa, "router").spec.minReplicas = 1)],
+  ["router replicas 1", "k8s-min-replicas", (i) => (spec(i, T.deploy, "router").spec.replicas = 1)],
   ["PDB minAvailable 1", "k8s-pdb-settings", (i) => (spec(i, T.pdb, "router").spec.minAvailable = 1)],
   [
     "PDB removed",
@@ -114,9 +114,19 @@ describe("whole inventory", () => {
     expect(v.checklist).toMatch(/\d{3}_/);
   });
 
+  it("an HPA floor at the PDB's minAvailable is below the HA floor and leaves no disruption at the floor", async () => {
+    const inv = compliantInventory();
+    spec(inv, T.hpa, "router").spec.minReplicas = 2;
+    const r = await checkInventory(inv, { env: "prod" });
+    expect(r.violations.map((v) => [v.policy, v.name])).toEqual([
+      ["k8s-min-replicas", "router"],
+      ["k8s-pdb-coverage", "router"],
+    ]);
+  });
+
   it("in dev a reliability break is advisory and a security break is mandatory", async () => {
     const inv = compliantInventory();
-    spec(inv, T.hpa, "router").spec.minReplicas = 1;
+    spec(inv, T.deploy, "router").spec.replicas = 1;
     let r = await checkInventory(inv, { env: "dev" });
     expect(r.violations.map((v) => [v.policy, v.enforcementLevel])).toEqual([
       ["k8s-min-replicas", "advisory"],
@@ -143,7 +153,7 @@ describe("whole inventory", () => {
     r = await checkInventory(inv, { env: "prod", config: { "k8s-image-provenance": "disabled" } });
     expect(r.violations).toEqual([]);
     expect(r.rulesEvaluated).toBe(rules.length - 1);
-    spec(inv, T.hpa, "router").spec.minReplicas = 2;
+    spec(inv, T.deploy, "router").spec.replicas = 2;
     r = await checkInventory(inv, {
       env: "prod",
       config: { "k8s-min-replicas": { minReplicas: 2 }, "k8s-image-provenance": "advisory" },

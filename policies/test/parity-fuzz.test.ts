@@ -6,9 +6,13 @@ import { describe, expect, it } from "vitest";
 import { evaluate } from "../gatekeeper/cel.ts";
 import { gatekeeperRules, renderGatekeeper, templateName } from "../gatekeeper/index.ts";
 import { checkInventory } from "../offline/index.ts";
+import * as F from "./fixtures.ts";
 import { deployment, res, T } from "./fixtures.ts";
 
 type D = ReturnType<typeof deployment> & Record<string, any>;
+const ALLOWED_PROFILE = "profiles/llmops-router.json";
+/** Both engines run with the same options, including an allow-list entry the fuzz exercises. */
+const CONFIG = { "k8s-security-context": { allowedLocalhostProfiles: [ALLOWED_PROFILE] } };
 const pod = (d: D) => d.spec.template.spec as Record<string, any>;
 const c0 = (d: D) => pod(d).containers[0] as Record<string, any>;
 
@@ -78,7 +82,66 @@ const MUTATIONS: [string, (d: D) => void][] = [
     "bare init container",
     (d) => (pod(d).initContainers = [{ name: "init", image: "ghcr.io/acme/llmops/init:1.0" }]),
   ],
+  ["add SYS_ADMIN", (d) => (c0(d).securityContext.capabilities.add = ["SYS_ADMIN"])],
+  ["add NET_BIND_SERVICE", (d) => (c0(d).securityContext.capabilities.add = ["NET_BIND_SERVICE"])],
+  [
+    "allowed Localhost seccomp",
+    (d) => (pod(d).securityContext.seccompProfile = { type: "Localhost", localhostProfile: ALLOWED_PROFILE }),
+  ],
+  [
+    "other Localhost seccomp",
+    (d) => (c0(d).securityContext.seccompProfile = { type: "Localhost", localhostProfile: "x.json" }),
+  ],
+  ["procMount Unmasked", (d) => (c0(d).securityContext.procMount = "Unmasked")],
+  ["procMount Default", (d) => (c0(d).securityContext.procMount = "Default")],
+  ["unsafe sysctl", (d) => (pod(d).securityContext.sysctls = [{ name: "kernel.msgmax", value: "1" }])],
+  [
+    "safe sysctl",
+    (d) => (pod(d).securityContext.sysctls = [{ name: "net.ipv4.tcp_syncookies", value: "1" }]),
+  ],
+  ["SELinux spc_t", (d) => (c0(d).securityContext.seLinuxOptions = { type: "spc_t" })],
+  ["SELinux container_t", (d) => (pod(d).securityContext.seLinuxOptions = { type: "container_t" })],
+  ["SELinux role", (d) => (pod(d).securityContext.seLinuxOptions = { role: "sysadm_r" })],
+  ["AppArmor Unconfined", (d) => (c0(d).securityContext.appArmorProfile = { type: "Unconfined" })],
+  ["AppArmor RuntimeDefault", (d) => (pod(d).securityContext.appArmorProfile = { type: "RuntimeDefault" })],
+  [
+    "AppArmor annotation unconfined",
+    (d) =>
+      ((d.spec.template.metadata as Record<string, any>).annotations = {
+        "container.apparmor.security.beta.kubernetes.io/router": "unconfined",
+      }),
+  ],
+  ["hostProcess", (d) => (c0(d).securityContext.windowsOptions = { hostProcess: true })],
+  ["nfs volume", (d) => pod(d).volumes.push({ name: "n", nfs: { server: "s", path: "/" } })],
+  ["pvc volume", (d) => pod(d).volumes.push({ name: "p", persistentVolumeClaim: { claimName: "c" } })],
+  ["runAsGroup 0", (d) => (c0(d).securityContext.runAsGroup = 0)],
+  ["fsGroup 0", (d) => (pod(d).securityContext.fsGroup = 0)],
+  ["automount token", (d) => (pod(d).automountServiceAccountToken = true)],
+  ["automount unset", (d) => delete pod(d).automountServiceAccountToken],
+  ["default ServiceAccount", (d) => (pod(d).serviceAccountName = "default")],
+  ["no ServiceAccount", (d) => delete pod(d).serviceAccountName],
+  [
+    "foreign spread selector",
+    (d) => {
+      for (const t of pod(d).topologySpreadConstraints ?? [])
+        t.labelSelector = { matchLabels: { app: "other" } };
+    },
+  ],
+  [
+    "spread by expression",
+    (d) => {
+      for (const t of pod(d).topologySpreadConstraints ?? [])
+        t.labelSelector = {
+          matchExpressions: [{ key: "app.kubernetes.io/name", operator: "In", values: ["router"] }],
+        };
+    },
+  ],
+  ["namespace default", (d) => (d.metadata.namespace = "default")],
+  ["no namespace", (d) => delete (d.metadata as any).namespace],
+  ["AZURE_OPENAI_KEY literal", (d) => c0(d).env.push({ name: "AZURE_OPENAI_KEY", value: "0f3c9a7b" })],
 ];
+
+const DEPLOYMENT_VARIANTS = 300;
 
 function rng(seed: number) {
   return () => {
@@ -90,14 +153,15 @@ function rng(seed: number) {
 }
 
 describe("CEL and CrossGuard agree on random Deployments", () => {
-  const objs = renderGatekeeper({ env: "prod", excludedNamespaces: [] });
+  const objs = renderGatekeeper({ env: "prod", excludedNamespaces: [], config: CONFIG });
   const rules = gatekeeperRules();
   const rand = rng(20261123);
-  const variants = Array.from({ length: 150 }, (_, i) => {
+  const variants = Array.from({ length: DEPLOYMENT_VARIANTS }, (_, i) => {
     const d = deployment() as D;
     const applied: string[] = [];
     for (const [name, m] of MUTATIONS) {
-      if (rand() < 0.12) {
+      // About four mutations per variant, so every rule sees both compliant and broken objects.
+      if (rand() < 4 / MUTATIONS.length) {
         m(d);
         applied.push(name);
       }
@@ -107,11 +171,12 @@ describe("CEL and CrossGuard agree on random Deployments", () => {
 
   it("for every rule and variant", async () => {
     let denials = 0;
+    const outcomes = new Map<string, Set<boolean>>();
     for (const { i, d, applied } of variants) {
       const r = res(T.deploy, `v${i}`, d);
       const report = await checkInventory(
         { project: "p", stack: "prod", config: {}, resources: [r] },
-        { env: "prod", only: rules.map((x) => x.id) },
+        { env: "prod", only: rules.map((x) => x.id), config: CONFIG },
       );
       for (const rule of rules) {
         const template = objs.find(
@@ -122,12 +187,15 @@ describe("CEL and CrossGuard agree on random Deployments", () => {
         if (!cel.matched) continue;
         const cg = report.violations.some((v) => v.policy === rule.id);
         if (!cel.allowed) denials++;
+        outcomes.set(rule.id, (outcomes.get(rule.id) ?? new Set()).add(cel.allowed));
         expect(!cel.allowed, `${rule.id} on variant ${i} [${applied.join(", ")}]: CEL ${cel.messages}`).toBe(
           cg,
         );
       }
     }
-    expect(denials).toBeGreaterThan(100);
+    expect(denials).toBeGreaterThan(DEPLOYMENT_VARIANTS);
+    // Every rule that matches Deployments both admitted and denied some variant.
+    for (const [id, seen] of outcomes) expect([...seen].sort(), id).toEqual([false, true]);
   });
 });
 
@@ -152,6 +220,20 @@ describe("CEL (RE2) and CrossGuard (JS regex) agree on secret detection", () => 
     "credential",
     "LOG_LEVEL",
     "bypass",
+    "AZURE_OPENAI_KEY",
+    "OPENAI_KEY",
+    "key",
+    "KEY_ID",
+    "KEYCLOAK_URL",
+    "HOTKEYS",
+    "openaiApiKey",
+    "clientSecret",
+    "sortKey",
+    "monkey",
+    "monkeyPatch",
+    "DB_PASSPHRASE",
+    "STORAGE_CONNECTION_STRING",
+    "authToken2",
   ];
   const VALUES = [
     "",
@@ -205,5 +287,177 @@ describe("CEL (RE2) and CrossGuard (JS regex) agree on secret detection", () => 
         }
       }
     expect(flagged).toBeGreaterThan(50);
+  });
+});
+
+type M = [string, (o: any) => void];
+const G = "rbac.authorization.k8s.io";
+const rbac = (kind: string, body: object) => ({
+  apiVersion: `${G}/v1`,
+  kind,
+  metadata: {
+    name: "x",
+    ...(kind.startsWith("Cluster") ? {} : { namespace: "llmops" }),
+    labels: F.labels("x"),
+  },
+  ...body,
+});
+const randomRule = (rand: () => number) => {
+  const pick = <X>(xs: X[]) => xs.filter(() => rand() < 0.35);
+  return {
+    apiGroups: pick(["", "apps", "*"]),
+    resources: pick([
+      "pods",
+      "pods/exec",
+      "pods/attach",
+      "pods/log",
+      "secrets",
+      "configmaps",
+      "nodes/proxy",
+      "*",
+    ]),
+    verbs: pick(["get", "list", "watch", "create", "delete", "escalate", "bind", "impersonate", "*"]),
+    ...(rand() < 0.3 ? { resourceNames: ["one"] } : {}),
+  };
+};
+
+/** Per kind: a compliant object and the single mutations the fixtures use on it. */
+const KINDS: { type: string; base: () => any; mutations: M[] }[] = [
+  {
+    type: T.svc,
+    base: () => F.service(),
+    mutations: [
+      ["LoadBalancer", (o) => (o.spec.type = "LoadBalancer")],
+      ["NodePort", (o) => (o.spec.type = "NodePort")],
+      ["ExternalName", (o) => (o.spec.type = "ExternalName")],
+      ["gateway namespace", (o) => (o.metadata.namespace = "istio-ingress")],
+      ["externalIPs", (o) => (o.spec.externalIPs = ["203.0.113.9"])],
+      ["empty externalIPs", (o) => (o.spec.externalIPs = [])],
+      ["no labels", (o) => delete o.metadata.labels],
+    ],
+  },
+  {
+    type: T.ing,
+    base: () => F.ingress(),
+    mutations: [
+      ["no tls", (o) => delete o.spec.tls],
+      ["no issuer", (o) => delete o.metadata.annotations],
+      ["hostless rule", (o) => o.spec.rules.push({ http: { paths: [] } })],
+      ["wildcard host", (o) => (o.spec.rules[0].host = "*.llmops.example.com")],
+      ["empty host", (o) => (o.spec.rules[0].host = "")],
+      ["defaultBackend", (o) => (o.spec.defaultBackend = { service: { name: "r", port: { number: 80 } } })],
+      ["second tls host", (o) => o.spec.tls?.[0].hosts.push("*.llmops.example.com")],
+      ["default namespace", (o) => (o.metadata.namespace = "default")],
+    ],
+  },
+  {
+    type: T.route,
+    base: () => F.httpRoute(),
+    mutations: [
+      ["no hostnames", (o) => delete o.spec.hostnames],
+      ["wildcard hostname", (o) => (o.spec.hostnames ??= []).push("*.example.com")],
+      ["redirect only", (o) => (o.spec.rules = [{ filters: [{ type: "RequestRedirect" }] }])],
+      ["no rules", (o) => delete o.spec.rules],
+      ["no namespace", (o) => delete o.metadata.namespace],
+    ],
+  },
+  {
+    type: T.hpa,
+    base: () => F.hpa(),
+    mutations: [
+      ["min 1", (o) => (o.spec.minReplicas = 1)],
+      ["no min", (o) => delete o.spec.minReplicas],
+      ["max 3", (o) => (o.spec.maxReplicas = 3)],
+      ["max 1", (o) => (o.spec.maxReplicas = 1)],
+      ["min 20", (o) => (o.spec.minReplicas = 20)],
+    ],
+  },
+  {
+    type: T.so,
+    base: () => F.scaledObject(),
+    mutations: [
+      ["no min", (o) => delete o.spec.minReplicaCount],
+      ["no max", (o) => delete o.spec.maxReplicaCount],
+      ["max 3", (o) => (o.spec.maxReplicaCount = 3)],
+      ["min 150", (o) => (o.spec.minReplicaCount = 150)],
+    ],
+  },
+  {
+    type: T.pdb,
+    base: () => F.pdb(),
+    mutations: [
+      ["min 1", (o) => (o.spec.minAvailable = 1)],
+      ["min 100%", (o) => (o.spec.minAvailable = "100%")],
+      ["maxUnavailable 1", (o) => (o.spec.maxUnavailable = 1)],
+      ["no namespace", (o) => delete o.metadata.namespace],
+    ],
+  },
+  {
+    type: `kubernetes:${G}/v1:Role`,
+    base: () => rbac("Role", { rules: [] }),
+    mutations: [],
+  },
+  {
+    type: `kubernetes:${G}/v1:ClusterRole`,
+    base: () => rbac("ClusterRole", { rules: [] }),
+    mutations: [],
+  },
+  {
+    type: `kubernetes:${G}/v1:ClusterRoleBinding`,
+    base: () =>
+      rbac("ClusterRoleBinding", {
+        roleRef: { apiGroup: G, kind: "ClusterRole", name: "view" },
+        subjects: [{ kind: "ServiceAccount", name: "router", namespace: "llmops" }],
+      }),
+    mutations: [
+      ["cluster-admin", (o) => (o.roleRef.name = "cluster-admin")],
+      ["edit", (o) => (o.roleRef.name = "edit")],
+      ["Role named admin", (o) => (o.roleRef = { apiGroup: G, kind: "Role", name: "admin" })],
+      ["anonymous", (o) => o.subjects.push({ kind: "User", apiGroup: G, name: "system:anonymous" })],
+      ["authenticated", (o) => o.subjects.push({ kind: "Group", apiGroup: G, name: "system:authenticated" })],
+      ["no subjects", (o) => delete o.subjects],
+    ],
+  },
+];
+
+describe("CEL and CrossGuard agree on random objects of every other kind the constraints match", () => {
+  const objs = renderGatekeeper({ env: "prod", excludedNamespaces: [] });
+  const rules = gatekeeperRules();
+  const rand = rng(20261201);
+  const VARIANTS = 60;
+
+  it.each(KINDS.map((k) => [k.type, k] as const))("%s", async (_t, k) => {
+    const outcomes = new Set<boolean>();
+    for (let i = 0; i < VARIANTS; i++) {
+      const o = k.base();
+      const applied: string[] = [];
+      for (const [name, m] of k.mutations)
+        if (rand() < 1.5 / Math.max(k.mutations.length, 1)) {
+          m(o);
+          applied.push(name);
+        }
+      // Roles get random rule lists: wildcards, exec/attach, Secret reads with and without resourceNames.
+      if (k.type.endsWith("Role"))
+        o.rules = Array.from({ length: Math.floor(rand() * 3) }, () => randomRule(rand));
+      const report = await checkInventory(
+        { project: "p", stack: "prod", config: {}, resources: [res(k.type, `v${i}`, o)] },
+        { env: "prod", only: rules.map((x) => x.id) },
+      );
+      for (const rule of rules) {
+        const template = objs.find(
+          (x) => x.kind === "ConstraintTemplate" && x.metadata.name === templateName(rule),
+        )!;
+        const constraint = objs.find((x) => x.kind === rule.gatekeeper!.kind)!;
+        const cel = evaluate(template, constraint, o);
+        if (!cel.matched) continue;
+        outcomes.add(cel.allowed);
+        const cg = report.violations.some((v) => v.policy === rule.id);
+        expect(
+          !cel.allowed,
+          `${rule.id} on ${k.type} [${applied.join(", ")}] ${JSON.stringify(o.rules ?? "")}: CEL ${cel.messages}`,
+        ).toBe(cg);
+      }
+    }
+    expect([...outcomes].sort()).toEqual([false, true]);
   });
 });

@@ -1,15 +1,19 @@
 import { describe, expect, it } from "vitest";
-import { policies, rules } from "../rules/index.ts";
+import { policies, ruleFiles, rules } from "../rules/index.ts";
 import { checklistText } from "../rules/types.ts";
-import { cases } from "./cases.ts";
+import { cases, fixtureFiles } from "./cases.ts";
 import { runCase } from "./harness.ts";
 
 describe("rule metadata", () => {
-  it("has 30 rules with unique ids, each registered once as a policy", () => {
+  it("collects one rule per file, named by its id, each registered once as a policy", () => {
     const ids = rules.map((r) => r.id);
     expect(new Set(ids).size).toBe(ids.length);
     expect(policies.map((p) => p.name)).toEqual(ids);
+    for (const { file, rule } of ruleFiles) expect(file).toBe(rule.id);
     expect(rules.length).toBeGreaterThanOrEqual(30);
+  });
+  it("keeps each rule's fixtures beside it (rules/<id>.fixtures.ts) and no fixtures without a rule", () => {
+    expect(fixtureFiles).toEqual(rules.map((r) => `${r.id}.fixtures.ts`).sort());
   });
   it.each(rules.map((r) => [r.id, r] as const))(
     "%s carries description, severity, checklist, remediation, category",
