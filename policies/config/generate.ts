@@ -6,20 +6,13 @@
  * so edit OPTIONS here, not the JSON).
  */
 import { writeFileSync } from "node:fs";
+import { KUBE_SYSTEM, NS } from "../../infra/names.ts";
 import { rules } from "../rules/index.ts";
 
-const PLATFORM_NAMESPACES = [
-  "cert-manager",
-  "external-dns",
-  "external-secrets",
-  "gatekeeper-system",
-  "istio-ingress",
-  "istio-system",
-  "kafka",
-  "keda",
-  "logging",
-  "monitoring",
-];
+/** Every namespace the platform creates except the services' own (the neutral names module lists them). */
+const PLATFORM_NAMESPACES = Object.values(NS)
+  .filter((ns) => ns !== NS.apps)
+  .sort();
 
 /** Option values that differ from the rule defaults (same in both environments unless keyed by env). */
 export const OPTIONS: Record<string, Record<string, unknown>> = {
@@ -30,9 +23,9 @@ export const OPTIONS: Record<string, Record<string, unknown>> = {
     // Platform charts that cannot all meet restricted; each reason is stated in infra/platform/namespaces.ts.
     baselineNamespaces: PLATFORM_NAMESPACES,
     // Host agents (node-exporter, CSI/CNI daemons) live in the cloud-managed kube-system only.
-    privilegedNamespaces: ["kube-system"],
+    privilegedNamespaces: [KUBE_SYSTEM],
   },
-  "k8s-default-deny": { exemptNamespaces: ["kube-system", "kube-public", "kube-node-lease"] },
+  "k8s-default-deny": { exemptNamespaces: [KUBE_SYSTEM, "kube-public", "kube-node-lease"] },
 };
 
 export function packConfig(env: "dev" | "prod"): Record<string, unknown> {

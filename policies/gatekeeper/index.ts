@@ -1,15 +1,15 @@
 /**
  * Renders the single-object Kubernetes rules as Gatekeeper ConstraintTemplates (templates.gatekeeper.sh/v1,
- * engine K8sNativeValidation = CEL) and Constraints. CEL is on by default from Gatekeeper 3.17.0; the
- * platform pins GATEKEEPER_VERSION. Cross-resource rules (PDB/HPA/ServiceMonitor coverage, default-deny
+ * engine K8sNativeValidation = CEL) and Constraints. CEL is on by default from Gatekeeper 3.17.0
+ * (GATEKEEPER_MIN_VERSION; helm-gatekeeper refuses older releases). Cross-resource rules (PDB/HPA/ServiceMonitor coverage, default-deny
  * per namespace) need the whole stack and stay CrossGuard-only.
  */
 import { enforcementOf, policyOptions, resolvePackConfig } from "../offline/index.ts";
-import { GATEKEEPER_MIN_VERSION, GATEKEEPER_VERSION } from "../rules/helm-gatekeeper.ts";
+import { GATEKEEPER_MIN_VERSION } from "../rules/helm-gatekeeper.ts";
 import { rules } from "../rules/index.ts";
 import type { Rule } from "../rules/types.ts";
 
-export { GATEKEEPER_MIN_VERSION, GATEKEEPER_VERSION };
+export { GATEKEEPER_MIN_VERSION };
 export const CEL_ENGINE = "K8sNativeValidation";
 export const TARGET = "admission.k8s.gatekeeper.sh";
 

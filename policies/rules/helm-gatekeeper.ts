@@ -1,9 +1,8 @@
 import { chartName, get, RELEASE, versionAtLeast } from "./helm.ts";
 import { resourceRule } from "./types.ts";
 
-/** CEL (K8sNativeValidation) is on by default from Gatekeeper 3.17.0; the platform pins 3.23.0. */
+/** CEL (K8sNativeValidation) is on by default from Gatekeeper 3.17.0 (the platform's pin is in its versions table). */
 export const GATEKEEPER_MIN_VERSION = "3.17.0";
-export const GATEKEEPER_VERSION = "3.23.0";
 
 export const helmGatekeeper = resourceRule({
   id: "helm-gatekeeper",
@@ -17,7 +16,7 @@ export const helmGatekeeper = resourceRule({
     { seed: "sentinel", item: 'High Availability: "Run at least 3 replicas"' },
   ],
   remediation:
-    `Install the gatekeeper chart at ${GATEKEEPER_VERSION} with values replicas: 3 and ` +
+    `Install the gatekeeper chart at ${GATEKEEPER_MIN_VERSION} or later with values replicas: 3 and ` +
     "enableK8sNativeValidation: true (the default).",
   types: [RELEASE],
   options: { minReplicas: 3 },

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { validateManifests } from "../../infra/offline/manifests.ts";
+import { CHARTS } from "../../infra/platform/versions.ts";
 import { evaluate } from "../gatekeeper/cel.ts";
 import {
   CEL_ENGINE,
   GATEKEEPER_MIN_VERSION,
-  GATEKEEPER_VERSION,
   gatekeeperRules,
   renderGatekeeper,
   templateName,
@@ -126,8 +126,8 @@ describe("Gatekeeper rendering", () => {
     expect(c("k8s-probes").spec.match.namespaces).toEqual(["llmops"]);
   });
 
-  it(`needs Gatekeeper >= ${GATEKEEPER_MIN_VERSION} (CEL on by default) and pins ${GATEKEEPER_VERSION}`, () => {
-    expect(versionAtLeast(GATEKEEPER_VERSION, GATEKEEPER_MIN_VERSION)).toBe(true);
+  it(`needs Gatekeeper >= ${GATEKEEPER_MIN_VERSION} (CEL on by default), which the platform's pin is`, () => {
+    expect(versionAtLeast(CHARTS.gatekeeper.version, GATEKEEPER_MIN_VERSION)).toBe(true);
     expect(versionAtLeast("3.16.3", GATEKEEPER_MIN_VERSION)).toBe(false);
     expect(versionAtLeast("3.24.0-beta.0", "3.24.0")).toBe(false);
   });
