@@ -43,7 +43,12 @@ module.exports = {
       from: { path: "^services/([^/]+)/test/" },
       to: {
         path: "^services/",
-        pathNot: ["^services/shared/", "^services/demo-upstream/", "^services/services\\.ts$", "^services/$1/"],
+        pathNot: [
+          "^services/shared/",
+          "^services/demo-upstream/",
+          "^services/services\\.ts$",
+          "^services/$1/",
+        ],
       },
     },
     {
