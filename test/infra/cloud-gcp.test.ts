@@ -3,6 +3,7 @@
  * on the security- and availability-relevant inputs, and the kubeconfig that reaches the kubernetes Provider.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { cloudSqlTierProblem } from "../../infra/cloud/sizes.ts";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
@@ -306,6 +307,15 @@ describe("gcp ClusterSecretStore", () => {
 });
 
 describe("gcp Postgres: Cloud SQL", () => {
+  it("asks for tiers Cloud SQL accepts (custom tiers hold 0.9 to 6.5 GB per vCPU)", () => {
+    for (const plan of [prod, dev]) {
+      const tier: string = plan.one(T.sql).inputs.settings.tier;
+      expect(cloudSqlTierProblem(tier), tier).toBeUndefined();
+    }
+    // 2 vCPU is the same class as RDS and Azure prod; 13 GB is as much memory as 2 vCPU may have.
+    expect(prod.one(T.sql).inputs.settings.tier).toBe("db-custom-2-13312");
+  });
+
   it("prod: private IP only, TLS only, CMEK, REGIONAL, 14 daily backups with PITR, deletion protected", () => {
     const sql = prod.one(T.sql).inputs;
     expect(sql).toMatchObject({
@@ -313,7 +323,7 @@ describe("gcp Postgres: Cloud SQL", () => {
       encryptionKeyName: expect.stringMatching(/^llmops-prod-data-/),
       deletionProtection: true,
       settings: {
-        tier: "db-custom-2-16384",
+        tier: "db-custom-2-13312",
         availabilityType: "REGIONAL",
         deletionProtectionEnabled: true,
         diskSize: 200,

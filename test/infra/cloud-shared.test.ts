@@ -10,7 +10,7 @@ import { execKubeconfig } from "../../infra/cloud/kubeconfig.ts";
 import { gcpLabels, tagList } from "../../infra/cloud/naming.ts";
 import { environmentProfile } from "../../infra/cloud/profile.ts";
 import { secretCatalogue } from "../../infra/cloud/secrets.ts";
-import { MACHINE_TYPES } from "../../infra/cloud/sizes.ts";
+import { cloudSqlTierProblem, MACHINE_TYPES } from "../../infra/cloud/sizes.ts";
 import type { StackConfig } from "../../infra/config.ts";
 
 function config(overrides: Partial<StackConfig> = {}): StackConfig {
@@ -52,6 +52,25 @@ describe("size classes", () => {
     for (const cloud of ["aws", "gcp", "azure"] as const) {
       expect(Object.keys(MACHINE_TYPES[cloud]).sort()).toEqual(["large", "medium", "small", "xlarge"]);
     }
+  });
+});
+
+describe("Cloud SQL tier rules", () => {
+  it.each([
+    "db-f1-micro",
+    "db-custom-1-3840",
+    "db-custom-2-13312",
+    "db-custom-4-16384",
+    "db-custom-96-638976",
+  ])("accepts %s", (tier) => expect(cloudSqlTierProblem(tier)).toBeUndefined());
+  it.each([
+    ["db-custom-2-16384", /2 vCPU take 2048-13312 MB/],
+    ["db-custom-3-7680", /1 or an even number/],
+    ["db-custom-2-4000", /multiple of 256 MB/],
+    ["db-custom-1-2048", /at least 3840 MB/],
+    ["db-n1-standard-2", /only shared-core or db-custom/],
+  ])("rejects %s with the rule it breaks", (tier, message) => {
+    expect(cloudSqlTierProblem(tier)).toMatch(message);
   });
 });
 
