@@ -7,7 +7,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
-import { KUBE_SYSTEM, NS, type NamespaceKey } from "../names.ts";
+import { KUBE_SYSTEM, NS, type NamespaceKey, WEBHOOK_PORTS } from "../names.ts";
 import type { ChartKey } from "./versions.ts";
 
 export { KUBE_SYSTEM, NS, type NamespaceKey };
@@ -96,7 +96,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       internet: [443, 80],
       cloudIdentity: true,
       anyDns: true,
-      fromApiServer: [10250],
+      fromApiServer: [WEBHOOK_PORTS.controllers],
     },
   },
   monitoring: {
@@ -110,7 +110,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       // Alert receivers (Slack, PagerDuty) and Loki's object storage.
       internet: [443],
       cloudIdentity: true,
-      fromApiServer: [10250],
+      fromApiServer: [WEBHOOK_PORTS.controllers],
       egressToCluster: true,
       egressToNodes: [10250, 9100],
     },
@@ -121,7 +121,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "restricted",
     flows: {
       apiServer: true,
-      fromApiServer: [9443, 6443],
+      fromApiServer: [WEBHOOK_PORTS.kedaWebhook, WEBHOOK_PORTS.kedaMetricsApi],
       egressTo: [
         { namespace: NS.kafka, ports: [9093] },
         { namespace: NS.monitoring, ports: [9090] },
@@ -134,7 +134,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "restricted",
     // Gatekeeper must not police its own namespace (a broken policy would lock it out).
     extraLabels: { "admission.gatekeeper.sh/ignore": "no-self-managing" },
-    flows: { apiServer: true, fromApiServer: [8443] },
+    flows: { apiServer: true, fromApiServer: [WEBHOOK_PORTS.gatekeeper] },
   },
   istioSystem: {
     owner: "istiod",
@@ -143,7 +143,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "baseline",
     flows: {
       apiServer: true,
-      fromApiServer: [15017],
+      fromApiServer: [WEBHOOK_PORTS.istiodInjector],
       ingressFrom: [
         { namespace: NS.apps, ports: ISTIOD_PORTS },
         { namespace: NS.istioIngress, ports: ISTIOD_PORTS },
@@ -165,7 +165,12 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     owner: "externalSecrets",
     component: "secrets",
     podSecurity: "restricted",
-    flows: { apiServer: true, internet: [443], cloudIdentity: true, fromApiServer: [10250] },
+    flows: {
+      apiServer: true,
+      internet: [443],
+      cloudIdentity: true,
+      fromApiServer: [WEBHOOK_PORTS.controllers],
+    },
   },
   externalDns: {
     owner: "externalDns",

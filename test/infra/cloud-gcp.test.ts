@@ -28,6 +28,7 @@ const T = {
   secret: "gcp:secretmanager/secret:Secret",
   secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
   secretRole: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  firewall: "gcp:compute/firewall:Firewall",
   sql: "gcp:sql/databaseInstance:DatabaseInstance",
   sqlUser: "gcp:sql/user:User",
   bucket: "gcp:storage/bucket:Bucket",
@@ -166,6 +167,28 @@ describe("gcp GKE: private, regional in prod, Workload Identity, Dataplane V2", 
       ],
       gcpPublicCidrsAccessEnabled: false,
     });
+  });
+
+  it("lets the control plane reach every webhook port the namespaces open to the API server", () => {
+    // GKE's own rule admits 443 and 10250 only; the rest need this one (istiod's injector fails closed).
+    const rule = prod.one(T.firewall).inputs;
+    expect(rule).toMatchObject({
+      direction: "INGRESS",
+      sourceRanges: [prod.one(T.cluster).inputs.privateClusterConfig.masterIpv4CidrBlock],
+      targetTags: ["llmops-prod-node"],
+      allows: [{ protocol: "tcp", ports: ["6443", "8443", "9443", "15017"] }],
+    });
+    for (const pool of prod.ofType(T.nodePool))
+      expect(pool.inputs.nodeConfig.tags).toEqual(["llmops-prod-node"]);
+    const reachable = new Set([443, 10250, ...rule.allows[0].ports.map(Number)]);
+    // An ingress rule with no `from` is how a namespace admits the API server (its address is not selectable).
+    const apiServerPorts = prod
+      .objects("NetworkPolicy")
+      .flatMap((p) => p.spec.ingress ?? [])
+      .filter((rule: any) => !rule.from)
+      .flatMap((rule: any) => rule.ports.map((p: any) => p.port));
+    expect(apiServerPorts).toEqual(expect.arrayContaining([15017, 8443, 9443, 6443]));
+    for (const port of apiServerPorts) expect(reachable, `port ${port}`).toContain(port);
   });
 
   it("with no allowed CIDRs the control plane has a private endpoint only", () => {
@@ -375,9 +398,9 @@ describe("gcp log storage", () => {
 
 describe("gcp kubeconfig reaches the kubernetes Provider", () => {
   // Its contents (exec plugin, server and CA from the cluster outputs) are checked in cloud-outputs.test.ts.
-  it("receives the kubeconfig as a secret, once the node pools exist", () => {
+  it("receives the kubeconfig as a secret, once the node pools and the webhook firewall rule exist", () => {
     const provider = kubernetesProvider(prod);
-    for (const r of prod.ofType("gcp:container/nodePool:NodePool"))
+    for (const r of [...prod.ofType(T.nodePool), prod.one(T.firewall)])
       expect(provider.dependsOn).toContain(r.urn);
   });
 
