@@ -13,6 +13,7 @@ const T = {
   vnet: "azure-native:network:VirtualNetwork",
   subnet: "azure-native:network:Subnet",
   nat: "azure-native:network:NatGateway",
+  publicIp: "azure-native:network:PublicIPAddress",
   cluster: "azure-native:containerservice:ManagedCluster",
   pool: "azure-native:containerservice:AgentPool",
   identity: "azure-native:managedidentity:UserAssignedIdentity",
@@ -132,10 +133,16 @@ describe("azure AKS: Entra ID, workload identity, network policy, zones", () => 
     });
   });
 
-  it("prod: API server restricted to apiAllowedCidrs, paid SLA tier, pools across 3 zones", () => {
+  it("prod: API server restricted to apiAllowedCidrs and the nodes' NAT address, paid SLA tier, pools across 3 zones", () => {
     const cluster = prod.one(T.cluster).inputs;
+    // The plan's one public IP is the NAT gateway's, the nodes' only way out: kubelets reach the API server from it.
+    expect(prod.one(T.publicIp).inputs.publicIPAllocationMethod).toBe("Static");
     expect(cluster.apiServerAccessProfile).toEqual({
-      authorizedIPRanges: ["203.0.113.0/24", "198.51.100.0/24"],
+      authorizedIPRanges: [
+        "203.0.113.0/24",
+        "198.51.100.0/24",
+        expect.stringMatching(/^\d+\.\d+\.\d+\.\d+\/32$/),
+      ],
     });
     expect(cluster.sku.tier).toBe("Standard");
     expect(cluster.kubernetesVersion).toBe("1.34");
@@ -339,10 +346,13 @@ describe("azure log storage", () => {
 
 describe("azure kubeconfig reaches the kubernetes Provider", () => {
   // Its contents (exec plugin, server and CA from the cluster outputs) are checked in cloud-outputs.test.ts.
-  it("receives the kubeconfig as a secret, once the agent pools exist", () => {
-    const provider = kubernetesProvider(prod);
-    for (const r of prod.ofType("azure-native:containerservice:AgentPool"))
-      expect(provider.dependsOn).toContain(r.urn);
+  it("receives the kubeconfig as a secret, once the agent pools and the deployer's cluster admin exist", () => {
+    for (const plan of [prod, dev]) {
+      const provider = kubernetesProvider(plan);
+      for (const r of plan.ofType(T.pool)) expect(provider.dependsOn).toContain(r.urn);
+      // Otherwise the first writes race the Azure RBAC grant and fail with 403.
+      expect(provider.dependsOn).toContain(rolesOf(plan, ROLE.aksRbacClusterAdmin)[0]!.urn);
+    }
   });
 
   it("is the provider of every Kubernetes resource the platform and apps declare", () => {

@@ -29,6 +29,8 @@ export interface AzureNetwork {
   nodes: network.Subnet;
   postgres: network.Subnet;
   nat: network.NatGateway;
+  /** The one address the nodes egress from (the API server must admit it). */
+  egressIp: network.PublicIPAddress;
 }
 
 export function azureNetwork(ctx: AzureContext): AzureNetwork {
@@ -100,5 +102,5 @@ export function azureNetwork(ctx: AzureContext): AzureNetwork {
     // Azure serialises subnet changes on one VNet.
     { ...opts, dependsOn: [nodes] },
   );
-  return { vnet, nodes, postgres, nat };
+  return { vnet, nodes, postgres, nat, egressIp };
 }
