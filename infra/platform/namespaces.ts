@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
 import { KUBE_SYSTEM, NS, type NamespaceKey, WEBHOOK_PORTS } from "../names.ts";
+import { ALERTMANAGER } from "./names.ts";
 import type { ChartKey } from "./versions.ts";
 
 export { KUBE_SYSTEM, NS, type NamespaceKey };
@@ -33,6 +34,8 @@ interface Flows {
   /** Public ports, reachable from anywhere (the gateway's listeners and LB health checks). */
   fromAnywhere?: number[];
   ingressFrom?: { namespace: string; ports?: number[] }[];
+  /** Ingress to some pods of the namespace only: one policy each, named allow-ingress-<name>. */
+  ingressToPods?: { name: string; pods: Record<string, string>; from: string; ports: number[] }[];
   egressTo?: { namespace: string; ports?: number[] }[];
   /** Egress to every namespace (Prometheus scraping, the gateway routing to backends). */
   egressToCluster?: boolean;
@@ -111,6 +114,10 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       internet: [443],
       cloudIdentity: true,
       fromApiServer: [WEBHOOK_PORTS.controllers],
+      // Workloads that raise alerts of their own post them to Alertmanager's API; nothing else here.
+      ingressToPods: [
+        { name: "alertmanager", pods: ALERTMANAGER.podLabels, from: NS.apps, ports: [ALERTMANAGER.port] },
+      ],
       egressToCluster: true,
       egressToNodes: [10250, 9100],
     },
@@ -331,5 +338,14 @@ export function networkPolicies(
     ingress.push({ from: [nsSelector(i.namespace)], ...(i.ports ? { ports: tcp(i.ports) } : {}) });
   if (ingress.length)
     policies.push({ name: "allow-ingress", spec: { ...all, policyTypes: ["Ingress"], ingress } });
+  for (const target of flows.ingressToPods ?? [])
+    policies.push({
+      name: `allow-ingress-${target.name}`,
+      spec: {
+        podSelector: { matchLabels: target.pods },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [nsSelector(target.from)], ports: tcp(target.ports) }],
+      },
+    });
   return policies;
 }
