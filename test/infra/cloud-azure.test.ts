@@ -43,6 +43,7 @@ const UNTAGGABLE = new Set<string>([
 /** Built-in role definition GUIDs the assertions refer to. */
 const ROLE = {
   dnsZoneContributor: "befefa01-2a29-4197-83a8-272ff33ce314",
+  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
@@ -207,6 +208,16 @@ describe("azure identities: workload identity per consumer, scoped roles", () =>
     const grants = rolesOf(prod, ROLE.dnsZoneContributor);
     expect(grants).toHaveLength(2);
     for (const g of grants) expect(g.inputs.scope).toMatch(/dns:Zone\/llmops-prod-zone$/);
+  });
+
+  it("lets external-dns read the zone's resource group (its provider lists zones there) and nothing wider", () => {
+    const grants = rolesOf(prod, ROLE.reader);
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.inputs.scope).toMatch(/resources:ResourceGroup\/rg-llmops-prod$/);
+    // The same principal as external-dns's zone grant.
+    expect(grants[0]!.inputs.principalId).toBe(
+      prod.ofType(T.role).find((r) => r.name === "llmops-prod-external-dns-zone")!.inputs.principalId,
+    );
   });
 
   it("grants external-secrets Key Vault Secrets User on the vault only", () => {
