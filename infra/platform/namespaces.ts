@@ -267,6 +267,19 @@ const tcp = (ports: number[]): Port[] => ports.map((port) => ({ port, protocol: 
 const nsSelector = (namespace: string) => ({
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
 });
+/**
+ * Where a pod's lookups land: the cluster DNS pods, or the node's NodeLocal DNSCache where the cloud
+ * runs one (GKE has it on). The cache answers on its link-local address from a host-network pod, or
+ * from a node-local-dns pod the dataplane redirects the kube-dns Service to; a rule that names only
+ * kube-dns drops every lookup the cache serves. The peers never match where there is no cache.
+ * https://github.com/kubernetes/kubernetes/tree/master/cluster/addons/dns/nodelocaldns (network policy)
+ */
+const NODE_LOCAL_DNS = "169.254.20.10/32";
+const CLUSTER_DNS = [
+  { ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+  { ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } },
+  { ipBlock: { cidr: NODE_LOCAL_DNS } },
+];
 const DNS_PORTS: Port[] = [
   { port: 53, protocol: "UDP" },
   { port: 53, protocol: "TCP" },
@@ -286,14 +299,7 @@ export function networkPolicies(
       spec: {
         ...all,
         policyTypes: ["Egress"],
-        egress: [
-          flows.anyDns
-            ? { ports: DNS_PORTS }
-            : {
-                to: [{ ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                ports: DNS_PORTS,
-              },
-        ],
+        egress: [flows.anyDns ? { ports: DNS_PORTS } : { to: CLUSTER_DNS, ports: DNS_PORTS }],
       },
     },
   ];

@@ -191,6 +191,28 @@ describe("gcp GKE: private, regional in prod, Workload Identity, Dataplane V2", 
     for (const port of apiServerPorts) expect(reachable, `port ${port}`).toContain(port);
   });
 
+  it("runs NodeLocal DNSCache, and every default-deny namespace may reach it for DNS", () => {
+    expect(prod.one(T.cluster).inputs.addonsConfig.dnsCacheConfig).toEqual({ enabled: true });
+    const dnsPolicies = prod.objects("NetworkPolicy", "allow-dns");
+    expect(dnsPolicies.length).toBeGreaterThan(5);
+    for (const p of dnsPolicies) {
+      const [rule] = p.spec.egress;
+      expect(rule.ports).toEqual([
+        { port: 53, protocol: "UDP" },
+        { port: 53, protocol: "TCP" },
+      ]);
+      // cert-manager asks any resolver (no `to`); everyone else names the cluster's DNS, cache included.
+      if (!rule.to) continue;
+      expect(rule.to, p.metadata.namespace).toEqual(
+        expect.arrayContaining([
+          { ipBlock: { cidr: "169.254.20.10/32" } },
+          expect.objectContaining({ podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } }),
+          expect.objectContaining({ podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }),
+        ]),
+      );
+    }
+  });
+
   it("with no allowed CIDRs the control plane has a private endpoint only", () => {
     expect(dev.one(T.cluster).inputs.privateClusterConfig).toMatchObject({
       enablePrivateNodes: true,
