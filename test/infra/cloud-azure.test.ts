@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
-import { type Plan, planStack } from "../helpers/plan.ts";
+import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
 import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
 
 const T = {
@@ -98,6 +98,12 @@ describe("azure network", () => {
     expect(nodes).toMatchObject({ addressPrefix: "10.50.0.0/20", defaultOutboundAccess: false });
     expect(nodes.natGateway.id).toMatch(/NatGateway\/llmops-prod-nat$/);
     expect(prod.one(T.cluster).inputs.networkProfile.outboundType).toBe("userAssignedNATGateway");
+  });
+
+  it("refuses a vpcCidr that overlaps the overlay pod range, before any provider call", () => {
+    const run = runPlanCli(["dev", "-c", "cloud=azure", "-c", "vpcCidr=192.168.0.0/16"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("vpcCidr 192.168.0.0/16 overlaps the AKS overlay pod range 192.168.0.0/16");
   });
 
   it("delegates a separate subnet to Postgres Flexible Server", () => {

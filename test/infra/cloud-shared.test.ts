@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cidrSubnet } from "../../infra/cloud/cidr.ts";
+import { assertDisjoint, cidrSubnet, cidrsOverlap } from "../../infra/cloud/cidr.ts";
 import { execKubeconfig } from "../../infra/cloud/kubeconfig.ts";
 import { gcpLabels, tagList } from "../../infra/cloud/naming.ts";
 import { environmentProfile } from "../../infra/cloud/profile.ts";
@@ -44,6 +44,27 @@ describe("cidrSubnet carves the configured block like Terraform's cidrsubnet", (
   it("refuses subnets that do not exist", () => {
     expect(() => cidrSubnet("10.40.0.0/16", 2, 4)).toThrow(/no subnet #4/);
     expect(() => cidrSubnet("10.40.0.0/30", 4, 0)).toThrow(/exceeds \/32/);
+  });
+});
+
+describe("CIDR overlaps are found before the provider finds them", () => {
+  it.each([
+    ["10.40.0.0/16", "10.40.128.0/17", true],
+    ["10.40.0.0/16", "10.41.0.0/16", false],
+    ["192.168.0.0/16", "192.168.7.0/24", true],
+    ["172.16.0.0/16", "172.17.0.0/16", false],
+  ])("%s and %s overlap: %s", (a, b, expected) => {
+    expect(cidrsOverlap(a, b)).toBe(expected);
+    expect(cidrsOverlap(b, a)).toBe(expected);
+  });
+
+  it("names both ranges of an overlap", () => {
+    expect(() =>
+      assertDisjoint({ vpcCidr: "192.168.0.0/16", "the AKS overlay pod range": "192.168.0.0/16" }),
+    ).toThrow(
+      "vpcCidr 192.168.0.0/16 overlaps the AKS overlay pod range 192.168.0.0/16: choose another vpcCidr",
+    );
+    expect(() => assertDisjoint({ a: "10.0.0.0/16", b: "10.1.0.0/16", c: "10.2.0.0/16" })).not.toThrow();
   });
 });
 

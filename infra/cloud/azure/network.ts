@@ -4,7 +4,7 @@
  * admit the nodes while denying the internet.
  */
 import * as network from "@pulumi/azure-native/network/index.js";
-import { cidrSubnet } from "../cidr.ts";
+import { assertDisjoint, cidrSubnet } from "../cidr.ts";
 import { type AzureContext, azureZones } from "./context.ts";
 
 export function azureRanges(vpcCidr: string) {
@@ -36,6 +36,11 @@ export interface AzureNetwork {
 export function azureNetwork(ctx: AzureContext): AzureNetwork {
   const { base, tags, opts, config, resourceGroup, location } = ctx;
   const ranges = azureRanges(config.vpcCidr);
+  assertDisjoint({
+    vpcCidr: config.vpcCidr,
+    "the AKS overlay pod range": OVERLAY.podCidr,
+    "the AKS service range": OVERLAY.serviceCidr,
+  });
   const rg = resourceGroup.name;
   const vnet = new network.VirtualNetwork(
     `${base}-vnet`,
