@@ -20,6 +20,21 @@ export const NS = {
 } as const;
 export type NamespaceKey = keyof typeof NS;
 
+/**
+ * Ports the API server dials inside the cluster: admission webhooks and aggregated APIs, at the
+ * charts' defaults. The platform opens them in each namespace's NetworkPolicy; the cloud opens them
+ * between the control plane and the nodes where it firewalls that path (GKE private clusters allow
+ * only 443 and 10250 on their own).
+ */
+export const WEBHOOK_PORTS = {
+  /** cert-manager, external-secrets and the Prometheus operator serve their webhooks here. */
+  controllers: 10250,
+  istiodInjector: 15017,
+  gatekeeper: 8443,
+  kedaWebhook: 9443,
+  kedaMetricsApi: 6443,
+} as const;
+
 /** Node agents run in kube-system (privileged PSA, managed by the cloud); we only reference it. */
 export const KUBE_SYSTEM = "kube-system";
 

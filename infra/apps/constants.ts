@@ -47,10 +47,3 @@ export const PRE_STOP_SLEEP_SECONDS = 5;
 
 /** kube-prometheus-stack selects ServiceMonitors and PrometheusRules by this label key. */
 export const PROMETHEUS_RELEASE_LABEL_KEY = "release";
-
-/** kube-prometheus-stack's Alertmanager (v2 API), where sentinel posts anomalies. */
-export const ALERTMANAGER = {
-  service: "alertmanager-operated",
-  port: 9093,
-  podName: "alertmanager",
-} as const;

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
-import { ALERTMANAGER, HTTP_PORT, HTTP_PORT_NAME, MERGED_METRICS } from "./constants.ts";
+import { HTTP_PORT, HTTP_PORT_NAME, MERGED_METRICS } from "./constants.ts";
 import { type AppsContext, kafkaPort, publicHost, selectorLabels } from "./context.ts";
 import type { ServiceName, ServiceProfile } from "./profile.ts";
 
@@ -151,16 +151,18 @@ export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, sel
       ports: tcp(ctx.cloud.postgres.port),
     });
   if (profile.calls.length) egress.push({ to: profile.calls.map(appPods), ports: tcp(HTTP_PORT) });
-  if (profile.alertmanager)
+  if (profile.alertmanager) {
+    const { alertmanager } = platform.monitoring;
     egress.push({
       to: [
         {
           ...nsSelector(platform.monitoring.namespace),
-          podSelector: { matchLabels: { "app.kubernetes.io/name": ALERTMANAGER.podName } },
+          podSelector: { matchLabels: alertmanager.podLabels },
         },
       ],
-      ports: tcp(ALERTMANAGER.port),
+      ports: tcp(alertmanager.port),
     });
+  }
   if (profile.internetEgress)
     egress.push({
       to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, LINK_LOCAL] } }],

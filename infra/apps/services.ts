@@ -7,7 +7,6 @@ import type { ZodType } from "zod";
 import { consumerGroupId, type ServiceContract } from "../../services/shared/src/contract.ts";
 import { CONTRACTS } from "../../services/services.ts";
 import { configFilePath } from "./configmap.ts";
-import { ALERTMANAGER } from "./constants.ts";
 import { type AppsContext, serviceUrl } from "./context.ts";
 import type { SecretNeed, ServiceProfile } from "./profile.ts";
 import { tuningOf } from "./tuning.ts";
@@ -39,9 +38,7 @@ function platformEnv(ctx: AppsContext, contract: ServiceContract): Record<string
     if (llmProviders.default) env[llmProviders.default] = providers[0]!.name;
   }
   if (modelCatalogue) env[modelCatalogue] = configFilePath(CATALOGUE_FILE);
-  if (alertmanagerUrl)
-    env[alertmanagerUrl] =
-      `http://${ALERTMANAGER.service}.${ctx.platform.monitoring.namespace}.svc:${ALERTMANAGER.port}`;
+  if (alertmanagerUrl) env[alertmanagerUrl] = ctx.platform.monitoring.alertmanager.url;
   for (const [callee, variable] of Object.entries(contract.calls)) env[variable] = serviceUrl(ctx, callee);
   return env;
 }

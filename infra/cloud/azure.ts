@@ -99,7 +99,8 @@ export class AzureCloud extends CloudComponent {
       logs: azureLogStorage(ctx, aks.cluster, network, suffix),
       postgresHost: db.fullyQualifiedDomainName,
       kubeconfig: azureKubeconfig(ctx, aks.cluster),
-      kubernetesReady: aks.pools,
+      // Azure RBAC, not Kubernetes RBAC, admits the deployer: without the grant every write is a 403.
+      kubernetesReady: [...aks.pools, aks.deployerAdmin],
     });
   }
 }

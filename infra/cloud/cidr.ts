@@ -33,3 +33,27 @@ export function hostAddress(cidr: string, n: number): string {
   const [ip] = cidr.split("/");
   return toIp(toInt(ip!) + n);
 }
+
+function range(cidr: string): [number, number] {
+  const [ip, prefix] = cidr.split("/");
+  const size = 2 ** (32 - Number(prefix));
+  const start = toInt(ip!) - (toInt(ip!) % size);
+  return [start, start + size - 1];
+}
+
+export function cidrsOverlap(a: string, b: string): boolean {
+  const [aStart, aEnd] = range(a);
+  const [bStart, bEnd] = range(b);
+  return aStart <= bEnd && bStart <= aEnd;
+}
+
+/**
+ * Throws, naming both, when two of the ranges overlap: the provider would refuse the cluster (or,
+ * worse, accept it and misroute) only once `pulumi up` reaches it.
+ */
+export function assertDisjoint(ranges: Record<string, string>): void {
+  const entries = Object.entries(ranges);
+  for (const [i, [aName, a]] of entries.entries())
+    for (const [bName, b] of entries.slice(i + 1))
+      if (cidrsOverlap(a, b)) throw new Error(`${aName} ${a} overlaps ${bName} ${b}: choose another vpcCidr`);
+}

@@ -12,6 +12,7 @@ import type { CloudContext } from "./context.ts";
 import { gcpApis } from "./gcp/apis.ts";
 import { gcpCluster } from "./gcp/cluster.ts";
 import { gcpDns } from "./gcp/dns.ts";
+import { gcpControlPlaneFirewall } from "./gcp/firewall.ts";
 import { gcpKeys } from "./gcp/kms.ts";
 import { gcpLogStorage } from "./gcp/logs.ts";
 import { gcpNetwork } from "./gcp/network.ts";
@@ -66,6 +67,7 @@ export class GcpCloud extends CloudComponent {
     const network = gcpNetwork(ctx);
     const gke = gcpCluster(ctx, project, network, keys, zones);
     const nodePools = gcpNodePools(ctx, project, gke.cluster, gke.location);
+    const webhooks = gcpControlPlaneFirewall(ctx, network);
 
     const dns = gcpDns(ctx, project, gke.cluster);
     const password = postgresPassword(`${base}-postgres`, this);
@@ -108,8 +110,9 @@ export class GcpCloud extends CloudComponent {
             },
           }),
         ),
-      // Charts need schedulable nodes; the default pool is removed right after creation.
-      kubernetesReady: nodePools,
+      // Charts need schedulable nodes (the default pool is removed right after creation), and
+      // their webhooks need the control plane to reach them.
+      kubernetesReady: [...nodePools, webhooks],
     });
   }
 }

@@ -121,6 +121,10 @@ const RESOURCES: Record<string, ResourceMock> = {
     principalId: uuid(`${name}principal`),
     tenantId: AZURE_TENANT,
   }),
+  // A Standard static public IP is allocated on create; Azure's ranges include 20.0.0.0/8.
+  "azure-native:network:PublicIPAddress": (name) => ({
+    ipAddress: `20.${parseInt(hex(name, 2), 16)}.${parseInt(hex(`${name}ip`, 2), 16)}.10`,
+  }),
   "azure-native:network:Zone": (name) => ({ nameServers: nameServers(`azure-dns.com.${hex(name, 4)}`) }),
   // azure-native v3 registers DNS zones under the dns module (network:Zone is only an alias).
   "azure-native:dns:Zone": (name) => ({ nameServers: nameServers(`azure-dns.com.${hex(name, 4)}`) }),

@@ -28,7 +28,7 @@ import { APP_CA_SECRET, installKafka } from "./kafka.ts";
 import { installKeda } from "./keda.ts";
 import { installLogging } from "./logging.ts";
 import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
-import { DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE } from "./names.ts";
+import { ALERTMANAGER, DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE } from "./names.ts";
 import { createNamespaces, NS } from "./namespaces.ts";
 import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
@@ -55,7 +55,13 @@ export interface PlatformOutputs {
   };
   /** ClusterSecretStore backed by the cloud's secret store. */
   secretStoreName: string;
-  monitoring: { namespace: string; prometheusReleaseLabel: string; dashboardLabel: string };
+  monitoring: {
+    namespace: string;
+    prometheusReleaseLabel: string;
+    dashboardLabel: string;
+    /** Alertmanager's v2 API: the URL, and the pods and port a NetworkPolicy admits. */
+    alertmanager: { url: string; port: number; podLabels: Record<string, string> };
+  };
   /** Resources custom resources must wait for (CRD-installing releases). */
   ready: pulumi.Resource[];
 }
@@ -78,6 +84,11 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     namespace: NS.monitoring,
     prometheusReleaseLabel: PROMETHEUS_RELEASE,
     dashboardLabel: DASHBOARD_LABEL,
+    alertmanager: {
+      url: `http://${ALERTMANAGER.service}.${NS.monitoring}.svc:${ALERTMANAGER.port}`,
+      port: ALERTMANAGER.port,
+      podLabels: { ...ALERTMANAGER.podLabels },
+    },
   };
   readonly ready: pulumi.Resource[] = [];
 

@@ -19,6 +19,20 @@ const GRAFANA_ADMIN_SECRET = "grafana-admin";
 /** Loki's gateway, the one endpoint Grafana queries and Alloy pushes to. */
 export const LOKI_URL = `http://loki-gateway.${NS.monitoring}.svc.cluster.local`;
 
+/**
+ * Chart components that scrape what no managed cluster serves: EKS, GKE and AKS run the controller
+ * manager, scheduler and etcd out of reach, and kube-proxy is either replaced by the eBPF dataplane
+ * (GKE Dataplane V2, AKS Cilium) or, on EKS, binds its metrics to 127.0.0.1 (aws/containers-roadmap#657).
+ * Left on, each is a target that is never up and a critical "...Down" alert that pages forever; the
+ * chart's rule templates for them are gated by the same `enabled` value.
+ */
+export const UNSCRAPABLE_COMPONENTS = [
+  "kubeControllerManager",
+  "kubeScheduler",
+  "kubeEtcd",
+  "kubeProxy",
+] as const;
+
 export interface Monitoring {
   release: k8s.helm.v3.Release;
 }
@@ -40,6 +54,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
     dependsOn: [...deps, adminSecret],
     values: {
       crds: { enabled: true },
+      ...Object.fromEntries(UNSCRAPABLE_COMPONENTS.map((c) => [c, { enabled: false }])),
       prometheus: {
         prometheusSpec: {
           retention: RETENTION.metrics,

@@ -1,5 +1,5 @@
 /** Names other layers and modules refer to objects by (in-cluster references are by name). */
-import { NS } from "./namespaces.ts";
+import { NS } from "../names.ts";
 
 export const GATEWAY = {
   name: "public",
@@ -26,3 +26,13 @@ export const SECRET_STORE = "cloud-secrets";
 
 /** The label Grafana's sidecar watches: ConfigMaps carrying it become dashboards. */
 export const DASHBOARD_LABEL = "grafana_dashboard";
+
+/**
+ * kube-prometheus-stack's Alertmanager: the operator's governing Service and the label it puts on
+ * every Alertmanager pod. Its v2 API is where workloads post alerts of their own.
+ */
+export const ALERTMANAGER = {
+  service: "alertmanager-operated",
+  port: 9093,
+  podLabels: { "app.kubernetes.io/name": "alertmanager" },
+} as const;

@@ -7,7 +7,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
-import { KUBE_SYSTEM, NS, type NamespaceKey } from "../names.ts";
+import { KUBE_SYSTEM, NS, type NamespaceKey, WEBHOOK_PORTS } from "../names.ts";
+import { ALERTMANAGER } from "./names.ts";
 import type { ChartKey } from "./versions.ts";
 
 export { KUBE_SYSTEM, NS, type NamespaceKey };
@@ -33,6 +34,8 @@ interface Flows {
   /** Public ports, reachable from anywhere (the gateway's listeners and LB health checks). */
   fromAnywhere?: number[];
   ingressFrom?: { namespace: string; ports?: number[] }[];
+  /** Ingress to some pods of the namespace only: one policy each, named allow-ingress-<name>. */
+  ingressToPods?: { name: string; pods: Record<string, string>; from: string; ports: number[] }[];
   egressTo?: { namespace: string; ports?: number[] }[];
   /** Egress to every namespace (Prometheus scraping, the gateway routing to backends). */
   egressToCluster?: boolean;
@@ -96,7 +99,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       internet: [443, 80],
       cloudIdentity: true,
       anyDns: true,
-      fromApiServer: [10250],
+      fromApiServer: [WEBHOOK_PORTS.controllers],
     },
   },
   monitoring: {
@@ -110,7 +113,11 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       // Alert receivers (Slack, PagerDuty) and Loki's object storage.
       internet: [443],
       cloudIdentity: true,
-      fromApiServer: [10250],
+      fromApiServer: [WEBHOOK_PORTS.controllers],
+      // Workloads that raise alerts of their own post them to Alertmanager's API; nothing else here.
+      ingressToPods: [
+        { name: "alertmanager", pods: ALERTMANAGER.podLabels, from: NS.apps, ports: [ALERTMANAGER.port] },
+      ],
       egressToCluster: true,
       egressToNodes: [10250, 9100],
     },
@@ -121,7 +128,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "restricted",
     flows: {
       apiServer: true,
-      fromApiServer: [9443, 6443],
+      fromApiServer: [WEBHOOK_PORTS.kedaWebhook, WEBHOOK_PORTS.kedaMetricsApi],
       egressTo: [
         { namespace: NS.kafka, ports: [9093] },
         { namespace: NS.monitoring, ports: [9090] },
@@ -134,7 +141,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "restricted",
     // Gatekeeper must not police its own namespace (a broken policy would lock it out).
     extraLabels: { "admission.gatekeeper.sh/ignore": "no-self-managing" },
-    flows: { apiServer: true, fromApiServer: [8443] },
+    flows: { apiServer: true, fromApiServer: [WEBHOOK_PORTS.gatekeeper] },
   },
   istioSystem: {
     owner: "istiod",
@@ -143,7 +150,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "baseline",
     flows: {
       apiServer: true,
-      fromApiServer: [15017],
+      fromApiServer: [WEBHOOK_PORTS.istiodInjector],
       ingressFrom: [
         { namespace: NS.apps, ports: ISTIOD_PORTS },
         { namespace: NS.istioIngress, ports: ISTIOD_PORTS },
@@ -165,7 +172,12 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     owner: "externalSecrets",
     component: "secrets",
     podSecurity: "restricted",
-    flows: { apiServer: true, internet: [443], cloudIdentity: true, fromApiServer: [10250] },
+    flows: {
+      apiServer: true,
+      internet: [443],
+      cloudIdentity: true,
+      fromApiServer: [WEBHOOK_PORTS.controllers],
+    },
   },
   externalDns: {
     owner: "externalDns",
@@ -255,6 +267,19 @@ const tcp = (ports: number[]): Port[] => ports.map((port) => ({ port, protocol: 
 const nsSelector = (namespace: string) => ({
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": namespace } },
 });
+/**
+ * Where a pod's lookups land: the cluster DNS pods, or the node's NodeLocal DNSCache where the cloud
+ * runs one (GKE has it on). The cache answers on its link-local address from a host-network pod, or
+ * from a node-local-dns pod the dataplane redirects the kube-dns Service to; a rule that names only
+ * kube-dns drops every lookup the cache serves. The peers never match where there is no cache.
+ * https://github.com/kubernetes/kubernetes/tree/master/cluster/addons/dns/nodelocaldns (network policy)
+ */
+const NODE_LOCAL_DNS = "169.254.20.10/32";
+const CLUSTER_DNS = [
+  { ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } },
+  { ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } },
+  { ipBlock: { cidr: NODE_LOCAL_DNS } },
+];
 const DNS_PORTS: Port[] = [
   { port: 53, protocol: "UDP" },
   { port: 53, protocol: "TCP" },
@@ -274,14 +299,7 @@ export function networkPolicies(
       spec: {
         ...all,
         policyTypes: ["Egress"],
-        egress: [
-          flows.anyDns
-            ? { ports: DNS_PORTS }
-            : {
-                to: [{ ...nsSelector(KUBE_SYSTEM), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                ports: DNS_PORTS,
-              },
-        ],
+        egress: [flows.anyDns ? { ports: DNS_PORTS } : { to: CLUSTER_DNS, ports: DNS_PORTS }],
       },
     },
   ];
@@ -326,5 +344,14 @@ export function networkPolicies(
     ingress.push({ from: [nsSelector(i.namespace)], ...(i.ports ? { ports: tcp(i.ports) } : {}) });
   if (ingress.length)
     policies.push({ name: "allow-ingress", spec: { ...all, policyTypes: ["Ingress"], ingress } });
+  for (const target of flows.ingressToPods ?? [])
+    policies.push({
+      name: `allow-ingress-${target.name}`,
+      spec: {
+        podSelector: { matchLabels: target.pods },
+        policyTypes: ["Ingress"],
+        ingress: [{ from: [nsSelector(target.from)], ports: tcp(target.ports) }],
+      },
+    });
   return policies;
 }

@@ -624,6 +624,26 @@ describe("NetworkPolicy: only the declared flows", () => {
     );
     expect(am.ports).toEqual([{ protocol: "TCP", port: 9093 }]);
   });
+
+  it("sentinel -> Alertmanager is admitted by the monitoring namespace too (policies are checked at both ends)", () => {
+    // The labels the operator puts on Alertmanager pods; a policy selecting a subset applies to them.
+    const pod = {
+      "app.kubernetes.io/name": "alertmanager",
+      alertmanager: "kube-prometheus-stack-alertmanager",
+    };
+    const appliesToPod = (p: any) =>
+      Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => (pod as any)[k] === v);
+    const admits = prod
+      .objects("NetworkPolicy")
+      .filter((p) => p.metadata.namespace === "monitoring" && appliesToPod(p))
+      .flatMap((p) => p.spec.ingress ?? [])
+      .filter((r: any) =>
+        r.from?.some(
+          (f: any) => f.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"] === "llmops",
+        ),
+      );
+    expect(admits.flatMap((r: any) => r.ports)).toEqual([{ protocol: "TCP", port: 9093 }]);
+  });
 });
 
 describe("observability", () => {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
-import { type Plan, planStack } from "../helpers/plan.ts";
+import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
 import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
 
 const T = {
@@ -13,6 +13,7 @@ const T = {
   vnet: "azure-native:network:VirtualNetwork",
   subnet: "azure-native:network:Subnet",
   nat: "azure-native:network:NatGateway",
+  publicIp: "azure-native:network:PublicIPAddress",
   cluster: "azure-native:containerservice:ManagedCluster",
   pool: "azure-native:containerservice:AgentPool",
   identity: "azure-native:managedidentity:UserAssignedIdentity",
@@ -42,6 +43,7 @@ const UNTAGGABLE = new Set<string>([
 /** Built-in role definition GUIDs the assertions refer to. */
 const ROLE = {
   dnsZoneContributor: "befefa01-2a29-4197-83a8-272ff33ce314",
+  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",
@@ -98,6 +100,12 @@ describe("azure network", () => {
     expect(prod.one(T.cluster).inputs.networkProfile.outboundType).toBe("userAssignedNATGateway");
   });
 
+  it("refuses a vpcCidr that overlaps the overlay pod range, before any provider call", () => {
+    const run = runPlanCli(["dev", "-c", "cloud=azure", "-c", "vpcCidr=192.168.0.0/16"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain("vpcCidr 192.168.0.0/16 overlaps the AKS overlay pod range 192.168.0.0/16");
+  });
+
   it("delegates a separate subnet to Postgres Flexible Server", () => {
     expect(prod.one(T.subnet, "llmops-prod-postgres").inputs).toMatchObject({
       addressPrefix: "10.50.16.0/24",
@@ -132,10 +140,16 @@ describe("azure AKS: Entra ID, workload identity, network policy, zones", () => 
     });
   });
 
-  it("prod: API server restricted to apiAllowedCidrs, paid SLA tier, pools across 3 zones", () => {
+  it("prod: API server restricted to apiAllowedCidrs and the nodes' NAT address, paid SLA tier, pools across 3 zones", () => {
     const cluster = prod.one(T.cluster).inputs;
+    // The plan's one public IP is the NAT gateway's, the nodes' only way out: kubelets reach the API server from it.
+    expect(prod.one(T.publicIp).inputs.publicIPAllocationMethod).toBe("Static");
     expect(cluster.apiServerAccessProfile).toEqual({
-      authorizedIPRanges: ["203.0.113.0/24", "198.51.100.0/24"],
+      authorizedIPRanges: [
+        "203.0.113.0/24",
+        "198.51.100.0/24",
+        expect.stringMatching(/^\d+\.\d+\.\d+\.\d+\/32$/),
+      ],
     });
     expect(cluster.sku.tier).toBe("Standard");
     expect(cluster.kubernetesVersion).toBe("1.34");
@@ -200,6 +214,16 @@ describe("azure identities: workload identity per consumer, scoped roles", () =>
     const grants = rolesOf(prod, ROLE.dnsZoneContributor);
     expect(grants).toHaveLength(2);
     for (const g of grants) expect(g.inputs.scope).toMatch(/dns:Zone\/llmops-prod-zone$/);
+  });
+
+  it("lets external-dns read the zone's resource group (its provider lists zones there) and nothing wider", () => {
+    const grants = rolesOf(prod, ROLE.reader);
+    expect(grants).toHaveLength(1);
+    expect(grants[0]!.inputs.scope).toMatch(/resources:ResourceGroup\/rg-llmops-prod$/);
+    // The same principal as external-dns's zone grant.
+    expect(grants[0]!.inputs.principalId).toBe(
+      prod.ofType(T.role).find((r) => r.name === "llmops-prod-external-dns-zone")!.inputs.principalId,
+    );
   });
 
   it("grants external-secrets Key Vault Secrets User on the vault only", () => {
@@ -339,10 +363,13 @@ describe("azure log storage", () => {
 
 describe("azure kubeconfig reaches the kubernetes Provider", () => {
   // Its contents (exec plugin, server and CA from the cluster outputs) are checked in cloud-outputs.test.ts.
-  it("receives the kubeconfig as a secret, once the agent pools exist", () => {
-    const provider = kubernetesProvider(prod);
-    for (const r of prod.ofType("azure-native:containerservice:AgentPool"))
-      expect(provider.dependsOn).toContain(r.urn);
+  it("receives the kubeconfig as a secret, once the agent pools and the deployer's cluster admin exist", () => {
+    for (const plan of [prod, dev]) {
+      const provider = kubernetesProvider(plan);
+      for (const r of plan.ofType(T.pool)) expect(provider.dependsOn).toContain(r.urn);
+      // Otherwise the first writes race the Azure RBAC grant and fail with 403.
+      expect(provider.dependsOn).toContain(rolesOf(plan, ROLE.aksRbacClusterAdmin)[0]!.urn);
+    }
   });
 
   it("is the provider of every Kubernetes resource the platform and apps declare", () => {

@@ -3,6 +3,7 @@
  * on the security- and availability-relevant inputs, and the kubeconfig that reaches the kubernetes Provider.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { cloudSqlTierProblem } from "../../infra/cloud/sizes.ts";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
@@ -27,6 +28,7 @@ const T = {
   secret: "gcp:secretmanager/secret:Secret",
   secretVersion: "gcp:secretmanager/secretVersion:SecretVersion",
   secretRole: "gcp:secretmanager/secretIamMember:SecretIamMember",
+  firewall: "gcp:compute/firewall:Firewall",
   sql: "gcp:sql/databaseInstance:DatabaseInstance",
   sqlUser: "gcp:sql/user:User",
   bucket: "gcp:storage/bucket:Bucket",
@@ -165,6 +167,50 @@ describe("gcp GKE: private, regional in prod, Workload Identity, Dataplane V2", 
       ],
       gcpPublicCidrsAccessEnabled: false,
     });
+  });
+
+  it("lets the control plane reach every webhook port the namespaces open to the API server", () => {
+    // GKE's own rule admits 443 and 10250 only; the rest need this one (istiod's injector fails closed).
+    const rule = prod.one(T.firewall).inputs;
+    expect(rule).toMatchObject({
+      direction: "INGRESS",
+      sourceRanges: [prod.one(T.cluster).inputs.privateClusterConfig.masterIpv4CidrBlock],
+      targetTags: ["llmops-prod-node"],
+      allows: [{ protocol: "tcp", ports: ["6443", "8443", "9443", "15017"] }],
+    });
+    for (const pool of prod.ofType(T.nodePool))
+      expect(pool.inputs.nodeConfig.tags).toEqual(["llmops-prod-node"]);
+    const reachable = new Set([443, 10250, ...rule.allows[0].ports.map(Number)]);
+    // An ingress rule with no `from` is how a namespace admits the API server (its address is not selectable).
+    const apiServerPorts = prod
+      .objects("NetworkPolicy")
+      .flatMap((p) => p.spec.ingress ?? [])
+      .filter((rule: any) => !rule.from)
+      .flatMap((rule: any) => rule.ports.map((p: any) => p.port));
+    expect(apiServerPorts).toEqual(expect.arrayContaining([15017, 8443, 9443, 6443]));
+    for (const port of apiServerPorts) expect(reachable, `port ${port}`).toContain(port);
+  });
+
+  it("runs NodeLocal DNSCache, and every default-deny namespace may reach it for DNS", () => {
+    expect(prod.one(T.cluster).inputs.addonsConfig.dnsCacheConfig).toEqual({ enabled: true });
+    const dnsPolicies = prod.objects("NetworkPolicy", "allow-dns");
+    expect(dnsPolicies.length).toBeGreaterThan(5);
+    for (const p of dnsPolicies) {
+      const [rule] = p.spec.egress;
+      expect(rule.ports).toEqual([
+        { port: 53, protocol: "UDP" },
+        { port: 53, protocol: "TCP" },
+      ]);
+      // cert-manager asks any resolver (no `to`); everyone else names the cluster's DNS, cache included.
+      if (!rule.to) continue;
+      expect(rule.to, p.metadata.namespace).toEqual(
+        expect.arrayContaining([
+          { ipBlock: { cidr: "169.254.20.10/32" } },
+          expect.objectContaining({ podSelector: { matchLabels: { "k8s-app": "node-local-dns" } } }),
+          expect.objectContaining({ podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }),
+        ]),
+      );
+    }
   });
 
   it("with no allowed CIDRs the control plane has a private endpoint only", () => {
@@ -306,6 +352,15 @@ describe("gcp ClusterSecretStore", () => {
 });
 
 describe("gcp Postgres: Cloud SQL", () => {
+  it("asks for tiers Cloud SQL accepts (custom tiers hold 0.9 to 6.5 GB per vCPU)", () => {
+    for (const plan of [prod, dev]) {
+      const tier: string = plan.one(T.sql).inputs.settings.tier;
+      expect(cloudSqlTierProblem(tier), tier).toBeUndefined();
+    }
+    // 2 vCPU is the same class as RDS and Azure prod; 13 GB is as much memory as 2 vCPU may have.
+    expect(prod.one(T.sql).inputs.settings.tier).toBe("db-custom-2-13312");
+  });
+
   it("prod: private IP only, TLS only, CMEK, REGIONAL, 14 daily backups with PITR, deletion protected", () => {
     const sql = prod.one(T.sql).inputs;
     expect(sql).toMatchObject({
@@ -313,7 +368,7 @@ describe("gcp Postgres: Cloud SQL", () => {
       encryptionKeyName: expect.stringMatching(/^llmops-prod-data-/),
       deletionProtection: true,
       settings: {
-        tier: "db-custom-2-16384",
+        tier: "db-custom-2-13312",
         availabilityType: "REGIONAL",
         deletionProtectionEnabled: true,
         diskSize: 200,
@@ -365,9 +420,9 @@ describe("gcp log storage", () => {
 
 describe("gcp kubeconfig reaches the kubernetes Provider", () => {
   // Its contents (exec plugin, server and CA from the cluster outputs) are checked in cloud-outputs.test.ts.
-  it("receives the kubeconfig as a secret, once the node pools exist", () => {
+  it("receives the kubeconfig as a secret, once the node pools and the webhook firewall rule exist", () => {
     const provider = kubernetesProvider(prod);
-    for (const r of prod.ofType("gcp:container/nodePool:NodePool"))
+    for (const r of [...prod.ofType(T.nodePool), prod.one(T.firewall)])
       expect(provider.dependsOn).toContain(r.urn);
   });
 

@@ -5,12 +5,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { cidrSubnet } from "../../infra/cloud/cidr.ts";
+import { assertDisjoint, cidrSubnet, cidrsOverlap } from "../../infra/cloud/cidr.ts";
 import { execKubeconfig } from "../../infra/cloud/kubeconfig.ts";
 import { gcpLabels, tagList } from "../../infra/cloud/naming.ts";
 import { environmentProfile } from "../../infra/cloud/profile.ts";
 import { secretCatalogue } from "../../infra/cloud/secrets.ts";
-import { MACHINE_TYPES } from "../../infra/cloud/sizes.ts";
+import { cloudSqlTierProblem, MACHINE_TYPES } from "../../infra/cloud/sizes.ts";
 import type { StackConfig } from "../../infra/config.ts";
 
 function config(overrides: Partial<StackConfig> = {}): StackConfig {
@@ -47,11 +47,51 @@ describe("cidrSubnet carves the configured block like Terraform's cidrsubnet", (
   });
 });
 
+describe("CIDR overlaps are found before the provider finds them", () => {
+  it.each([
+    ["10.40.0.0/16", "10.40.128.0/17", true],
+    ["10.40.0.0/16", "10.41.0.0/16", false],
+    ["192.168.0.0/16", "192.168.7.0/24", true],
+    ["172.16.0.0/16", "172.17.0.0/16", false],
+  ])("%s and %s overlap: %s", (a, b, expected) => {
+    expect(cidrsOverlap(a, b)).toBe(expected);
+    expect(cidrsOverlap(b, a)).toBe(expected);
+  });
+
+  it("names both ranges of an overlap", () => {
+    expect(() =>
+      assertDisjoint({ vpcCidr: "192.168.0.0/16", "the AKS overlay pod range": "192.168.0.0/16" }),
+    ).toThrow(
+      "vpcCidr 192.168.0.0/16 overlaps the AKS overlay pod range 192.168.0.0/16: choose another vpcCidr",
+    );
+    expect(() => assertDisjoint({ a: "10.0.0.0/16", b: "10.1.0.0/16", c: "10.2.0.0/16" })).not.toThrow();
+  });
+});
+
 describe("size classes", () => {
   it("map every class to a machine type on every cloud", () => {
     for (const cloud of ["aws", "gcp", "azure"] as const) {
       expect(Object.keys(MACHINE_TYPES[cloud]).sort()).toEqual(["large", "medium", "small", "xlarge"]);
     }
+  });
+});
+
+describe("Cloud SQL tier rules", () => {
+  it.each([
+    "db-f1-micro",
+    "db-custom-1-3840",
+    "db-custom-2-13312",
+    "db-custom-4-16384",
+    "db-custom-96-638976",
+  ])("accepts %s", (tier) => expect(cloudSqlTierProblem(tier)).toBeUndefined());
+  it.each([
+    ["db-custom-2-16384", /2 vCPU take 2048-13312 MB/],
+    ["db-custom-3-7680", /1 or an even number/],
+    ["db-custom-2-4000", /multiple of 256 MB/],
+    ["db-custom-1-2048", /at least 3840 MB/],
+    ["db-n1-standard-2", /only shared-core or db-custom/],
+  ])("rejects %s with the rule it breaks", (tier, message) => {
+    expect(cloudSqlTierProblem(tier)).toMatch(message);
   });
 });
 

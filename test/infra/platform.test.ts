@@ -328,6 +328,19 @@ describe("monitoring (kube-prometheus-stack)", () => {
     ).toBeTruthy();
   });
 
+  it("scrapes no control-plane component a managed cluster hides (their rules would page forever)", () => {
+    for (const plan of [prod, dev]) {
+      const v = values(plan, "kube-prometheus-stack");
+      // The chart's ServiceMonitors and its KubeControllerManagerDown/KubeSchedulerDown/etcd*/KubeProxyDown
+      // rules all hang on these values.
+      for (const c of ["kubeControllerManager", "kubeScheduler", "kubeEtcd", "kubeProxy"])
+        expect(v[c], c).toEqual({ enabled: false });
+      // What managed clusters do serve stays scraped.
+      for (const c of ["kubelet", "kubeApiServer", "kubeStateMetrics", "nodeExporter"])
+        expect(v[c]?.enabled, c).not.toBe(false);
+    }
+  });
+
   it("dev: same retention, single replicas", () => {
     const v = values(dev, "kube-prometheus-stack");
     expect(v.prometheus.prometheusSpec).toMatchObject({ retention: "30d", replicas: 1 });

@@ -4,7 +4,9 @@
  * NAT gateway, and an API server restricted to apiAllowedCidrs (or private when none are allowed).
  */
 import * as containerservice from "@pulumi/azure-native/containerservice/index.js";
+import type * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import * as pulumi from "@pulumi/pulumi";
 import type { NodePool } from "../../config.ts";
 import { machineType } from "../sizes.ts";
 import { POOL_ROLE_LABEL } from "../types.ts";
@@ -16,6 +18,8 @@ import { assignRole } from "./rbac.ts";
 export interface AzureCluster {
   cluster: containerservice.ManagedCluster;
   pools: containerservice.AgentPool[];
+  /** The deployer's cluster-admin grant: every Kubernetes write needs it. */
+  deployerAdmin: authorization.RoleAssignment;
 }
 
 /**
@@ -111,7 +115,7 @@ export function azureCluster(ctx: AzureContext, net: AzureNetwork): AzureCluster
       },
       apiServerAccessProfile:
         allowed.length > 0
-          ? { authorizedIPRanges: allowed }
+          ? { authorizedIPRanges: authorizedRanges(allowed, net) }
           : { enablePrivateCluster: true, privateDNSZone: "system", enablePrivateClusterPublicFQDN: false },
       autoUpgradeProfile: { upgradeChannel: "patch", nodeOSUpgradeChannel: "NodeImage" },
       storageProfile: { diskCSIDriver: { enabled: true }, snapshotController: { enabled: true } },
@@ -140,11 +144,23 @@ export function azureCluster(ctx: AzureContext, net: AzureNetwork): AzureCluster
     );
 
   // The identity running Pulumi installs the platform charts: cluster admin through Azure RBAC.
-  assignRole(ctx, "deployer-cluster-admin", {
+  const deployerAdmin = assignRole(ctx, "deployer-cluster-admin", {
     role: "aksRbacClusterAdmin",
     principalId: ctx.deployer.objectId,
     principalType: ctx.deployer.principalType,
     scope: cluster.id,
   });
-  return { cluster, pools };
+  return { cluster, pools, deployerAdmin };
+}
+
+/**
+ * With a public API server, the nodes reach it from the NAT gateway's address, which AKS does not
+ * add on its own for a user-assigned NAT gateway: without it kubelets cannot register.
+ * https://learn.microsoft.com/azure/aks/api-server-authorized-ip-ranges
+ */
+function authorizedRanges(allowed: string[], net: AzureNetwork): pulumi.Output<string[]> {
+  return pulumi.output(net.egressIp.ipAddress).apply((ip) => {
+    if (!ip) throw new Error("the NAT gateway's public IP has no address");
+    return [...allowed, `${ip}/32`];
+  });
 }

@@ -22,6 +22,7 @@ export const AZURE_CLI_CLIENT_ID = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 export const ROLES = {
   networkContributor: "4d97b98b-1d4f-4787-a291-c67834d212e7",
   dnsZoneContributor: "befefa01-2a29-4197-83a8-272ff33ce314",
+  reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   keyVaultSecretsUser: "4633458b-17de-408a-b874-0445c86b69e6",
   storageBlobDataContributor: "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
   aksRbacClusterAdmin: "b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b",

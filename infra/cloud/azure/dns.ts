@@ -1,6 +1,7 @@
 /**
  * The stack's public Azure DNS zone and its two writers: external-dns and cert-manager get DNS Zone
- * Contributor on this zone only, through workload identity.
+ * Contributor on this zone only, through workload identity. external-dns also reads the resource
+ * group: its Azure provider lists the group's zones before it touches a record.
  */
 import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as dns from "@pulumi/azure-native/dns/index.js";
@@ -45,6 +46,13 @@ export function azureDns(ctx: AzureContext, cluster: containerservice.ManagedClu
     return wi;
   };
   const externalDns = writer("external-dns", SERVICE_ACCOUNTS.externalDns);
+  // https://kubernetes-sigs.github.io/external-dns/latest/docs/tutorials/azure (Reader on the group).
+  assignRole(ctx, "external-dns-rg", {
+    role: "reader",
+    principalId: externalDns.managedIdentity.principalId,
+    principalType: "ServicePrincipal",
+    scope: resourceGroup.id,
+  });
   const certManager = writer("cert-manager", SERVICE_ACCOUNTS.certManager);
 
   return {

@@ -4,7 +4,7 @@
  * admit the nodes while denying the internet.
  */
 import * as network from "@pulumi/azure-native/network/index.js";
-import { cidrSubnet } from "../cidr.ts";
+import { assertDisjoint, cidrSubnet } from "../cidr.ts";
 import { type AzureContext, azureZones } from "./context.ts";
 
 export function azureRanges(vpcCidr: string) {
@@ -29,11 +29,18 @@ export interface AzureNetwork {
   nodes: network.Subnet;
   postgres: network.Subnet;
   nat: network.NatGateway;
+  /** The one address the nodes egress from (the API server must admit it). */
+  egressIp: network.PublicIPAddress;
 }
 
 export function azureNetwork(ctx: AzureContext): AzureNetwork {
   const { base, tags, opts, config, resourceGroup, location } = ctx;
   const ranges = azureRanges(config.vpcCidr);
+  assertDisjoint({
+    vpcCidr: config.vpcCidr,
+    "the AKS overlay pod range": OVERLAY.podCidr,
+    "the AKS service range": OVERLAY.serviceCidr,
+  });
   const rg = resourceGroup.name;
   const vnet = new network.VirtualNetwork(
     `${base}-vnet`,
@@ -100,5 +107,5 @@ export function azureNetwork(ctx: AzureContext): AzureNetwork {
     // Azure serialises subnet changes on one VNet.
     { ...opts, dependsOn: [nodes] },
   );
-  return { vnet, nodes, postgres, nat };
+  return { vnet, nodes, postgres, nat, egressIp };
 }

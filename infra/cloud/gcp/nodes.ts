@@ -10,6 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
 import { machineType } from "../sizes.ts";
 import { POOL_ROLE_LABEL } from "../types.ts";
+import { nodeTag } from "./firewall.ts";
 
 const NODE_ROLES = [
   "roles/logging.logWriter",
@@ -70,6 +71,8 @@ export function gcpNodePools(
             shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
             metadata: { "disable-legacy-endpoints": "true" },
             labels: { [POOL_ROLE_LABEL]: pool.role },
+            // The control-plane firewall rule targets nodes by this tag.
+            tags: [nodeTag(base)],
             resourceLabels: tags,
           },
         },

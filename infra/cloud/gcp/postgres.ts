@@ -6,7 +6,7 @@ import * as sql from "@pulumi/gcp/sql/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
 import { POSTGRES_DATABASE, POSTGRES_USER } from "../secrets.ts";
-import { POSTGRES_TIERS } from "../sizes.ts";
+import { cloudSqlTierProblem, POSTGRES_TIERS } from "../sizes.ts";
 import type { GcpKeys } from "./kms.ts";
 import type { GcpNetwork } from "./network.ts";
 
@@ -19,6 +19,10 @@ export function gcpPostgres(
   password: pulumi.Output<string>,
 ): sql.DatabaseInstance {
   const { base, tags, opts, config, profile } = ctx;
+  const tier = POSTGRES_TIERS.gcp[config.environment];
+  // The mocks accept any tier; Cloud SQL answers an invalid one only halfway through `pulumi up`.
+  const problem = cloudSqlTierProblem(tier);
+  if (problem) throw new Error(`Cloud SQL tier ${problem}`);
   const instance = new sql.DatabaseInstance(
     `${base}-postgres`,
     {
@@ -30,7 +34,7 @@ export function gcpPostgres(
       encryptionKeyName: keys.data.id,
       deletionProtection: profile.deletionProtection,
       settings: {
-        tier: POSTGRES_TIERS.gcp[config.environment],
+        tier,
         edition: "ENTERPRISE",
         availabilityType: profile.highAvailability ? "REGIONAL" : "ZONAL",
         diskType: "PD_SSD",
