@@ -1,10 +1,11 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
 import { afterAll, describe, expect, it } from "vitest";
+import { startPlatform } from "../test/helpers/start.ts";
+import { SERVICE_NAMES } from "./services.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const dataDir = mkdtempSync(join(tmpdir(), "npm-start-"));
@@ -13,48 +14,12 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 /** `npm start` as a user runs it (ports 0 so it cannot clash), driven over HTTP, then SIGTERM. */
 describe("npm start", () => {
   it("starts the platform on embedded defaults, prints URLs and a working client key, shuts down on SIGTERM", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "services/start.ts"], {
-      cwd: root,
-      env: {
-        ...process.env,
-        ROUTER_PORT: "0",
-        TRACE_PROXY_PORT: "0",
-        COST_API_PORT: "0",
-        SENTINEL_PORT: "0",
-        DEMO_UPSTREAM_PORT: "0",
-        DEMO_CHUNK_DELAY_MS: "0",
-        DATA_DIR: dataDir,
-        LOG_LEVEL: "warn",
-        KAFKA_BROKERS: "",
-        DATABASE_URL: "",
-        API_KEYS: "",
-        ADMIN_API_KEYS: "",
-        UPSTREAM_URL: "",
-        PROVIDERS: "",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      out += d;
-    });
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    const platform = await startPlatform(root, SERVICE_NAMES, { DATA_DIR: dataDir });
     try {
-      const end = Date.now() + 60_000;
-      while (!out.includes("client API key")) {
-        if (Date.now() > end || child.exitCode !== null)
-          throw new Error(`npm start did not come up:\n${out}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await new Promise((r) => setTimeout(r, 100));
-      const proxyUrl = /trace-proxy\s+(http:\/\/\S+)/.exec(out)![1]!;
-      const demoUrl = /demo upstream\s+(http:\/\/\S+)/.exec(out)![1]!;
-      const key = /client API key\s+(\S+)/.exec(out)![1]!;
+      const proxyUrl = platform.url("trace-proxy");
+      const key = platform.key;
       expect(key).toMatch(/^sk-local-/);
-      expect((await fetch(`${demoUrl}/v1/models`)).status).toBe(200);
+      expect((await fetch(`${platform.url("demo upstream")}/v1/models`)).status).toBe(200);
       expect((await fetch(`${proxyUrl}/ready`)).status).toBe(200);
 
       const res = await fetch(`${proxyUrl}/v1/chat/completions`, {
@@ -65,8 +30,7 @@ describe("npm start", () => {
       expect(res.status).toBe(200);
       await res.text();
       // Through the router with the demo catalogue: an OpenAI SDK call is routed and traced too.
-      const routerUrl = /router\s+(http:\/\/\S+)/.exec(out)![1]!;
-      const sdk = new OpenAI({ baseURL: `${routerUrl}/v1`, apiKey: key, maxRetries: 0 });
+      const sdk = new OpenAI({ baseURL: `${platform.url("router")}/v1`, apiKey: key, maxRetries: 0 });
       const { response } = await sdk.chat.completions
         .create({ model: "demo", messages: [{ role: "user", content: "hello" }] })
         .withResponse();
@@ -77,11 +41,10 @@ describe("npm start", () => {
           return ((await r.json()) as { data: unknown[] }).data.length;
         })
         .toBe(2);
-      child.kill("SIGTERM");
-      expect(await exited).toBe(0);
-      expect(out).not.toContain('"level":"error"');
+      expect(await platform.stop()).toBe(0);
+      expect(platform.output()).not.toContain('"level":"error"');
     } finally {
-      if (child.exitCode === null) child.kill("SIGKILL");
+      if (platform.child.exitCode === null) platform.child.kill("SIGKILL");
     }
   });
 });

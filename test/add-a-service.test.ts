@@ -5,7 +5,7 @@
  * flows, ConfigMap and migrations, `npm start` runs it, and the image build script and the
  * Dockerfile's bundle step build it.
  */
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import {
   cpSync,
   existsSync,
@@ -22,7 +22,9 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { Inventory } from "../infra/offline/inventory.ts";
+import { SERVICE_NAMES } from "../services/services.ts";
 import { ROOT } from "./helpers/plan.ts";
+import { startPlatform } from "./helpers/start.ts";
 
 const FOLDER = {
   "package.json": JSON.stringify(
@@ -195,40 +197,11 @@ describe("a new service: its folder and one list entry", () => {
   });
 
   it("npm start runs it beside the others, pointed at the local trace proxy, consuming the shared bus", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "services/start.ts"], {
-      cwd: copy,
-      env: {
-        ...process.env,
-        ROUTER_PORT: "0",
-        TRACE_PROXY_PORT: "0",
-        COST_API_PORT: "0",
-        SENTINEL_PORT: "0",
-        EXAMPLE_PORT: "0",
-        DEMO_UPSTREAM_PORT: "0",
-        DEMO_CHUNK_DELAY_MS: "0",
-        DATA_DIR: join(copy, ".data"),
-        LOG_LEVEL: "warn",
-        KAFKA_BROKERS: "",
-        DATABASE_URL: "",
-        API_KEYS: "",
-        ADMIN_API_KEYS: "",
-        UPSTREAM_URL: "",
-        PROVIDERS: "",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
+    const platform = await startPlatform(copy, [...SERVICE_NAMES, "example"], {
+      DATA_DIR: join(copy, ".data"),
     });
-    children.push(child);
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const deadline = Date.now() + 60_000;
-    while (!out.includes("client API key")) {
-      if (Date.now() > deadline || child.exitCode !== null)
-        throw new Error(`npm start did not come up:\n${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const url = (name: string) => new RegExp(`${name}\\s+(http://\\S+)`).exec(out)![1]!;
-    const key = /client API key\s+(\S+)/.exec(out)![1]!;
+    children.push(platform.child);
+    const { url, key } = platform;
     const auth = { authorization: `Bearer ${key}` };
     expect((await fetch(`${url("example")}/health`)).status).toBe(200);
     // A call through the trace proxy produces a trace the new service consumes.
@@ -247,8 +220,6 @@ describe("a new service: its folder and one list entry", () => {
         },
       )
       .toEqual({ tenant: "local", traceProxy: url("trace-proxy"), seen: 1 });
-    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
-    child.kill("SIGTERM");
-    expect(await exited).toBe(0);
+    expect(await platform.stop()).toBe(0);
   });
 });

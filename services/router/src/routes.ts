@@ -3,7 +3,7 @@
  * GET /api/v1/providers, and /api/health, /api/ready. Each call goes to the trace proxy for one
  * deployment at a time, in the order the group's strategy gives, then the group's fallbacks.
  */
-import { authenticate, errors, type KeyStore, principalOf } from "@llmops/shared";
+import { authenticate, chatCompletionBody, errors, type KeyStore, principalOf } from "@llmops/shared";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Balancer } from "./balancer.ts";
 import type { Catalogue, Deployment } from "./catalogue.ts";
@@ -21,16 +21,6 @@ export interface RouteOptions {
   /** Cooldown of a failed deployment that did not say how long (Retry-After). */
   cooldownMs: number;
 }
-
-const chatBody = {
-  type: "object",
-  required: ["model", "messages"],
-  properties: {
-    model: { type: "string", minLength: 1 },
-    messages: { type: "array", minItems: 1, items: { type: "object", required: ["role"] } },
-    stream: { type: "boolean" },
-  },
-} as const;
 
 /** Statuses worth another deployment: rate limited, or the server side failed. */
 const retryable = (status: number) => status === 429 || status >= 500;
@@ -85,7 +75,7 @@ export async function routerRoutes(app: FastifyInstance, opts: RouteOptions): Pr
 
     api.post<{ Body: Record<string, unknown> & { model: string; stream?: boolean } }>(
       "/v1/chat/completions",
-      { schema: { body: chatBody } },
+      { schema: { body: chatCompletionBody } },
       async (req, reply) => {
         const group = catalogue.resolve(req.body.model);
         if (!group)

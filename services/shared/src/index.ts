@@ -7,5 +7,6 @@ export * from "./errors.ts";
 export * from "./events.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
+export * from "./openai.ts";
 export * from "./runtime.ts";
 export * from "./server.ts";

@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { ApiError, authenticate, errors, type KeyStore, principalOf } from "@llmops/shared";
+import {
+  ApiError,
+  authenticate,
+  chatCompletionBody,
+  errors,
+  type KeyStore,
+  principalOf,
+} from "@llmops/shared";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
 import type { BudgetGuard } from "./budgets.ts";
@@ -69,16 +76,6 @@ function errorTypeOf(err: unknown): string {
   return e.statusCode && e.statusCode < 500 ? "invalid_request" : "internal";
 }
 
-const chatBody = {
-  type: "object",
-  required: ["model", "messages"],
-  properties: {
-    model: { type: "string", minLength: 1 },
-    messages: { type: "array", minItems: 1, items: { type: "object", required: ["role"] } },
-    stream: { type: "boolean" },
-    stream_options: { type: ["object", "null"] },
-  },
-};
 const modelBody = (field: string) => ({
   type: "object",
   required: ["model", field],
@@ -254,7 +251,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
   };
 
   for (const [url, schema] of [
-    ["/v1/chat/completions", chatBody],
+    ["/v1/chat/completions", chatCompletionBody],
     ["/v1/completions", modelBody("prompt")],
     ["/v1/embeddings", modelBody("input")],
     ["/v1/responses", modelBody("input")],
