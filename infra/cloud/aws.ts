@@ -21,7 +21,7 @@ import type { CloudContext } from "./context.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
-import { postgresPassword, secretCatalogue, secretEntries } from "./secrets.ts";
+import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
 import type { CloudLayer } from "./types.ts";
 
@@ -76,14 +76,11 @@ export class AwsCloud extends CloudComponent {
     const db = awsPostgres(ctx, network, keys.data, password);
     const store = awsSecretStore(ctx, irsa, keys.data, secretEntries(config, { host: db.address, password }));
     this.publish(name, {
+      config,
       clusterName: eks.cluster.name,
       dnsZone: { name: dns.zone.name, id: dns.zone.zoneId, nameServers: dns.zone.nameServers },
-      dns: {
-        dns01Solver: dns.dns01Solver,
-        externalDns: { provider: "aws", values: dns.externalDnsValues },
-        identities: { externalDns: dns.externalDns, certManager: dns.certManager },
-      },
-      secrets: secretCatalogue(config),
+      dns,
+      externalDnsProvider: "aws",
       secretStore: store,
       logs: awsLogStorage(ctx, irsa, keys.data),
       postgresHost: db.address,

@@ -19,7 +19,7 @@ import { azurePostgres } from "./azure/postgres.ts";
 import { azureSecretStore } from "./azure/secrets.ts";
 import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
-import { postgresPassword, secretCatalogue, secretEntries } from "./secrets.ts";
+import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
 import type { CloudLayer } from "./types.ts";
 
@@ -87,14 +87,11 @@ export class AzureCloud extends CloudComponent {
       secretEntries(config, { host: db.fullyQualifiedDomainName, password }),
     );
     this.publish(name, {
+      config,
       clusterName: aks.cluster.name,
       dnsZone: { name: dns.zone.name, id: dns.zone.id, nameServers: dns.zone.nameServers },
-      dns: {
-        dns01Solver: dns.dns01Solver,
-        externalDns: { provider: "azure", values: dns.externalDnsValues },
-        identities: { externalDns: dns.externalDns, certManager: dns.certManager },
-      },
-      secrets: secretCatalogue(config),
+      dns,
+      externalDnsProvider: "azure",
       secretStore: store,
       logs: azureLogStorage(ctx, aks.cluster, network, suffix),
       postgresHost: db.fullyQualifiedDomainName,

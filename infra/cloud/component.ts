@@ -6,18 +6,23 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { IdentityConsumer } from "../names.ts";
-import { POSTGRES_DATABASE, POSTGRES_PORT } from "./secrets.ts";
+import type { StackConfig } from "../config.ts";
+import { POSTGRES_DATABASE, POSTGRES_PORT, secretCatalogue } from "./secrets.ts";
 import type { CloudLayer, WorkloadIdentity } from "./types.ts";
 
 export interface CloudParts {
+  config: StackConfig;
   clusterName: pulumi.Output<string>;
   dnsZone: CloudLayer["dnsZone"];
+  /** What each cloud's DNS module returns: the solver, external-dns values and both identities. */
   dns: {
     dns01Solver: CloudLayer["dns01Solver"];
-    externalDns: CloudLayer["externalDns"];
-    identities: Record<"externalDns" | "certManager", WorkloadIdentity>;
+    externalDnsValues: CloudLayer["externalDns"]["values"];
+    externalDns: WorkloadIdentity;
+    certManager: WorkloadIdentity;
   };
-  secrets: CloudLayer["secrets"];
+  /** external-dns's name for this cloud's DNS provider. */
+  externalDnsProvider: string;
   secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
   /** Address the services reach the managed Postgres at. */
@@ -46,25 +51,26 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   /** Sets the layer's outputs from what the cloud built; call once, at the end of the constructor. */
   protected publish(name: string, parts: CloudParts): void {
     const kubeconfig = pulumi.secret(parts.kubeconfig);
+    const secrets = secretCatalogue(parts.config);
     const outputs: Omit<CloudLayer, "cloud" | "publicLoadBalancer" | "storageClasses"> = {
       clusterName: parts.clusterName,
       kubeconfig,
       dnsZone: parts.dnsZone,
       dns01Solver: parts.dns.dns01Solver,
-      externalDns: parts.dns.externalDns,
-      secrets: parts.secrets,
+      externalDns: { provider: parts.externalDnsProvider, values: parts.dns.externalDnsValues },
+      secrets,
       secretStoreProvider: parts.secretStore.provider,
       logStorage: parts.logs.values,
       postgres: {
         host: parts.postgresHost,
         port: POSTGRES_PORT,
         database: POSTGRES_DATABASE,
-        secretName: pulumi.output(parts.secrets.postgres),
+        secretName: pulumi.output(secrets.postgres),
       },
       identities: {
         externalSecrets: parts.secretStore.externalSecrets,
-        externalDns: parts.dns.identities.externalDns,
-        certManager: parts.dns.identities.certManager,
+        externalDns: parts.dns.externalDns,
+        certManager: parts.dns.certManager,
         loki: parts.logs.loki,
       },
       provider: new k8s.Provider(

@@ -22,7 +22,7 @@ import { gcpSecretStore } from "./gcp/secrets.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, gcpLabels } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
-import { postgresPassword, secretCatalogue, secretEntries } from "./secrets.ts";
+import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
 import type { CloudLayer } from "./types.ts";
 
@@ -80,18 +80,15 @@ export class GcpCloud extends CloudComponent {
       secretEntries(config, { host: db.privateIpAddress, password }),
     );
     this.publish(name, {
+      config,
       clusterName: gke.cluster.name,
       dnsZone: {
         name: dns.zone.dnsName.apply((n) => n.replace(/\.$/, "")),
         id: dns.zone.name,
         nameServers: dns.zone.nameServers,
       },
-      dns: {
-        dns01Solver: dns.dns01Solver,
-        externalDns: { provider: "google", values: dns.externalDnsValues },
-        identities: { externalDns: dns.externalDns, certManager: dns.certManager },
-      },
-      secrets: secretCatalogue(config),
+      dns,
+      externalDnsProvider: "google",
       secretStore: store,
       logs: gcpLogStorage(ctx, project, gke.cluster, suffix),
       postgresHost: db.privateIpAddress,
