@@ -146,7 +146,8 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
       if (!db) {
         const own = await openDatabase({
           url: common.DATABASE_URL,
-          dataDir: join(common.DATA_DIR, contract.name, "pg"),
+          // DATA_DIR=memory keeps the embedded database in memory (tests, throwaway runs).
+          dataDir: common.DATA_DIR === "memory" ? "memory" : join(common.DATA_DIR, contract.name, "pg"),
           logger,
         });
         owned.push({ name: "database", close: () => own.close() });
