@@ -221,7 +221,8 @@ async function relayStream(
     for await (const chunk of res.stream()) {
       if (first) firstByte();
       first = false;
-      if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
+      // A client that left never drains: its close ends the wait, and the aborted upstream the loop.
+      if (!out.write(chunk)) await new Promise((r) => (out.once("drain", r), out.once("close", r)));
     }
     // The proxy ends a broken upstream stream with an error event of its own; pass it on as it is.
   } catch (err) {

@@ -284,6 +284,24 @@ describe("failover", () => {
     expect(seenBy(upstreams.secondary)).toBe(before);
   });
 
+  it("a caller that goes away mid-stream releases its deployment and the proxy records client_aborted", async () => {
+    healthy();
+    const abort = new AbortController();
+    const res = await fetch(`${routerSvc.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TENANT_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "ordered", messages: [{ role: "user", content: "hi" }], stream: true }),
+      signal: abort.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    abort.abort();
+    const primary = routerSvc.api.catalogue.resolve("ordered")!.deployments[1]!;
+    await expect.poll(() => routerSvc.api.balancer.of(primary).inFlight).toBe(0);
+    await expect.poll(() => traces.at(-1)?.errorType).toBe("client_aborted");
+    expect(routerSvc.api.balancer.cooling(primary)).toBe(false);
+  });
+
   it("a tenant over budget gets the proxy's 429 budget_exceeded as is, with no retry", async () => {
     healthy();
     const before = seenBy(upstreams.secondary) + seenBy(upstreams.primary) + seenBy(upstreams.standby);
