@@ -52,15 +52,6 @@ export class Call {
     private readonly recorder: CallRecorder,
   ) {}
 
-  get isRecorded(): boolean {
-    return this.recorded;
-  }
-
-  /** The first cause wins: a later, generic status must not overwrite why the call failed. */
-  failed(errorType: string): void {
-    this.errorType ??= errorType;
-  }
-
   /** The request body named the model and the stream flag (read before validation, so bad requests keep them). */
   requested(model: unknown, stream: unknown): void {
     if (typeof model === "string") this.model = model.slice(0, 256);
