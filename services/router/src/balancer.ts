@@ -1,52 +1,71 @@
 /**
- * Per-deployment health as this replica sees it (in flight, latency and time-to-first-token EWMAs, a
- * cooldown after a failure) and the strategies that order a group's deployments for one request.
- * A deployment in cooldown is never dropped, only tried last, so a group is never an instant outage.
+ * Per-deployment health as this replica sees it (in flight, latency and time-to-first-token EWMAs, the
+ * circuit breaker) joined with the fleet-wide view (the sentinel's anomalies, through Steering), and
+ * the strategies that rank a group's available deployments for one request.
  */
-import type { Deployment, ModelGroup, Strategy } from "./catalogue.ts";
+import { Breaker, type BreakerOptions, type BreakerState } from "./breaker.ts";
+import type { Deployment, Strategy } from "./catalogue.ts";
+import type { Steering } from "./steering.ts";
 
 /** Weight of the newest sample in the EWMAs. */
 const ALPHA = 0.3;
+/** The least share a degraded deployment keeps in balanced routing: degraded is never zero traffic. */
+const FLOOR = 0.01;
 
 export interface DeploymentState {
   inFlight: number;
   latencyMs: number | null;
   ttftMs: number | null;
-  /** Epoch ms until which the deployment is cooling down after a failure (0 = healthy). */
-  until: number;
-  reason: string | null;
-  requests: number;
-  failures: number;
+  breaker: Breaker;
 }
+
+/** A deployment's price for the cost strategy: USD per million input and output tokens. */
+export type PriceOf = (d: Deployment) => { input: number; output: number } | undefined;
 
 const ewma = (prev: number | null, sample: number) =>
   prev === null ? sample : prev + ALPHA * (sample - prev);
 
+export interface BalancerOptions {
+  breaker: BreakerOptions;
+  steering: Steering;
+  /** Current prices (the cost strategy); a deployment without one ranks after every priced one. */
+  priceOf?: PriceOf;
+  random?: () => number;
+  now?: () => number;
+}
+
 export class Balancer {
   private readonly state = new Map<string, DeploymentState>();
+  private readonly random: () => number;
+  readonly now: () => number;
 
-  constructor(
-    private readonly random: () => number = Math.random,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(private readonly opts: BalancerOptions) {
+    this.random = opts.random ?? Math.random;
+    this.now = opts.now ?? Date.now;
+  }
 
   of(d: Deployment): DeploymentState {
     let s = this.state.get(d.id);
     if (!s) {
-      s = { inFlight: 0, latencyMs: null, ttftMs: null, until: 0, reason: null, requests: 0, failures: 0 };
+      s = { inFlight: 0, latencyMs: null, ttftMs: null, breaker: new Breaker(this.opts.breaker, this.now) };
       this.state.set(d.id, s);
     }
     return s;
   }
 
-  cooling(d: Deployment): boolean {
-    return this.of(d).until > this.now();
+  /** Whether routing may choose it now: its breaker admits a call and no critical anomaly cooled it. */
+  available(d: Deployment): boolean {
+    return this.of(d).breaker.admits() && this.penalty(d).factor > 0;
+  }
+
+  penalty(d: Deployment) {
+    return this.opts.steering.penalty(d.provider, d.model);
   }
 
   started(d: Deployment): void {
     const s = this.of(d);
     s.inFlight++;
-    s.requests++;
+    s.breaker.attempt();
   }
 
   /** A call ended well: latency for answers, time to first token for streams (never TTFT per token). */
@@ -55,36 +74,32 @@ export class Balancer {
     s.inFlight--;
     if (sample.latencyMs !== undefined) s.latencyMs = ewma(s.latencyMs, sample.latencyMs);
     if (sample.ttftMs !== undefined) s.ttftMs = ewma(s.ttftMs, sample.ttftMs);
-    s.until = 0;
-    s.reason = null;
+    s.breaker.success();
   }
 
-  /** The deployment failed (connect error, timeout, 429, 5xx): cool down, at least as long as it asked. */
-  failed(d: Deployment, reason: string, cooldownMs: number): void {
+  /** The deployment failed (connect error, timeout, 429, 5xx); Retry-After, if it sent one, is honoured. */
+  failed(d: Deployment, reason: string, retryAfterMs?: number): void {
     const s = this.of(d);
     s.inFlight--;
-    s.failures++;
-    // A new failure during cooldown extends to the later deadline, never shortens it.
-    s.until = Math.max(s.until, this.now() + cooldownMs);
-    s.reason = reason;
+    s.breaker.failure(reason, retryAfterMs);
   }
 
-  /** The caller went away or the request was the client's fault: says nothing about the deployment. */
+  /** The caller left or was at fault: says nothing about the deployment. */
   released(d: Deployment): void {
-    this.of(d).inFlight--;
+    const s = this.of(d);
+    s.inFlight--;
+    s.breaker.release();
   }
 
-  /** The group's deployments in the order this request should try them. */
-  order(group: ModelGroup, stream: boolean, strategy: Strategy = group.strategy): Deployment[] {
-    const healthy = group.deployments.filter((d) => !this.cooling(d));
-    // Cooling deployments go last, the one that recovers first ahead.
-    const cooling = group.deployments
-      .filter((d) => this.cooling(d))
-      .sort((a, b) => this.of(a).until - this.of(b).until);
-    return [...this.rank(healthy, stream, strategy), ...cooling];
+  /** Orders available deployments of one group for this request by the group's strategy. */
+  rank(ds: Deployment[], stream: boolean, strategy: Strategy): Deployment[] {
+    if (strategy === "balanced") return this.weighted(ds);
+    // Every other strategy keeps its order among equals, but a degraded deployment goes after the rest.
+    const degraded = (d: Deployment) => (this.penalty(d).factor < 1 ? 1 : 0);
+    return this.ordered(ds, stream, strategy).sort((a, b) => degraded(a) - degraded(b));
   }
 
-  private rank(ds: Deployment[], stream: boolean, strategy: Strategy): Deployment[] {
+  private ordered(ds: Deployment[], stream: boolean, strategy: Strategy): Deployment[] {
     switch (strategy) {
       case "fallback":
         return [...ds].sort((a, b) => a.priority - b.priority);
@@ -92,24 +107,41 @@ export class Balancer {
         return this.shuffled(ds).sort((a, b) => this.of(a).inFlight - this.of(b).inFlight);
       case "latency": {
         // No sample yet counts as fastest, so every deployment gets measured.
-        const cost = (d: Deployment) => (stream ? this.of(d).ttftMs : this.of(d).latencyMs) ?? 0;
-        return this.shuffled(ds).sort((a, b) => cost(a) - cost(b));
+        const ms = (d: Deployment) => (stream ? this.of(d).ttftMs : this.of(d).latencyMs) ?? 0;
+        return this.shuffled(ds).sort((a, b) => ms(a) - ms(b));
+      }
+      case "cost": {
+        // Input and output at the same weight: a blended price per token is what a request pays.
+        const price = (d: Deployment) => {
+          const p = this.opts.priceOf?.(d);
+          return p ? p.input + p.output : Number.POSITIVE_INFINITY;
+        };
+        return this.shuffled(ds).sort((a, b) => price(a) - price(b));
       }
       default:
         return this.weighted(ds);
     }
   }
 
+  /** The weight balanced routing uses now: configured weight times the anomaly penalty, floored. */
+  effectiveWeight(d: Deployment): number {
+    if (!this.of(d).breaker.admits()) return 0;
+    const factor = this.penalty(d).factor;
+    return factor === 0 ? 0 : d.weight * Math.max(FLOOR, factor);
+  }
+
   /** Weighted sampling without replacement; weight-0 deployments only after all weighted ones, by priority. */
   private weighted(ds: Deployment[]): Deployment[] {
-    const pool = ds.filter((d) => d.weight > 0);
+    const pool = ds
+      .filter((d) => d.weight > 0)
+      .map((d) => ({ d, w: d.weight * Math.max(FLOOR, this.penalty(d).factor) }));
     const out: Deployment[] = [];
     while (pool.length) {
-      const total = pool.reduce((n, d) => n + d.weight, 0);
+      const total = pool.reduce((n, p) => n + p.w, 0);
       let r = this.random() * total;
       let i = 0;
-      while (i < pool.length - 1 && (r -= pool[i]!.weight) >= 0) i++;
-      out.push(pool.splice(i, 1)[0]!);
+      while (i < pool.length - 1 && (r -= pool[i]!.w) >= 0) i++;
+      out.push(pool.splice(i, 1)[0]!.d);
     }
     return [...out, ...ds.filter((d) => d.weight === 0).sort((a, b) => a.priority - b.priority)];
   }
@@ -121,5 +153,34 @@ export class Balancer {
       [a[i], a[j]] = [a[j]!, a[i]!];
     }
     return a;
+  }
+
+  /** A deployment as GET /api/v1/providers shows it. */
+  view(d: Deployment) {
+    const s = this.of(d);
+    const breaker: BreakerState = s.breaker.tick();
+    const penalty = this.penalty(d);
+    const { requests, failures } = s.breaker.window();
+    const cooling = breaker !== "closed" || penalty.factor === 0;
+    return {
+      provider: d.provider,
+      deployment: d.model,
+      state: cooling ? "cooldown" : penalty.factor < 1 ? "degraded" : "healthy",
+      breaker,
+      weight: d.weight,
+      effectiveWeight: this.effectiveWeight(d),
+      until:
+        breaker === "open"
+          ? new Date(s.breaker.until).toISOString()
+          : penalty.until
+            ? new Date(penalty.until).toISOString()
+            : null,
+      reason: breaker !== "closed" ? s.breaker.reason : penalty.reason,
+      latencyMs: s.latencyMs,
+      ttftMs: s.ttftMs,
+      inFlight: s.inFlight,
+      errorRate: requests ? failures / requests : 0,
+      requests,
+    };
   }
 }

@@ -1,32 +1,24 @@
 /**
- * The OpenAI-compatible surface: POST /v1/chat/completions (answers and SSE streams), GET /v1/models,
- * GET /api/v1/providers, and /api/health, /api/ready. Each call goes to the trace proxy for one
- * deployment at a time, in the order the group's strategy gives, then the group's fallbacks.
+ * The OpenAI-compatible HTTP surface: POST /v1/chat/completions (answers and SSE streams), GET
+ * /v1/models, GET /api/v1/providers, and /api/health, /api/ready. Routing itself is the pipeline's.
  */
-import { authenticate, chatCompletionBody, errors, type KeyStore, principalOf } from "@llmops/shared";
+import { authenticate, chatCompletionBody, type KeyStore, principalOf } from "@llmops/shared";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Balancer } from "./balancer.ts";
-import type { Catalogue, Deployment } from "./catalogue.ts";
-import type { RouterMetrics } from "./metrics.ts";
-import type { TraceProxyClient } from "./upstream.ts";
+import type { Catalogue } from "./catalogue.ts";
+import type { Sink } from "./dispatch.ts";
+import type { ChatPipeline } from "./pipeline.ts";
+import type { ProxyResponse } from "./upstream.ts";
 
 export interface RouteOptions {
   catalogue: Catalogue;
   balancer: Balancer;
-  proxy: TraceProxyClient;
+  pipeline: ChatPipeline;
   keys: KeyStore;
-  metrics: RouterMetrics;
-  /** One overall deadline per call, across every attempt. */
-  requestTimeoutMs: number;
-  /** Cooldown of a failed deployment that did not say how long (Retry-After). */
-  cooldownMs: number;
 }
 
-/** Statuses worth another deployment: rate limited, or the server side failed. */
-const retryable = (status: number) => status === 429 || status >= 500;
-
 export async function routerRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
-  const { catalogue, balancer, metrics } = opts;
+  const { catalogue, balancer, pipeline } = opts;
 
   for (const [alias, target] of [
     ["/api/health", "/health"],
@@ -52,149 +44,44 @@ export async function routerRoutes(app: FastifyInstance, opts: RouteOptions): Pr
 
     api.get("/api/v1/providers", async () => ({
       data: [...catalogue.groups.values()].flatMap((g) =>
-        g.deployments.map((d) => {
-          const s = balancer.of(d);
-          const cooling = balancer.cooling(d);
-          return {
-            model: g.name,
-            provider: d.provider,
-            deployment: d.model,
-            state: cooling ? "cooldown" : "healthy",
-            weight: d.weight,
-            effectiveWeight: cooling ? 0 : d.weight,
-            until: cooling ? new Date(s.until).toISOString() : null,
-            reason: cooling ? s.reason : null,
-            latencyMs: s.latencyMs,
-            ttftMs: s.ttftMs,
-            inFlight: s.inFlight,
-            errorRate: s.requests ? s.failures / s.requests : 0,
-          };
-        }),
+        g.deployments.map((d) => ({ model: g.name, ...balancer.view(d) })),
       ),
     }));
 
-    api.post<{ Body: Record<string, unknown> & { model: string; stream?: boolean } }>(
+    api.post<{ Body: Record<string, unknown> & { model: string } }>(
       "/v1/chat/completions",
       { schema: { body: chatCompletionBody } },
       async (req, reply) => {
-        const group = catalogue.resolve(req.body.model);
-        if (!group)
-          throw errors.notFound(
-            `The model "${req.body.model}" does not exist. GET /v1/models lists the models.`,
-            "model_not_found",
-          );
-        const principal = principalOf(req);
-        const tenant = principal.tenant ?? "admin";
-        const stream = req.body.stream === true;
-        const deadline = Date.now() + opts.requestTimeoutMs;
         const abort = new AbortController();
         reply.raw.once("close", () => {
           if (!reply.raw.writableFinished) abort.abort();
         });
-
-        // The group's deployments, then each fallback group's, each deployment once.
-        const tried = new Set<string>();
-        const candidates: Deployment[] = [];
-        for (const g of [group, ...group.fallbacks.map((f) => catalogue.groups.get(f)!)])
-          for (const d of balancer.order(g, stream)) {
-            if (tried.has(d.id)) continue;
-            tried.add(d.id);
-            candidates.push(d);
-          }
-
-        let attempts = 0;
-        let last: { status: number; body: Buffer; headers: Record<string, string> } | null = null;
-        for (const d of candidates) {
-          if (abort.signal.aborted || Date.now() >= deadline) break;
-          attempts++;
-          if (attempts > 1) metrics.failovers.inc({ model: group.name });
-          balancer.started(d);
-          const t0 = performance.now();
-          let res;
-          try {
-            res = await opts.proxy.send(d, tenant, { ...req.body, model: d.model }, deadline, abort.signal);
-          } catch (err) {
-            if (abort.signal.aborted) {
-              balancer.released(d);
-              break;
-            }
-            balancer.failed(d, `unreachable: ${(err as Error).message}`, opts.cooldownMs);
-            metrics.attempts.inc({ model: group.name, provider: d.provider, outcome: "error" });
-            continue;
-          }
-          const streaming = stream && res.status === 200 && res.contentType.includes("text/event-stream");
-          if (streaming) {
-            reply.header("x-llm-provider", d.provider).header("x-router-attempts", String(attempts));
-            const relayed = await relayStream(reply, res, () => {
-              balancer.succeeded(d, { ttftMs: performance.now() - t0 });
-            });
-            if (!relayed.sent) balancer.released(d);
-            metrics.attempts.inc({
-              model: group.name,
-              provider: d.provider,
-              outcome: relayed.completed ? "ok" : "stream_cut",
-            });
-            metrics.requests.inc({ model: group.name, provider: d.provider, status: "200", stream: "true" });
-            return reply;
-          }
-          const body = await res.buffer();
-          const code = errorCode(body);
-          if (res.status < 400 || !retryable(res.status) || code === "budget_exceeded") {
-            // An answer, a client error or a budget refusal: the deployment is not at fault, never retried.
-            if (res.status < 400) balancer.succeeded(d, { latencyMs: performance.now() - t0 });
-            else balancer.released(d);
-            metrics.attempts.inc({ model: group.name, provider: d.provider, outcome: String(res.status) });
-            metrics.requests.inc({
-              model: group.name,
-              provider: d.provider,
-              status: String(res.status),
-              stream: String(stream),
-            });
-            return reply
-              .code(res.status)
-              .headers(res.headers)
-              .header("x-llm-provider", d.provider)
-              .header("x-router-attempts", String(attempts))
-              .send(body);
-          }
-          balancer.failed(
-            d,
-            `status ${res.status}${code ? ` (${code})` : ""}`,
-            res.retryAfterMs ?? opts.cooldownMs,
-          );
-          metrics.attempts.inc({ model: group.name, provider: d.provider, outcome: String(res.status) });
-          last = { status: res.status, body, headers: res.headers };
-        }
-        if (abort.signal.aborted) return reply;
-        metrics.requests.inc({
-          model: group.name,
-          provider: "none",
-          status: String(last?.status ?? 502),
-          stream: String(stream),
-        });
-        if (last)
-          return reply
-            .code(last.status)
-            .headers(last.headers)
-            .header("x-router-attempts", String(attempts))
-            .send(last.body);
-        throw errors.badGateway(
-          `Every deployment of "${group.name}" failed (${attempts} attempts)`,
-          "all_deployments_failed",
+        await pipeline.run(
+          {
+            body: req.body,
+            tenant: principalOf(req).tenant ?? "admin",
+            headers: req.headers,
+            signal: abort.signal,
+          },
+          httpSink(reply),
         );
+        return reply;
       },
     );
   });
 }
 
-function errorCode(body: Buffer): string | null {
-  try {
-    const code = JSON.parse(body.toString("utf8"))?.error?.code;
-    return typeof code === "string" ? code : null;
-  } catch {
-    return null;
-  }
+function httpSink(reply: FastifyReply): Sink {
+  return {
+    answer(status, headers, body) {
+      void reply.code(status).headers(headers).send(body);
+    },
+    relay: (res, headers, firstByte) => relayStream(reply, res, headers, firstByte),
+  };
 }
+
+/** Reads total_tokens from the final usage chunk a stream carries (stream_options.include_usage). */
+const USAGE = /"total_tokens"\s*:\s*(\d+)/;
 
 /**
  * Streams the proxy's SSE answer through. Once bytes have gone out there is no failover: an upstream
@@ -202,25 +89,28 @@ function errorCode(body: Buffer): string | null {
  */
 async function relayStream(
   reply: FastifyReply,
-  res: Awaited<ReturnType<TraceProxyClient["send"]>>,
+  res: ProxyResponse,
+  headers: Record<string, string>,
   firstByte: () => void,
-): Promise<{ sent: boolean; completed: boolean }> {
+): Promise<{ sent: boolean; completed: boolean; usedTokens: number | null }> {
   reply.hijack();
   const out = reply.raw;
   out.writeHead(200, {
     ...res.headers,
-    ...reply.getHeaders(),
+    ...headers,
     "content-type": "text/event-stream; charset=utf-8",
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
-  } as Record<string, string>);
+  });
   out.flushHeaders();
   let first = true;
   let cutMidway = false;
+  let tail = "";
   try {
     for await (const chunk of res.stream()) {
       if (first) firstByte();
       first = false;
+      tail = (tail + chunk.subarray(Math.max(0, chunk.length - 2048)).toString()).slice(-4096);
       // A client that left never drains: its close ends the wait, and the aborted upstream the loop.
       if (!out.write(chunk)) await new Promise((r) => (out.once("drain", r), out.once("close", r)));
     }
@@ -233,5 +123,6 @@ async function relayStream(
       );
   }
   out.end();
-  return { sent: !first, completed: !first && !cutMidway };
+  const m = USAGE.exec(tail);
+  return { sent: !first, completed: !first && !cutMidway, usedTokens: m ? Number(m[1]) : null };
 }

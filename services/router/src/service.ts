@@ -1,14 +1,21 @@
 /**
  * The router as a service definition: the catalogue is read and checked at start (one message and
- * exit 2 on any problem), then the routes go to the trace proxy through one pool.
+ * exit 2 on any problem); the anomalies topic steers every replica alike; calls go to the trace proxy
+ * through one pool, over HTTP and WebSocket through the same pipeline.
  */
 import { ConfigError, defineService } from "@llmops/shared";
 import { Balancer } from "./balancer.ts";
+import { AnswerCache } from "./cache.ts";
 import { loadCatalogue } from "./catalogue.ts";
 import { contract } from "./contract.ts";
-import { routerMetrics } from "./metrics.ts";
+import { Dispatcher } from "./dispatch.ts";
+import { ConcurrencyGate, parseTenantLimits, RateLimiter } from "./limits.ts";
+import { observeState, routerMetrics } from "./metrics.ts";
+import { ChatPipeline } from "./pipeline.ts";
 import { routerRoutes } from "./routes.ts";
+import { Steering } from "./steering.ts";
 import { TraceProxyClient } from "./upstream.ts";
+import { wsRoutes } from "./ws.ts";
 
 export default defineService({
   contract,
@@ -26,32 +33,89 @@ export default defineService({
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
     }
+    let tenantLimit;
+    try {
+      tenantLimit = parseTenantLimits(env.TENANT_LIMITS);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    }
     const costGroups = catalogue ? [...catalogue.groups.values()].filter((g) => g.strategy === "cost") : [];
     if (costGroups.length)
       problems.push(
         `strategy "cost" (${costGroups.map((g) => g.name).join(", ")}): needs the cost API's prices, which this release does not read yet`,
       );
+    if (env.RETRY_BACKOFF_MAX_MS < env.RETRY_BACKOFF_MS)
+      problems.push("RETRY_BACKOFF_MAX_MS: must not be below RETRY_BACKOFF_MS");
     if (problems.length) throw new ConfigError(problems);
-    return { ...env, serviceKey: serviceKey!, catalogue: catalogue! };
+    return { ...env, serviceKey: serviceKey!, catalogue: catalogue!, tenantLimit: tenantLimit! };
   },
   async setup(ctx) {
     const { config } = ctx;
+    const metrics = routerMetrics(ctx.registry);
     const proxy = new TraceProxyClient(
       config.TRACE_PROXY_URL,
       config.serviceKey,
       config.MAX_CONCURRENT_REQUESTS * 2,
     );
     ctx.onClose("trace-proxy pool", () => proxy.close());
-    const balancer = new Balancer();
-    await ctx.app.register(routerRoutes, {
+    const steering = new Steering({ ttlMs: config.ANOMALY_TTL_MS, recoveryMs: config.ANOMALY_RECOVERY_MS });
+    await ctx.consume("llm.anomalies", (event) => {
+      steering.apply(event);
+      metrics.anomalies.inc({ state: event.subject.tenant ? "ignored" : (event.state ?? "firing") });
+    });
+    const balancer = new Balancer({
+      steering,
+      breaker: {
+        windowMs: config.BREAKER_WINDOW_MS,
+        minRequests: config.BREAKER_MIN_REQUESTS,
+        failureRate: config.BREAKER_FAILURE_PERCENT / 100,
+        cooldownMs: config.COOLDOWN_MS,
+      },
+    });
+    const gate = new ConcurrencyGate({
+      maxConcurrent: config.MAX_CONCURRENT_REQUESTS,
+      queueMax: config.QUEUE_MAX,
+      queueTimeoutMs: config.QUEUE_TIMEOUT_MS,
+    });
+    const cache = config.CACHE_ENABLED
+      ? new AnswerCache({ maxBytes: config.CACHE_MAX_BYTES, ttlMs: config.CACHE_TTL_MS })
+      : null;
+    const dispatcher = new Dispatcher({
       catalogue: config.catalogue,
       balancer,
       proxy,
-      keys: ctx.keys,
-      metrics: routerMetrics(ctx.registry),
-      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
-      cooldownMs: config.COOLDOWN_MS,
+      limiter: new RateLimiter(),
+      metrics,
+      retry: {
+        retries: config.RETRIES,
+        backoffBaseMs: config.RETRY_BACKOFF_MS,
+        backoffCapMs: config.RETRY_BACKOFF_MAX_MS,
+        attemptTimeoutMs: config.ATTEMPT_TIMEOUT_MS,
+      },
     });
-    return { balancer, catalogue: config.catalogue };
+    const pipeline = new ChatPipeline({
+      catalogue: config.catalogue,
+      dispatcher,
+      gate,
+      tenants: new RateLimiter(),
+      tenantLimit: config.tenantLimit,
+      cache,
+      metrics,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+    });
+    observeState(metrics, { catalogue: config.catalogue, balancer, gate, cache });
+    await ctx.app.register(routerRoutes, { catalogue: config.catalogue, balancer, pipeline, keys: ctx.keys });
+    if (config.WS_MAX_CONNECTIONS > 0)
+      await ctx.app.register(wsRoutes, {
+        pipeline,
+        metrics,
+        maxConnections: config.WS_MAX_CONNECTIONS,
+        maxInFlight: config.WS_MAX_IN_FLIGHT,
+        pingIntervalMs: config.WS_PING_INTERVAL_MS,
+        idleTimeoutMs: config.WS_IDLE_TIMEOUT_MS,
+        maxPayload: ctx.app.initialConfig.bodyLimit ?? 1024 * 1024,
+      });
+    return { balancer, catalogue: config.catalogue, steering, gate, cache };
   },
 });

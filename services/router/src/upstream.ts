@@ -50,10 +50,10 @@ export class TraceProxyClient {
     d: Deployment,
     tenant: string,
     body: unknown,
-    deadline: number,
+    /** How long to wait for the response headers, and at most between two body chunks. */
+    timeout: number,
     signal: AbortSignal,
   ): Promise<ProxyResponse> {
-    const timeout = Math.max(1, deadline - Date.now());
     const res = await this.pool.request({
       path: "/v1/chat/completions",
       method: "POST",

@@ -84,6 +84,9 @@ function routerEnv(catalogue: string, extra: Record<string, string> = {}) {
     ADMIN_API_KEYS: ADMIN_KEY,
     LOG_LEVEL: "silent",
     COOLDOWN_MS: "60000",
+    RETRY_BACKOFF_MS: "5",
+    RETRY_BACKOFF_MAX_MS: "20",
+    BREAKER_MIN_REQUESTS: "4",
     ...extra,
   };
 }
@@ -113,11 +116,17 @@ afterAll(async () => {
   for (const u of Object.values(upstreams ?? {})) await u.close();
 });
 
-const healthy = () => {
+/** Healthy upstreams and a router that has seen nothing yet (breakers closed, no EWMAs). */
+const healthy = async () => {
   for (const u of Object.values(upstreams)) u.setMode(null);
-  for (const d of routerSvc.api.catalogue.groups.values())
-    for (const dep of d.deployments) routerSvc.api.balancer.of(dep).until = 0;
+  await routerSvc.close();
+  routerSvc = await startRouter();
+  client = new OpenAI({ baseURL: `${routerSvc.url}/v1`, apiKey: TENANT_KEY, maxRetries: 0 });
 };
+const deployment = (group: string, provider: string) =>
+  routerSvc.api.catalogue.resolve(group)!.deployments.find((d) => d.provider === provider)!;
+const breakerOf = (group: string, provider: string) =>
+  routerSvc.api.balancer.of(deployment(group, provider)).breaker;
 const seenBy = (u: DemoUpstream) => u.requests.length;
 
 describe("the OpenAI SDK against the router", () => {
@@ -186,7 +195,7 @@ describe("the OpenAI SDK against the router", () => {
 
 describe("strategies", () => {
   it("balanced: traffic follows the weights (3:1) and a weight-0 deployment gets none while others are healthy", async () => {
-    healthy();
+    await healthy();
     const before = {
       p: seenBy(upstreams.primary),
       s: seenBy(upstreams.secondary),
@@ -208,7 +217,7 @@ describe("strategies", () => {
   });
 
   it("fallback: the lowest priority first, always", async () => {
-    healthy();
+    await healthy();
     const before = seenBy(upstreams.primary);
     for (let i = 0; i < 5; i++) {
       const { response } = await client.chat.completions
@@ -221,28 +230,49 @@ describe("strategies", () => {
 });
 
 describe("failover", () => {
-  it("a failing deployment (5xx) fails over to the next, then cools down and is shown so", async () => {
-    healthy();
+  it("a failing deployment (5xx) is retried once with backoff, then fails over to the next", async () => {
+    await healthy();
     upstreams.primary.setMode("error500");
+    const before = seenBy(upstreams.primary);
     const { response } = await client.chat.completions
       .create({ model: "ordered", messages: [{ role: "user", content: "hi" }] })
       .withResponse();
     expect(response.headers.get("x-llm-provider")).toBe("secondary");
-    expect(response.headers.get("x-router-attempts")).toBe("2");
+    expect(response.headers.get("x-router-attempts")).toBe("3");
+    expect(seenBy(upstreams.primary) - before).toBe(2);
+    // One call's failures stay under the breaker's minimum-requests floor: still closed.
+    expect(breakerOf("ordered", "primary").state).toBe("closed");
+  });
+
+  it("the breaker opens on the failure rate over its window, is shown so, and is skipped while open", async () => {
+    await healthy();
+    upstreams.primary.setMode("error500");
+    // Two calls, two attempts each at primary: 4 requests, 4 failures, the floor (4) reached.
+    for (let i = 0; i < 2; i++)
+      await client.chat.completions.create({ model: "ordered", messages: [{ role: "user", content: "hi" }] });
+    expect(breakerOf("ordered", "primary").state).toBe("open");
     const providers = (await (
       await fetch(`${routerSvc.url}/api/v1/providers`, { headers: { authorization: `Bearer ${TENANT_KEY}` } })
     ).json()) as any;
     const primary = providers.data.find((p: any) => p.model === "ordered" && p.provider === "primary");
-    expect(primary).toMatchObject({ state: "cooldown", effectiveWeight: 0, reason: "status 500" });
+    expect(primary).toMatchObject({
+      state: "cooldown",
+      breaker: "open",
+      effectiveWeight: 0,
+      reason: "status 500",
+      errorRate: 1,
+    });
     expect(Date.parse(primary.until)).toBeGreaterThan(Date.now());
-    // While it cools down, it is not tried first any more.
     const before = seenBy(upstreams.primary);
-    await client.chat.completions.create({ model: "ordered", messages: [{ role: "user", content: "hi" }] });
+    const { response } = await client.chat.completions
+      .create({ model: "ordered", messages: [{ role: "user", content: "hi" }] })
+      .withResponse();
+    expect(response.headers.get("x-router-attempts")).toBe("1");
     expect(seenBy(upstreams.primary)).toBe(before);
   });
 
   it("429 honours Retry-After as the cooldown; when every deployment of a group fails, its fallback group answers", async () => {
-    healthy();
+    await healthy();
     upstreams.primary.setMode("error429");
     upstreams.secondary.setMode("error500");
     const { response } = await client.chat.completions
@@ -250,26 +280,26 @@ describe("failover", () => {
       .withResponse();
     // primary and secondary failed; standby (weight 0 in chat) is the group's last resort, then backup's.
     expect(response.headers.get("x-llm-provider")).toBe("standby");
-    const primary = routerSvc.api.balancer.of(routerSvc.api.catalogue.resolve("chat")!.deployments[0]!);
+    // A deployment that asks for a pause is open at once, for as long as it asked.
+    const primary = breakerOf("chat", "primary");
+    expect(primary.state).toBe("open");
     expect(primary.until - Date.now()).toBeLessThanOrEqual(2000);
     expect(primary.until - Date.now()).toBeGreaterThan(500);
   });
 
   it("a client error (4xx other than 429) is passed through and never retried", async () => {
-    healthy();
+    await healthy();
     upstreams.primary.setMode("error400");
     const before = seenBy(upstreams.secondary);
     await expect(
       client.chat.completions.create({ model: "ordered", messages: [{ role: "user", content: "hi" }] }),
     ).rejects.toMatchObject({ status: 400 });
     expect(seenBy(upstreams.secondary)).toBe(before);
-    expect(routerSvc.api.balancer.cooling(routerSvc.api.catalogue.resolve("ordered")!.deployments[1]!)).toBe(
-      false,
-    );
+    expect(breakerOf("ordered", "primary").window()).toEqual({ requests: 0, failures: 0 });
   });
 
   it("a stream that breaks after its first bytes ends with an error event, never a clean end or a retry", async () => {
-    healthy();
+    await healthy();
     upstreams.primary.setMode("drop-mid-stream");
     const before = seenBy(upstreams.secondary);
     const res = await fetch(`${routerSvc.url}/v1/chat/completions`, {
@@ -285,7 +315,7 @@ describe("failover", () => {
   });
 
   it("a caller that goes away mid-stream releases its deployment and the proxy records client_aborted", async () => {
-    healthy();
+    await healthy();
     const abort = new AbortController();
     const res = await fetch(`${routerSvc.url}/v1/chat/completions`, {
       method: "POST",
@@ -296,14 +326,14 @@ describe("failover", () => {
     const reader = res.body!.getReader();
     await reader.read();
     abort.abort();
-    const primary = routerSvc.api.catalogue.resolve("ordered")!.deployments[1]!;
+    const primary = deployment("ordered", "primary");
     await expect.poll(() => routerSvc.api.balancer.of(primary).inFlight).toBe(0);
     await expect.poll(() => traces.at(-1)?.errorType).toBe("client_aborted");
-    expect(routerSvc.api.balancer.cooling(primary)).toBe(false);
+    expect(breakerOf("ordered", "primary").window().failures).toBe(0);
   });
 
   it("a tenant over budget gets the proxy's 429 budget_exceeded as is, with no retry", async () => {
-    healthy();
+    await healthy();
     const before = seenBy(upstreams.secondary) + seenBy(upstreams.primary) + seenBy(upstreams.standby);
     await bus.publish("llm.budgets", "acme", {
       v: 1,

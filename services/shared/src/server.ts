@@ -99,7 +99,11 @@ export function createService(opts: ServiceOptions): FastifyInstance {
   }
 
   app.setErrorHandler((err: FastifyError | ApiError, req, reply) => {
-    if (err instanceof ApiError) return reply.code(err.statusCode).send(err.toJSON());
+    if (err instanceof ApiError) {
+      if (err.retryAfterMs !== undefined)
+        reply.header("retry-after", String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
+      return reply.code(err.statusCode).send(err.toJSON());
+    }
     const fe = err as FastifyError;
     if (fe.validation) {
       return reply
