@@ -109,6 +109,7 @@ export default defineService({
     if (config.WS_MAX_CONNECTIONS > 0)
       await ctx.app.register(wsRoutes, {
         pipeline,
+        keys: ctx.keys,
         metrics,
         maxConnections: config.WS_MAX_CONNECTIONS,
         maxInFlight: config.WS_MAX_IN_FLIGHT,

@@ -9,7 +9,14 @@
  * WS_IDLE_TIMEOUT_MS.
  */
 import websocket from "@fastify/websocket";
-import { ApiError, chatCompletionBody, errorBody, principalOf } from "@llmops/shared";
+import {
+  ApiError,
+  authenticate,
+  chatCompletionBody,
+  errorBody,
+  type KeyStore,
+  principalOf,
+} from "@llmops/shared";
 import { Ajv } from "ajv";
 import type { FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
@@ -19,6 +26,7 @@ import type { ChatPipeline } from "./pipeline.ts";
 
 export interface WsOptions {
   pipeline: ChatPipeline;
+  keys: KeyStore;
   metrics: RouterMetrics;
   maxConnections: number;
   maxInFlight: number;
@@ -36,6 +44,7 @@ export async function wsRoutes(app: FastifyInstance, opts: WsOptions): Promise<v
   const { metrics } = opts;
   let open = 0;
   await app.register(websocket, { options: { maxPayload: opts.maxPayload } });
+  await app.register(authenticate, { keys: opts.keys });
 
   app.get(
     "/ws",

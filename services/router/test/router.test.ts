@@ -3,26 +3,12 @@
  * goes through the real trace proxy to two demo upstreams that can be told to fail. Every call is
  * traced once; strategies pick as declared; failures fail over before the first byte and never after.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  createLogger,
-  loadServiceConfig,
-  MemoryBus,
-  startService,
-  type TraceEvent,
-  traceEventSchema,
-} from "@llmops/shared";
+import { loadServiceConfig, type TraceEvent } from "@llmops/shared";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type DemoUpstream, startDemoUpstream } from "../../demo-upstream/src/index.ts";
-import { loadDefinition } from "../../services.ts";
+import type { DemoUpstream } from "../../demo-upstream/src/index.ts";
 import router from "../src/service.ts";
-
-const TENANT_KEY = "sk-tenant-acme";
-const ADMIN_KEY = "sk-admin";
-const silent = createLogger("test", "silent");
+import { type RouterService, startHarness, TENANT_KEY } from "./harness.ts";
 
 const CATALOGUE = `
 strategy: balanced
@@ -45,83 +31,31 @@ aliases:
   chat-latest: chat
 `;
 
-let upstreams: Record<"primary" | "secondary" | "standby", DemoUpstream>;
-let bus: MemoryBus;
-let proxy: Awaited<ReturnType<typeof startTraceProxy>>;
-let routerSvc: Awaited<ReturnType<typeof startRouter>>;
+let h: Awaited<ReturnType<typeof startHarness<"primary" | "secondary" | "standby">>>;
+let upstreams: typeof h.upstreams;
+let traces: TraceEvent[];
+let routerSvc: RouterService;
 let client: OpenAI;
-const traces: TraceEvent[] = [];
-
-// The real trace proxy, started as the runtime starts any service (a peer, not imported internals).
-const traceProxy = await loadDefinition("trace-proxy");
-const startTraceProxy = () =>
-  startService(traceProxy, {
-    env: {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      PROVIDERS: Object.entries(upstreams)
-        .map(([name, u]) => `${name}=${u.url}`)
-        .join(","),
-      API_KEYS: `${TENANT_KEY}:acme`,
-      ADMIN_API_KEYS: ADMIN_KEY,
-      STORAGE_PROFILE: "memory",
-      LOG_LEVEL: "silent",
-      TIMEOUT_MS: "3000",
-    },
-    bus,
-    logger: silent,
-  });
-
-function routerEnv(catalogue: string, extra: Record<string, string> = {}) {
-  const file = join(mkdtempSync(join(tmpdir(), "catalogue-")), "catalogue.yaml");
-  writeFileSync(file, catalogue);
-  return {
-    PORT: "0",
-    HOST: "127.0.0.1",
-    TRACE_PROXY_URL: proxy.url,
-    ROUTER_PROVIDERS_FILE: file,
-    API_KEYS: `${TENANT_KEY}:acme`,
-    ADMIN_API_KEYS: ADMIN_KEY,
-    LOG_LEVEL: "silent",
-    COOLDOWN_MS: "60000",
-    RETRY_BACKOFF_MS: "5",
-    RETRY_BACKOFF_MAX_MS: "20",
-    BREAKER_MIN_REQUESTS: "4",
-    ...extra,
-  };
-}
-const startRouter = (env = routerEnv(CATALOGUE)) => startService(router, { env, bus, logger: silent });
+const routerEnv = (catalogue: string) => h.routerEnv(catalogue);
 
 beforeAll(async () => {
-  upstreams = {
+  h = await startHarness({
     // Its streams pace their chunks, so a stream can break after bytes have gone out.
-    primary: await startDemoUpstream({ chunkDelayMs: 2 }),
-    secondary: await startDemoUpstream(),
-    standby: await startDemoUpstream(),
-  };
-  bus = new MemoryBus();
-  await bus.subscribe({
-    topic: "llm.traces",
-    groupId: "test",
-    handler: (v) => void traces.push(traceEventSchema.parse(v)),
+    primary: { chunkDelayMs: 2 },
+    secondary: {},
+    standby: {},
   });
-  proxy = await startTraceProxy();
-  routerSvc = await startRouter();
-  client = new OpenAI({ baseURL: `${routerSvc.url}/v1`, apiKey: TENANT_KEY, maxRetries: 0 });
+  ({ upstreams, traces } = h);
+  routerSvc = await h.startRouter(CATALOGUE);
+  client = h.client(routerSvc);
 });
-afterAll(async () => {
-  await routerSvc?.close();
-  await proxy?.close();
-  await bus?.close();
-  for (const u of Object.values(upstreams ?? {})) await u.close();
-});
+afterAll(() => h?.close());
 
 /** Healthy upstreams and a router that has seen nothing yet (breakers closed, no EWMAs). */
 const healthy = async () => {
-  for (const u of Object.values(upstreams)) u.setMode(null);
-  await routerSvc.close();
-  routerSvc = await startRouter();
-  client = new OpenAI({ baseURL: `${routerSvc.url}/v1`, apiKey: TENANT_KEY, maxRetries: 0 });
+  h.heal();
+  routerSvc = await h.startRouter(CATALOGUE);
+  client = h.client(routerSvc);
 };
 const deployment = (group: string, provider: string) =>
   routerSvc.api.catalogue.resolve(group)!.deployments.find((d) => d.provider === provider)!;
@@ -335,7 +269,7 @@ describe("failover", () => {
   it("a tenant over budget gets the proxy's 429 budget_exceeded as is, with no retry", async () => {
     await healthy();
     const before = seenBy(upstreams.secondary) + seenBy(upstreams.primary) + seenBy(upstreams.standby);
-    await bus.publish("llm.budgets", "acme", {
+    await h.bus.publish("llm.budgets", "acme", {
       v: 1,
       tenant: "acme",
       period: "day",
@@ -356,7 +290,7 @@ describe("failover", () => {
       .toEqual([429, "1", "budget_exceeded"]);
     expect(seenBy(upstreams.secondary) + seenBy(upstreams.primary) + seenBy(upstreams.standby)).toBe(before);
     // Lift the cap for the tests that follow.
-    await bus.publish("llm.budgets", "acme", {
+    await h.bus.publish("llm.budgets", "acme", {
       v: 1,
       tenant: "acme",
       period: "day",
