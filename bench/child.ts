@@ -1,8 +1,10 @@
 /**
- * Bench child process: `upstream` (the demo upstream, plain node:http) or `proxy` (the real trace proxy
- * built from env, as in production). Prints one JSON line {"url": ...} when listening.
+ * Bench child process: `upstream` (the demo upstream, plain node:http), `proxy` (the real trace proxy
+ * built from env, as in production), `router` (the real router, likewise) or `bare-proxy` (a reference
+ * floor). Prints one JSON line {"url": ...} when listening.
  */
 import { startDemoUpstream } from "../services/demo-upstream/src/index.ts";
+import router from "../services/router/src/service.ts";
 import { startService } from "../services/shared/src/runtime.ts";
 import traceProxy from "../services/trace-proxy/src/service.ts";
 
@@ -19,12 +21,15 @@ if (role === "upstream") {
     port: 0,
     host: "127.0.0.1",
     chunkDelayMs: Number(process.env.CHUNK_DELAY_MS ?? 0),
+    latencyMs: Number(process.env.LATENCY_MS ?? 0),
   });
   process.stdout.write(`${JSON.stringify({ url: up.url })}\n`);
-} else if (role === "proxy") {
-  const proxy = await startService(traceProxy, { env: { ...process.env, PORT: "0", HOST: "127.0.0.1" } });
-  process.stdout.write(`${JSON.stringify({ url: proxy.url })}\n`);
-  process.on("SIGTERM", () => void proxy.close().then(() => process.exit(0)));
+} else if (role === "proxy" || role === "router") {
+  const env = { ...process.env, PORT: "0", HOST: "127.0.0.1" };
+  const svc =
+    role === "proxy" ? await startService(traceProxy, { env }) : await startService(router, { env });
+  process.stdout.write(`${JSON.stringify({ url: svc.url })}\n`);
+  process.on("SIGTERM", () => void svc.close().then(() => process.exit(0)));
 } else if (role === "bare-proxy") {
   // Reference floor: the least a Node proxy can do (node:http in, undici dispatch out, parse both JSON
   // bodies), with no auth, validation, metrics, tracing or streaming logic.

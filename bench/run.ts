@@ -5,23 +5,25 @@
  * Processes: the demo upstream and the proxy each run in their own child process; this process is the
  * load generator (undici pool, fixed concurrency). Sizes are env-tunable (BENCH_SCALE=0.1 for a smoke run).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { cpus, loadavg } from "node:os";
 import { dirname, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import {
+  cpuSeconds,
+  emit,
+  KEY,
+  load,
+  median,
+  n,
+  ROUNDS,
+  type RunResult,
+  round,
+  rssBytes,
+  SCALE,
+  startChild,
+  stopChildren,
+} from "./lib.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// The load generator uses the same undici as the proxy (the root may hoist an older major for other tools).
-const { Pool } = createRequire(resolve(here, "../services/trace-proxy/package.json"))(
-  "undici",
-) as typeof import("undici");
-const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const n = (x: number) => Math.max(50, Math.round(x * SCALE));
-const KEY = "sk-bench";
 const CHAT = JSON.stringify({
   model: "demo-model",
   messages: [{ role: "user", content: "Summarise the benefits of tracing LLM calls." }],
@@ -31,146 +33,6 @@ const STREAM = JSON.stringify({
   stream: true,
   messages: [{ role: "user", content: "Stream a short answer about observability." }],
 });
-
-const children: ChildProcess[] = [];
-interface Child {
-  url: string;
-  pid: number;
-  /** Runs a full garbage collection in the child (memory readings then show what is retained). */
-  gc(): Promise<void>;
-}
-function fullGc(child: ChildProcess): Promise<void> {
-  return new Promise((res) => {
-    child.once("message", () => res());
-    child.send("gc");
-  });
-}
-async function startChild(role: string, env: Record<string, string> = {}): Promise<Child> {
-  const extra =
-    role === "proxy" && process.env.BENCH_PROXY_NODE_ARGS ? process.env.BENCH_PROXY_NODE_ARGS.split(" ") : [];
-  // --expose-gc: the memory benchmark asks the proxy for a full GC before each RSS reading (child.ts).
-  const args = [...extra, "--expose-gc", "--import", "tsx", resolve(here, "child.ts"), role];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
-  });
-  children.push(child);
-  const rl = createInterface({ input: child.stdout! });
-  return new Promise((res, rej) => {
-    child.once("exit", (code) => rej(new Error(`${role} exited with ${code}`)));
-    rl.on("line", (line) => {
-      try {
-        const { url } = JSON.parse(line);
-        if (url) res({ url, pid: child.pid!, gc: () => fullGc(child) });
-      } catch {
-        /* log line */
-      }
-    });
-  });
-}
-
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
-interface RunResult {
-  count: number;
-  errors: number;
-  seconds: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  mean: number;
-}
-
-/** Fires `total` requests at fixed concurrency; returns latency percentiles (ms) and throughput. */
-async function load(
-  url: string,
-  opts: {
-    total: number;
-    concurrency: number;
-    body: string;
-    ttfb?: boolean;
-    headers?: Record<string, string>;
-  },
-): Promise<RunResult> {
-  const pool = new Pool(url, { connections: opts.concurrency, pipelining: 1 });
-  const lat: number[] = [];
-  let errors = 0;
-  let issued = 0;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (issued < opts.total) {
-      issued++;
-      const s = performance.now();
-      try {
-        const res = await pool.request({
-          path: "/v1/chat/completions",
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${KEY}`, ...opts.headers },
-          body: opts.body,
-        });
-        if (opts.ttfb) {
-          // time to the first body chunk (the first SSE event)
-          let first = true;
-          for await (const _chunk of res.body) {
-            if (first) {
-              lat.push(performance.now() - s);
-              first = false;
-            }
-          }
-        } else {
-          await res.body.dump({ limit: 1 << 20 });
-          lat.push(performance.now() - s);
-        }
-        if (res.statusCode !== 200) errors++;
-      } catch {
-        errors++;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: opts.concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  await pool.close();
-  lat.sort((a, b) => a - b);
-  return {
-    count: lat.length,
-    errors,
-    seconds: round(seconds, 2),
-    rps: round(lat.length / seconds, 0),
-    p50: round(pct(lat, 50)),
-    p99: round(pct(lat, 99)),
-    mean: round(lat.reduce((a, b) => a + b, 0) / lat.length),
-  };
-}
-
-/** CPU seconds (user+sys) used so far by a process, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-async function rssBytes(proxyUrl: string): Promise<number> {
-  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
-  const m = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
-  return m ? Number(m[1]) : Number.NaN;
-}
-
-function emit(line: Record<string, unknown>) {
-  // Load average at emit time: the figures are only comparable on a quiet machine.
-  const env = { cpus: cpus().length, loadavg1m: round(loadavg()[0]!, 2) };
-  process.stdout.write(`${JSON.stringify({ ...line, ...env })}\n`);
-}
 
 async function main() {
   const upstream = await startChild("upstream");
@@ -361,6 +223,4 @@ main()
     process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
     process.exitCode = 1;
   })
-  .finally(() => {
-    for (const c of children) c.kill("SIGTERM");
-  });
+  .finally(stopChildren);
