@@ -488,17 +488,22 @@ describe("mesh: mTLS STRICT and identity-based authorization", () => {
   it("AuthorizationPolicies allow exactly the declared callers on the app port", () => {
     const sources = (s: Service) =>
       (authz(s).rules ?? []).flatMap((r: any) => r.from.map((f: any) => f.source));
-    expect(sources("router")).toEqual([{ namespaces: ["istio-ingress"] }]);
-    expect(sources("trace-proxy")).toEqual([
-      { namespaces: ["istio-ingress"] },
-      { principals: ["cluster.local/ns/llmops/sa/router"] },
-    ]);
+    const callersOf = (s: Service) => CONTRACTS.filter((c) => s in c.calls).map((c) => c.name);
+    const gateway = (s: Service) =>
+      s === "router" || s === "trace-proxy" ? [{ namespaces: ["istio-ingress"] }] : [];
     for (const s of SERVICES) {
+      // The gateway for the north-south services, then each service whose contract calls this one.
+      const expected = [
+        ...gateway(s),
+        ...callersOf(s).map((c) => ({ principals: [`cluster.local/ns/llmops/sa/${c}`] })),
+      ];
+      // ALLOW with no rules allows nothing: a service nobody calls.
+      if (expected.length) expect(sources(s)).toEqual(expected);
+      else expect(authz(s).rules).toBeUndefined();
       expect(authz(s)).toMatchObject({ action: "ALLOW", selector: { matchLabels: sel(prod, s) } });
       for (const r of authz(s).rules ?? []) expect(r.to).toEqual([{ operation: { ports: ["8080"] } }]);
     }
-    // Nobody calls cost-api or sentinel in the cluster: ALLOW with no rules allows nothing.
-    for (const s of KEDA_SERVICES) expect(authz(s).rules).toBeUndefined();
+    expect(sources("trace-proxy")).toContainEqual({ principals: ["cluster.local/ns/llmops/sa/router"] });
   });
 });
 
@@ -596,14 +601,17 @@ describe("NetworkPolicy: only the declared flows", () => {
     }
   });
 
-  it("gateway -> router and trace-proxy only; router -> trace-proxy; Prometheus scrapes everyone", () => {
+  it("gateway -> router and trace-proxy only; service -> service exactly as the contracts call; Prometheus scrapes everyone", () => {
     expect(fromNamespaces(netpolOf(prod, "router"))).toContain("istio-ingress");
     expect(fromNamespaces(netpolOf(prod, "trace-proxy"))).toContain("istio-ingress");
     for (const s of KEDA_SERVICES) expect(fromNamespaces(netpolOf(prod, s))).not.toContain("istio-ingress");
-    expect(fromApps(netpolOf(prod, "trace-proxy"))).toEqual(["router"]);
-    expect(toApps(netpolOf(prod, "router"))).toEqual(["trace-proxy"]);
-    for (const s of ["router", "cost-api", "sentinel"] as const)
-      expect(fromApps(netpolOf(prod, s))).toEqual([]);
+    expect(fromApps(netpolOf(prod, "trace-proxy"))).toContain("router");
+    expect(toApps(netpolOf(prod, "router"))).toContain("trace-proxy");
+    for (const c of CONTRACTS) {
+      expect(toApps(netpolOf(prod, c.name as Service)).sort()).toEqual(Object.keys(c.calls).sort());
+      const callers = CONTRACTS.filter((o) => c.name in o.calls).map((o) => o.name);
+      expect(fromApps(netpolOf(prod, c.name as Service)).sort()).toEqual(callers.sort());
+    }
     for (const s of SERVICES) expect(fromNamespaces(netpolOf(prod, s))).toContain("monitoring");
   });
 
@@ -702,6 +710,22 @@ describe("observability", () => {
     expect(byName.SentinelDown).toMatchObject({ for: "1m", labels: { severity: "critical" } });
     expect(byName.SentinelDown.expr).toContain('job="sentinel"');
     expect(byName.SentinelHighErrorRate.expr).toContain("sentinel_[a-z_]+_errors_total");
+  });
+
+  it("the router's dashboard queries only metrics the router exports", async () => {
+    const { routerMetrics } = await import("../../services/router/src/metrics.ts");
+    const { Registry } = await import("@llmops/shared");
+    const registry = new Registry();
+    routerMetrics(registry);
+    const exported = new Set(registry.getMetricsAsArray().map((m) => m.name));
+    const board = JSON.parse(obj(prod, "ConfigMap", "router-dashboard", "monitoring").data["router.json"]);
+    const queried = board.panels.flatMap((p: any) =>
+      p.targets.flatMap((t: any) =>
+        [...t.expr.matchAll(/\b(router_[a-z_]+?)(?:_bucket)?\b[{(]/g)].map((m) => m[1]),
+      ),
+    );
+    expect(queried.length).toBeGreaterThan(8);
+    for (const name of queried) expect(exported, name).toContain(name);
   });
 
   it.each(SERVICES)("%s: a Grafana dashboard ConfigMap the sidecar picks up", (s) => {

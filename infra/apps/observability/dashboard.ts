@@ -21,6 +21,69 @@ interface Panel {
 
 /** Extra panels for services with domain metrics worth a glance (the sentinel's detection metrics). */
 const DOMAIN_PANELS: Partial<Record<ServiceProfile["name"], (job: string) => Panel[]>> = {
+  router: (job) => [
+    {
+      title: "Calls by model group and provider",
+      unit: "reqps",
+      targets: [
+        {
+          expr: `sum by (model, provider) (rate(router_requests_total{${job}}[5m]))`,
+          legend: "{{model}} / {{provider}}",
+        },
+      ],
+    },
+    {
+      title: "Retries, failovers, refusals",
+      unit: "ops",
+      targets: [
+        { expr: `sum(rate(router_retries_total{${job}}[5m]))`, legend: "retries" },
+        { expr: `sum(rate(router_failovers_total{${job}}[5m]))`, legend: "failovers" },
+        { expr: `sum by (reason) (rate(router_rejected_total{${job}}[5m]))`, legend: "refused: {{reason}}" },
+      ],
+    },
+    {
+      title: "Breakers not closed (per deployment, worst replica)",
+      unit: "short",
+      targets: [
+        {
+          expr: `max by (model, provider, deployment) (router_breaker_state{${job}}) > 0`,
+          legend: "{{model}} {{provider}}/{{deployment}}",
+        },
+      ],
+    },
+    {
+      title: "Effective weight (anomaly steering)",
+      unit: "short",
+      targets: [
+        {
+          expr: `min by (model, provider, deployment) (router_deployment_effective_weight{${job}})`,
+          legend: "{{model}} {{provider}}/{{deployment}}",
+        },
+      ],
+    },
+    {
+      title: "Queue depth and wait p95",
+      unit: "short",
+      targets: [
+        { expr: `sum(router_queue_depth{${job}})`, legend: "queued" },
+        {
+          expr: `histogram_quantile(0.95, sum by (le) (rate(router_queue_wait_seconds_bucket{${job}}[5m])))`,
+          legend: "wait p95 (s)",
+        },
+      ],
+    },
+    {
+      title: "Cache hit ratio and WebSocket connections",
+      unit: "short",
+      targets: [
+        {
+          expr: `sum(rate(router_cache_requests_total{${job}, result="hit"}[5m])) / clamp_min(sum(rate(router_cache_requests_total{${job}, result!="bypass"}[5m])), 1e-9)`,
+          legend: "hit ratio",
+        },
+        { expr: `sum(router_ws_connections{${job}})`, legend: "ws connections" },
+      ],
+    },
+  ],
   sentinel: (job) => [
     {
       title: "Events processed / anomalies detected",

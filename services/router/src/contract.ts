@@ -28,6 +28,12 @@ export const contract = defineContract({
     TRACE_PROXY_URL: envs.url(),
     /** The router's key at the trace proxy (an admin key there, so it may name the tenant); default: the first ADMIN_API_KEYS. */
     TRACE_PROXY_API_KEY: z.string().optional(),
+    /** The cost API (its prices rank deployments for the cost strategy); needed only when a group uses it. */
+    COST_API_URL: envs.url().optional(),
+    /** The router's key at the cost API; default: the first ADMIN_API_KEYS. */
+    COST_API_KEY: z.string().optional(),
+    /** How often the cost strategy re-reads the cost API's prices. */
+    PRICES_REFRESH_MS: envs.int(60_000, 1_000),
     /** The model catalogue (YAML or JSON). */
     ROUTER_PROVIDERS_FILE: z.string(),
     /** One deadline per call across every attempt. */
@@ -51,7 +57,7 @@ export const contract = defineContract({
   },
   // Every replica steers by the same anomalies, so each reads the whole topic.
   consumes: [{ topic: TOPICS.anomalies, group: "anomalies", perReplica: true }],
-  calls: { "trace-proxy": "TRACE_PROXY_URL" },
+  calls: { "trace-proxy": "TRACE_PROXY_URL", "cost-api": "COST_API_URL" },
   platform: { modelCatalogue: "ROUTER_PROVIDERS_FILE" },
   cluster: {
     ROUTING_STRATEGY: "balanced",

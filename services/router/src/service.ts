@@ -13,6 +13,7 @@ import { ConcurrencyGate, parseTenantLimits, RateLimiter } from "./limits.ts";
 import { observeState, routerMetrics } from "./metrics.ts";
 import { ChatPipeline } from "./pipeline.ts";
 import { routerRoutes } from "./routes.ts";
+import { CostPrices } from "./prices.ts";
 import { Steering } from "./steering.ts";
 import { TraceProxyClient } from "./upstream.ts";
 import { wsRoutes } from "./ws.ts";
@@ -41,14 +42,21 @@ export default defineService({
       problems.push(...err.problems);
     }
     const costGroups = catalogue ? [...catalogue.groups.values()].filter((g) => g.strategy === "cost") : [];
-    if (costGroups.length)
+    if (costGroups.length && !env.COST_API_URL)
       problems.push(
-        `strategy "cost" (${costGroups.map((g) => g.name).join(", ")}): needs the cost API's prices, which this release does not read yet`,
+        `COST_API_URL: required by strategy "cost" (${costGroups.map((g) => g.name).join(", ")}): it ranks by the cost API's prices`,
       );
     if (env.RETRY_BACKOFF_MAX_MS < env.RETRY_BACKOFF_MS)
       problems.push("RETRY_BACKOFF_MAX_MS: must not be below RETRY_BACKOFF_MS");
     if (problems.length) throw new ConfigError(problems);
-    return { ...env, serviceKey: serviceKey!, catalogue: catalogue!, tenantLimit: tenantLimit! };
+    return {
+      ...env,
+      serviceKey: serviceKey!,
+      costApiKey: env.COST_API_KEY ?? env.ADMIN_API_KEYS[0] ?? serviceKey!,
+      usesCost: costGroups.length > 0,
+      catalogue: catalogue!,
+      tenantLimit: tenantLimit!,
+    };
   },
   async setup(ctx) {
     const { config } = ctx;
@@ -64,8 +72,16 @@ export default defineService({
       steering.apply(event);
       metrics.anomalies.inc({ state: event.subject.tenant ? "ignored" : (event.state ?? "firing") });
     });
+    // The cost API's prices, only when a group ranks by them; routing never waits for the cost API.
+    let prices: CostPrices | null = null;
+    if (config.usesCost && config.COST_API_URL) {
+      prices = new CostPrices(config.COST_API_URL, config.costApiKey, config.PRICES_REFRESH_MS);
+      await prices.start();
+      ctx.onClose("cost-api prices", () => prices!.stop());
+    }
     const balancer = new Balancer({
       steering,
+      priceOf: prices ? (d) => prices!.priceOf(d) : undefined,
       breaker: {
         windowMs: config.BREAKER_WINDOW_MS,
         minRequests: config.BREAKER_MIN_REQUESTS,
@@ -117,6 +133,6 @@ export default defineService({
         idleTimeoutMs: config.WS_IDLE_TIMEOUT_MS,
         maxPayload: ctx.app.initialConfig.bodyLimit ?? 1024 * 1024,
       });
-    return { balancer, catalogue: config.catalogue, steering, gate, cache };
+    return { balancer, catalogue: config.catalogue, steering, gate, cache, prices };
   },
 });
