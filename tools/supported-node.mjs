@@ -39,6 +39,8 @@ export function cacheDir(env = process.env) {
 /**
  * The registry package that carries the Node binary for this machine. Only Linux builds are
  * published for every release; elsewhere the user installs a supported Node themselves.
+ * @param {string} [platform]
+ * @param {string} [arch]
  */
 export function nodePackage(platform = process.platform, arch = process.arch) {
   if (platform !== "linux" || !["x64", "arm64"].includes(arch)) return undefined;
