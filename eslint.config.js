@@ -12,6 +12,7 @@ export default tseslint.config(
       "coverage/",
       "infra/offline/schemas/",
       "test/.kafka/",
+      "test/.renovate/",
     ],
   },
   js.configs.recommended,

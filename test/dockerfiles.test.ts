@@ -11,6 +11,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import semver from "semver";
 import { parse } from "yaml";
 import { APP_UID, HTTP_PORT } from "../infra/apps/constants.ts";
 import { IMAGE_SCRIPT } from "../services/shared/src/contract.ts";
@@ -96,6 +97,13 @@ describe("Dockerfile lint", () => {
     expect(base).toMatch(/^node:\d+\.\d+\.\d+-[a-z0-9-]*slim@sha256:[a-f0-9]{64}$/);
     expect(text).not.toMatch(/:latest\b/);
     for (const st of dockerfile.stages) expect(st.from).toBe(["$", "{NODE_IMAGE}"].join(""));
+  });
+
+  it("the base's Node release is one the project supports (package.json engines), the bundle targets it", () => {
+    const release = /^node:(\d+)\.(\d+\.\d+)-/.exec(dockerfile.globalArgs.NODE_IMAGE!)!;
+    const engines = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).engines.node;
+    expect(semver.satisfies(`${release[1]}.${release[2]}`, engines)).toBe(true);
+    expect(bundleScript).toContain(`target: "node${release[1]}"`);
   });
 
   it("no ADD (nothing fetched from URLs at build time), no curl/wget", () => {

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } from "@actions/workflow-parser";
 import { describe, expect, it } from "vitest";
+import semver from "semver";
 import { parse } from "yaml";
 import { ROOT } from "./helpers/plan.ts";
 
@@ -150,6 +151,39 @@ describe("workflow files", () => {
     const sdk = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).dependencies["@pulumi/pulumi"];
     expect(workflow(file).env?.PULUMI_VERSION).toBe(sdk);
   });
+});
+
+describe("Node.js in CI", () => {
+  const root = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  const setups = (file: string) =>
+    Object.entries(workflow(file).jobs).flatMap(([job, j]) =>
+      j.steps.filter((s) => action(s) === "actions/setup-node").map((s) => ({ job, with: s.with ?? {} })),
+    );
+
+  it.each(["pull-request.yml", "main.yml"])(
+    "%s runs the suite once per supported LTS line (22 and 24), each inside package.json engines",
+    (file) => {
+      const test = workflow(file).jobs.test!;
+      expect(test.strategy!.matrix).toEqual({ node: ["22", "24"] });
+      expect((test.strategy as any)["fail-fast"]).toBe(false);
+      for (const line of test.strategy!.matrix.node as string[])
+        expect([line, semver.intersects(`${line}.x`, root.engines.node)]).toEqual([line, true]);
+      expect(setups(file).find((s) => s.job === "test")!.with).toMatchObject({
+        "node-version": "${{ matrix.node }}",
+      });
+    },
+  );
+
+  it.each(FILES)(
+    "%s: every other job runs on the pinned release (.node-version), with npm's cache",
+    (file) => {
+      for (const s of setups(file)) {
+        expect(s.with.cache).toBe("npm");
+        if (s.job !== "test")
+          expect([s.job, s.with]).toEqual([s.job, { "node-version-file": ".node-version", cache: "npm" }]);
+      }
+    },
+  );
 });
 
 describe("pull-request workflow", () => {

@@ -24,3 +24,18 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
     echo "[prepare] built $BIN" >&2
   fi
 fi
+
+# Renovate's published config schema, for the spec of renovate.json: only that one file of the
+# package the npm registry serves (Renovate itself is not installed). A custom manager in
+# renovate.json keeps this version current.
+RENOVATE_VERSION=44.121.2
+SCHEMA="$ROOT/test/.renovate/renovate-schema.json"
+if [ ! -f "$SCHEMA" ] || ! grep -q "\"x-renovate-version\": \"$RENOVATE_VERSION\"" "$SCHEMA"; then
+  TMP="$(mktemp -d)"
+  (cd "$TMP" && npm pack "renovate@$RENOVATE_VERSION" --silent >/dev/null)
+  tar -xzf "$TMP/renovate-$RENOVATE_VERSION.tgz" -C "$TMP" package/renovate-schema.json
+  mkdir -p "$(dirname "$SCHEMA")"
+  mv "$TMP/package/renovate-schema.json" "$SCHEMA"
+  rm -rf "$TMP"
+  echo "[prepare] fetched Renovate $RENOVATE_VERSION's config schema" >&2
+fi
