@@ -46,6 +46,8 @@ export function isProviderFailure(e: TraceEvent): boolean {
 }
 
 const SWEEP_MS = 10_000;
+/** Separates the parts of a series key: a control character no name has, and one Postgres text accepts (NUL it refuses). */
+const SEP = "\u001f";
 
 /** Stable id of an emitted anomaly: the same transition of the same series always gets the same id. */
 function anomalyId(key: string, t: Transition): string {
@@ -116,7 +118,7 @@ export class Engine {
     const out: AnomalyEvent[] = [];
     if (t > this.watermark) this.watermark = t;
     const model = e.model ?? "unknown";
-    const base = `${e.provider}\u0000${model}`;
+    const base = `${e.provider}${SEP}${model}`;
     const failed = isProviderFailure(e);
     // A caller's own error says nothing about the provider: it neither counts nor ticks.
     const counts = failed || e.status < 400;
@@ -125,7 +127,7 @@ export class Engine {
       if (this.tenantMetrics.length)
         this.feed(
           out,
-          `${base}\u0000${e.tenant}`,
+          `${base}${SEP}${e.tenant}`,
           { provider: e.provider, model, tenant: e.tenant },
           this.tenantMetrics,
           e,
@@ -163,7 +165,7 @@ export class Engine {
           this.opts.hooks?.seriesDropped?.();
           continue;
         }
-        s = new Series(`${key}\u0000${m.name}`, subject, m, this.seriesHooks);
+        s = new Series(`${key}${SEP}${m.name}`, subject, m, this.seriesHooks);
         entity.series[m.name] = s;
         this.all.push(s);
       }
@@ -243,7 +245,7 @@ export class Engine {
     if (!metric?.enabled) return false;
     const tenant = s.subject.tenant !== undefined;
     if (tenant && !metric.perTenant) return false;
-    const entityKey = s.key.slice(0, s.key.lastIndexOf("\u0000"));
+    const entityKey = s.key.slice(0, s.key.lastIndexOf(SEP));
     let entity = this.entities.get(entityKey);
     if (!entity) {
       entity = { series: {} };
