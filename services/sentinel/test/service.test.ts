@@ -82,16 +82,16 @@ describe("sentinel service", () => {
     await until(() => s.anomalies.some((a) => a.state === "resolved"));
     await s.service.api.flushRollups();
 
-    const tel = await (await s.get("/api/v1/telemetry?hours=1")).json();
+    const tel = (await (await s.get("/api/v1/telemetry?hours=1")).json()) as any;
     expect(tel.data.length).toBeGreaterThanOrEqual(15);
     expect(tel.data.reduce((n: number, r: any) => n + r.requests, 0)).toBe(events.length);
     expect(tel.data[0]).toMatchObject({ provider: "openai", model: "gpt-4o-mini", errors: 0 });
 
-    const firing = await (await s.get("/api/v1/anomalies?state=firing")).json();
+    const firing = (await (await s.get("/api/v1/anomalies?state=firing")).json()) as any;
     expect(firing.data.length).toBeGreaterThan(0);
     expect(firing.data.every((a: AnomalyEvent) => a.state === "firing")).toBe(true);
     const since = new Date(Date.parse(s.anomalies.at(-1)!.detectedAt)).toISOString();
-    const recent = await (await s.get(`/api/v1/anomalies?since=${since}`)).json();
+    const recent = (await (await s.get(`/api/v1/anomalies?since=${since}`)).json()) as any;
     expect(recent.data.map((a: AnomalyEvent) => a.id)).toContain(s.anomalies.at(-1)!.id);
     // A tenant key reads its own (and provider-wide) data.
     expect((await s.get("/api/v1/anomalies", TENANT_KEY)).status).toBe(200);
@@ -106,7 +106,7 @@ describe("sentinel service", () => {
     ]) {
       const res = await s.get(bad);
       expect(res.status, bad).toBe(400);
-      expect((await res.json()).error).toMatchObject({ type: "invalid_request_error" });
+      expect(((await res.json()) as any).error).toMatchObject({ type: "invalid_request_error" });
     }
     expect((await s.get("/api/v1/anomalies", null)).status).toBe(401);
   });
