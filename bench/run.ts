@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: trace-proxy overhead against direct-to-upstream, measured in the same run, loopback only.
+ * `npm run bench`: trace-proxy overhead against direct-to-upstream, measured in the same run, loopback only,
+ * then the sentinel's suite (bench/sentinel.ts). `npm run bench -- proxy|sentinel` runs one of them.
  * Prints one JSON line per benchmark with the ratios and whether the target holds.
  *
  * Processes: the demo upstream and the proxy each run in their own child process; this process is the
@@ -356,11 +357,14 @@ async function main() {
   }
 }
 
-main()
-  .catch((err) => {
-    process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const c of children) c.kill("SIGTERM");
-  });
+// `npm run bench` runs every suite; `npm run bench -- proxy` or `-- sentinel` one of them.
+const suite = process.argv[2];
+(async () => {
+  if (suite !== "sentinel") await main();
+  for (const c of children) c.kill("SIGTERM");
+  if (suite !== "proxy") await import("./sentinel.ts");
+})().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack}\n`);
+  process.exitCode = 1;
+  for (const c of children) c.kill("SIGTERM");
+});

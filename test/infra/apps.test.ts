@@ -497,8 +497,9 @@ describe("mesh: mTLS STRICT and identity-based authorization", () => {
       expect(authz(s)).toMatchObject({ action: "ALLOW", selector: { matchLabels: sel(prod, s) } });
       for (const r of authz(s).rules ?? []) expect(r.to).toEqual([{ operation: { ports: ["8080"] } }]);
     }
-    // Nobody calls cost-api or sentinel in the cluster: ALLOW with no rules allows nothing.
-    for (const s of KEDA_SERVICES) expect(authz(s).rules).toBeUndefined();
+    // The sentinel reads the cost API's prices; nobody calls the sentinel: ALLOW with no rules allows nothing.
+    expect(sources("cost-api")).toEqual([{ principals: ["cluster.local/ns/llmops/sa/sentinel"] }]);
+    expect(authz("sentinel").rules).toBeUndefined();
   });
 });
 
@@ -596,14 +597,15 @@ describe("NetworkPolicy: only the declared flows", () => {
     }
   });
 
-  it("gateway -> router and trace-proxy only; router -> trace-proxy; Prometheus scrapes everyone", () => {
+  it("gateway -> router and trace-proxy only; router -> trace-proxy; sentinel -> cost-api; Prometheus scrapes everyone", () => {
     expect(fromNamespaces(netpolOf(prod, "router"))).toContain("istio-ingress");
     expect(fromNamespaces(netpolOf(prod, "trace-proxy"))).toContain("istio-ingress");
     for (const s of KEDA_SERVICES) expect(fromNamespaces(netpolOf(prod, s))).not.toContain("istio-ingress");
     expect(fromApps(netpolOf(prod, "trace-proxy"))).toEqual(["router"]);
     expect(toApps(netpolOf(prod, "router"))).toEqual(["trace-proxy"]);
-    for (const s of ["router", "cost-api", "sentinel"] as const)
-      expect(fromApps(netpolOf(prod, s))).toEqual([]);
+    expect(toApps(netpolOf(prod, "sentinel"))).toEqual(["cost-api"]);
+    expect(fromApps(netpolOf(prod, "cost-api"))).toEqual(["sentinel"]);
+    for (const s of ["router", "sentinel"] as const) expect(fromApps(netpolOf(prod, s))).toEqual([]);
     for (const s of SERVICES) expect(fromNamespaces(netpolOf(prod, s))).toContain("monitoring");
   });
 
@@ -702,6 +704,25 @@ describe("observability", () => {
     expect(byName.SentinelDown).toMatchObject({ for: "1m", labels: { severity: "critical" } });
     expect(byName.SentinelDown.expr).toContain('job="sentinel"');
     expect(byName.SentinelHighErrorRate.expr).toContain("sentinel_[a-z_]+_errors_total");
+  });
+
+  it("the sentinel's dashboard shows detection, errors by kind, alert deliveries and baselines", () => {
+    const board = JSON.parse(
+      obj(prod, "ConfigMap", "sentinel-dashboard", "monitoring").data["sentinel.json"],
+    );
+    const exprs = board.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join("\n");
+    for (const metric of [
+      "sentinel_events_processed_total",
+      "sentinel_anomalies_detected_total",
+      "sentinel_detection_latency_seconds_bucket",
+      "sentinel_ingestion_errors_total",
+      "sentinel_detection_errors_total",
+      "sentinel_storage_errors_total",
+      "sentinel_alert_deliveries_total",
+      "sentinel_series",
+      "sentinel_baseline_value",
+    ])
+      expect(exprs).toContain(metric);
   });
 
   it.each(SERVICES)("%s: a Grafana dashboard ConfigMap the sidecar picks up", (s) => {

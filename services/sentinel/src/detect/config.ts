@@ -77,8 +77,8 @@ const ensemble = z
 
 const alerting = z
   .object({
-    /** Consecutive anomalous observations before a series fires. */
-    fireAfter: z.number().int().min(1).default(2),
+    /** Consecutive anomalous observations before a series fires (3: one odd bucket, even two, is not an incident). */
+    fireAfter: z.number().int().min(1).default(3),
     /** Consecutive normal observations before a firing series resolves... */
     resolveAfter: z.number().int().min(1).default(3),
     /** ...and for at least this long (event time): the hysteresis that keeps a flapping metric in one alert. */
@@ -142,8 +142,9 @@ const METRIC_DEFAULTS: Record<MetricName, Record<string, unknown>> = {
     minScale: 0.02,
     minDelta: 0.05,
   },
-  tokens: { perTenant: true, maxSeverity: "warning" },
-  cost: { perTenant: true, maxSeverity: "warning" },
+  // Token counts per call spread over two orders of magnitude: judge 10 calls over 30 s at least.
+  tokens: { perTenant: true, maxSeverity: "warning", bucketSeconds: 30, minRequests: 10 },
+  cost: { perTenant: true, maxSeverity: "warning", bucketSeconds: 30, minRequests: 10 },
 };
 
 export const detectorConfigSchema = z

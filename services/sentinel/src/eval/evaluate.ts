@@ -73,17 +73,24 @@ export function evaluate(opts: GeneratorOptions, candidates: Candidate[]): Evalu
   };
 }
 
+/** Mean delay over the sudden incidents (everything but the two slow drifts). */
+function spikeDelay(s: Score): string {
+  const kinds = ["latency_spike", "error_burst", "ttft_regression", "token_flood"] as const;
+  const ds = kinds.map((k) => s.byKind[k]?.meanDelaySeconds).filter((d): d is number => d != null);
+  return ds.length ? String(Math.round(ds.reduce((a, b) => a + b, 0) / ds.length)) : "-";
+}
+
 /** The figures as a Markdown table (README, the evaluate command). */
 export function table(ev: Evaluation): string {
   const rows = ev.results.map(
     ({ name, score: s }) =>
-      `| ${name} | ${s.precision.toFixed(2)} | ${s.recall.toFixed(2)} | ${s.meanDelaySeconds ?? "-"} | ${s.falseAlarmsPerDay.toFixed(2)} | ${s.alerts} |`,
+      `| ${name} | ${s.precision.toFixed(2)} | ${s.recall.toFixed(2)} | ${s.meanDelaySeconds === null ? "-" : Math.round(s.meanDelaySeconds)} | ${spikeDelay(s)} | ${s.falseAlarmsPerDay.toFixed(2)} | ${s.criticalFalseAlarmsPerDay.toFixed(2)} | ${s.alerts} |`,
   );
   return [
     `${ev.events} events, ${ev.days} simulated day(s), ${ev.incidents} incidents`,
     "",
-    "| detectors | precision | recall | mean delay (s) | false alarms / day | alerts |",
-    "|---|---|---|---|---|---|",
+    "| detectors | precision | recall | mean delay (s) | delay, sudden incidents (s) | false alarms / day | critical false alarms / day | alerts |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
   ].join("\n");
 }

@@ -18,6 +18,8 @@ export interface Score {
   /** Mean delay from incident start to its first alert on an expected metric, in seconds. */
   meanDelaySeconds: number | null;
   falseAlarmsPerDay: number;
+  /** False alarms of severity critical (what pages someone, and what the router steers on). */
+  criticalFalseAlarmsPerDay: number;
   byKind: Partial<
     Record<IncidentKind, { incidents: number; detected: number; meanDelaySeconds: number | null }>
   >;
@@ -52,7 +54,11 @@ export function score(
     );
   };
   let trueAlerts = 0;
-  for (const a of alerts) if (incidents.some((i) => covers(i, a))) trueAlerts++;
+  let criticalFalse = 0;
+  for (const a of alerts) {
+    if (incidents.some((i) => covers(i, a))) trueAlerts++;
+    else if (a.severity === "critical") criticalFalse++;
+  }
   const delays: number[] = [];
   const byKind: Score["byKind"] = {};
   const kindDelays = new Map<IncidentKind, number[]>();
@@ -77,6 +83,7 @@ export function score(
     recall: incidents.length ? round(detected / incidents.length) : 1,
     meanDelaySeconds: delays.length ? round(mean(delays)!) : null,
     falseAlarmsPerDay: round(falseAlarms / days),
+    criticalFalseAlarmsPerDay: round(criticalFalse / days),
     byKind,
   };
 }
