@@ -171,7 +171,12 @@ async function consumeToAnomaly(opts: { kafka?: string[] }): Promise<Record<stri
     const e = events[i]!;
     published.set(e.startedAt, performance.now());
     await bus.publish("llm.traces", e.tenant, e);
-    while (stats.processed - start <= i) await new Promise((r) => setImmediate(r));
+    // The first event also waits for the consumer to join its group (Kafka); later ones must not stall.
+    const deadline = Date.now() + (i === 0 ? 60_000 : 10_000);
+    while (stats.processed - start <= i) {
+      if (Date.now() > deadline) throw new Error(`event ${i} not consumed (${stats.processed - start} were)`);
+      await new Promise((r) => setImmediate(r));
+    }
   }
   for (let i = 0; i < 200; i++) {
     const id = `echo-${i}`;
