@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: trace-proxy overhead against direct-to-upstream, measured in the same run, loopback only.
+ * `tsx bench/run.ts` (the first suite of `npm run bench`, then bench/router.ts and bench/sentinel.ts):
+ * trace-proxy overhead against direct-to-upstream, measured in the same run, loopback only.
  * Prints one JSON line per benchmark with the ratios and whether the target holds.
  *
  * Processes: the demo upstream and the proxy each run in their own child process; this process is the

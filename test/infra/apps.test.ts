@@ -728,6 +728,25 @@ describe("observability", () => {
     for (const name of queried) expect(exported, name).toContain(name);
   });
 
+  it("the sentinel's dashboard shows detection, errors by kind, alert deliveries and baselines", () => {
+    const board = JSON.parse(
+      obj(prod, "ConfigMap", "sentinel-dashboard", "monitoring").data["sentinel.json"],
+    );
+    const exprs = board.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join("\n");
+    for (const metric of [
+      "sentinel_events_processed_total",
+      "sentinel_anomalies_detected_total",
+      "sentinel_detection_latency_seconds_bucket",
+      "sentinel_ingestion_errors_total",
+      "sentinel_detection_errors_total",
+      "sentinel_storage_errors_total",
+      "sentinel_alert_deliveries_total",
+      "sentinel_series",
+      "sentinel_baseline_value",
+    ])
+      expect(exprs).toContain(metric);
+  });
+
   it.each(SERVICES)("%s: a Grafana dashboard ConfigMap the sidecar picks up", (s) => {
     const cm = obj(prod, "ConfigMap", `${s}-dashboard`, "monitoring");
     expect(cm.metadata.labels.grafana_dashboard).toBe("1");

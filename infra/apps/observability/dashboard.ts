@@ -103,6 +103,50 @@ const DOMAIN_PANELS: Partial<Record<ServiceProfile["name"], (job: string) => Pan
         },
       ],
     },
+    {
+      title: "Anomalies by metric and state",
+      unit: "short",
+      targets: [
+        {
+          expr: `sum by (metric, state) (increase(sentinel_anomalies_detected_total{${job}}[1h]))`,
+          legend: "{{metric}} {{state}}",
+        },
+      ],
+    },
+    {
+      title: "Series tracked / firing",
+      unit: "short",
+      targets: [{ expr: `max by (state) (sentinel_series{${job}})`, legend: "{{state}}" }],
+    },
+    {
+      title: "Errors: ingestion, detection, storage",
+      unit: "ops",
+      targets: [
+        { expr: `sum(rate(sentinel_ingestion_errors_total{${job}}[5m]))`, legend: "ingestion" },
+        { expr: `sum(rate(sentinel_detection_errors_total{${job}}[5m]))`, legend: "detection" },
+        { expr: `sum(rate(sentinel_storage_errors_total{${job}}[5m]))`, legend: "storage" },
+      ],
+    },
+    {
+      title: "Alert deliveries by sink and result",
+      unit: "ops",
+      targets: [
+        {
+          expr: `sum by (sink, result) (rate(sentinel_alert_deliveries_total{${job}}[5m]))`,
+          legend: "{{sink}} {{result}}",
+        },
+      ],
+    },
+    {
+      title: "Baseline latency by provider/model (ms)",
+      unit: "ms",
+      targets: [
+        {
+          expr: `max by (provider, model) (sentinel_baseline_value{${job}, metric="latency"})`,
+          legend: "{{provider}}/{{model}}",
+        },
+      ],
+    },
   ],
 };
 

@@ -1,0 +1,126 @@
+import { Counter, Gauge, Histogram, type Registry } from "@llmops/shared";
+import type { Engine } from "./detect/engine.ts";
+
+/** Baseline gauges name at most this many series (provider/model level only): label cardinality stays bounded. */
+const MAX_GAUGE_SERIES = 500;
+
+/**
+ * The sentinel's metrics: the seed's names (sentinel_events_processed_total, ..._errors_total,
+ * sentinel_detection_latency_seconds) plus the baselines as gauges.
+ */
+export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine; consumerGroup: string }) {
+  const registers = [registry];
+  const ingestion = new Map<string, number>();
+  const metrics = {
+    events: new Counter({
+      name: "sentinel_events_processed_total",
+      help: "llm.traces events run through the detectors",
+      registers,
+    }),
+    anomalies: new Counter({
+      name: "sentinel_anomalies_detected_total",
+      help: "llm.anomalies events emitted, by metric, severity and state (firing, resolved)",
+      labelNames: ["metric", "severity", "state"],
+      registers,
+    }),
+    latency: new Histogram({
+      name: "sentinel_detection_latency_seconds",
+      help: "Per event: from its hand-over to the consumer to its anomalies (if any) published",
+      buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
+      registers,
+    }),
+    ingestionErrors: new Counter({
+      name: "sentinel_ingestion_errors_total",
+      help: "Events not processed: malformed or schema-invalid (dead-lettered by the bus) or unusable",
+      labelNames: ["reason"],
+      registers,
+      // Dead letters are counted by the bus under its own name; read them here so one series says it all.
+      async collect() {
+        this.reset();
+        for (const [reason, n] of ingestion) this.inc({ reason }, n);
+        const dead = registry.getSingleMetric("bus_events_dead_lettered_total");
+        if (dead) {
+          for (const v of (await dead.get()).values)
+            if (v.labels.group === opts.consumerGroup && v.value > 0)
+              this.inc({ reason: String(v.labels.reason ?? "invalid") }, v.value);
+        }
+      },
+    }),
+    detectionErrors: new Counter({
+      name: "sentinel_detection_errors_total",
+      help: "Detector failures (isolated: the other detectors still vote), by metric and detector",
+      labelNames: ["metric", "detector"],
+      registers,
+    }),
+    storageErrors: new Counter({
+      name: "sentinel_storage_errors_total",
+      help: "Postgres writes or reads that failed (retried), by operation",
+      labelNames: ["op"],
+      registers,
+    }),
+    deliveries: new Counter({
+      name: "sentinel_alert_deliveries_total",
+      help: "Alert deliveries by sink and result (delivered, retried, failed)",
+      labelNames: ["sink", "result"],
+      registers,
+    }),
+    seriesDropped: new Counter({
+      name: "sentinel_series_dropped_total",
+      help: "New series not tracked because maxSeries was reached",
+      registers,
+    }),
+    series: new Gauge({
+      name: "sentinel_series",
+      help: "Series tracked, and how many are firing",
+      labelNames: ["state"],
+      registers,
+      collect() {
+        const all = opts.engine().series();
+        const firing = all.filter((s) => s.isFiring).length;
+        this.set({ state: "tracked" }, all.length);
+        this.set({ state: "firing" }, firing);
+      },
+    }),
+    baselineCenter: new Gauge({
+      name: "sentinel_baseline_value",
+      help: "Baseline centre of a provider/model series, in the metric's unit (ms, fraction, tokens, USD)",
+      labelNames: ["provider", "model", "metric"],
+      registers,
+      collect() {
+        this.reset();
+        let n = 0;
+        for (const s of opts.engine().series()) {
+          if (s.subject.tenant !== undefined) continue;
+          const b = s.baselineView();
+          if (!b || n++ >= MAX_GAUGE_SERIES) continue;
+          this.set({ provider: s.subject.provider, model: s.subject.model, metric: s.metric.name }, b.center);
+        }
+      },
+    }),
+    baselineSamples: new Gauge({
+      name: "sentinel_baseline_samples",
+      help: "Observations in the baseline window of a provider/model series (alerting starts at minSamples)",
+      labelNames: ["provider", "model", "metric"],
+      registers,
+      collect() {
+        this.reset();
+        let n = 0;
+        for (const s of opts.engine().series()) {
+          if (s.subject.tenant !== undefined) continue;
+          const b = s.baselineView();
+          if (!b || n++ >= MAX_GAUGE_SERIES) continue;
+          this.set(
+            { provider: s.subject.provider, model: s.subject.model, metric: s.metric.name },
+            b.samples,
+          );
+        }
+      },
+    }),
+    ingestionError(reason: string) {
+      ingestion.set(reason, (ingestion.get(reason) ?? 0) + 1);
+    },
+  };
+  return metrics;
+}
+
+export type SentinelMetrics = ReturnType<typeof sentinelMetrics>;
