@@ -5,7 +5,8 @@
  * While no list has arrived (the cost API is down or slow), deployments rank as unpriced: after every
  * priced one, in random order, and routing goes on.
  */
-import { type Price, PriceBook, ratesFor } from "@llmops/shared/pricing";
+import { fetchPrices } from "@llmops/shared/price-feed";
+import { PriceBook, ratesFor } from "@llmops/shared/pricing";
 import type { Deployment } from "./catalogue.ts";
 
 export class CostPrices {
@@ -33,13 +34,7 @@ export class CostPrices {
 
   async refresh(): Promise<void> {
     try {
-      const res = await fetch(new URL("/api/v1/prices", this.baseUrl), {
-        headers: { authorization: `Bearer ${this.apiKey}` },
-        signal: AbortSignal.timeout(5_000),
-      });
-      if (!res.ok) throw new Error(`GET /api/v1/prices answered ${res.status}`);
-      const { data } = (await res.json()) as { data: Price[] };
-      this.book = new PriceBook(data);
+      this.book = await fetchPrices(this.baseUrl, this.apiKey);
       this.loadedAt = Date.now();
       this.lastError = null;
     } catch (err) {

@@ -1,32 +1,12 @@
 /**
- * Where the sentinel's prices come from: the cost API's catalogue (GET /api/v1/prices) in the service,
- * a file of the same records for a replay. Either way the records go through the shared pricing
- * module's normalizePrice, so a price means the same thing here as in the bill.
+ * Where the sentinel's prices come from: the cost API's catalogue in the service (the shared price
+ * feed), a file of the same records for a replay.
  */
 import { readFileSync } from "node:fs";
 import { ConfigError } from "@llmops/shared";
-import { normalizePrice, type Price, PriceBook } from "@llmops/shared/pricing";
+import { pricesFrom } from "@llmops/shared/price-feed";
+import { PriceBook } from "@llmops/shared/pricing";
 import { parse as parseYaml } from "yaml";
-
-/** Accepts a list of prices, or the API's {data: [...]} / {prices: [...]} envelope. */
-export function pricesFrom(doc: unknown, source: string): Price[] {
-  const list = Array.isArray(doc)
-    ? doc
-    : doc && typeof doc === "object"
-      ? ((doc as { data?: unknown }).data ?? (doc as { prices?: unknown }).prices)
-      : undefined;
-  if (!Array.isArray(list))
-    throw new ConfigError([`${source}: expected a list of prices (or {"data": [...]})`]);
-  const problems: string[] = [];
-  const prices: Price[] = [];
-  list.forEach((raw, i) => {
-    const r = normalizePrice((raw ?? {}) as Record<string, unknown>, new Date(0));
-    if (r.price) prices.push(r.price);
-    else for (const p of r.problems) problems.push(`${source}: [${i}].${p.field}: ${p.message}`);
-  });
-  if (problems.length) throw new ConfigError(problems);
-  return prices;
-}
 
 export function loadPricesFile(path: string): PriceBook {
   let text: string;
@@ -42,19 +22,4 @@ export function loadPricesFile(path: string): PriceBook {
     throw new ConfigError([`${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}`]);
   }
   return new PriceBook(pricesFrom(doc, path));
-}
-
-/** The cost API's whole catalogue, every effective date (so calls are priced at their own time). */
-export async function fetchPrices(
-  baseUrl: string,
-  apiKey: string | undefined,
-  timeoutMs = 5000,
-): Promise<PriceBook> {
-  const url = new URL("/api/v1/prices", baseUrl);
-  const res = await fetch(url, {
-    headers: { accept: "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (!res.ok) throw new Error(`GET ${url.pathname}: HTTP ${res.status}`);
-  return new PriceBook(pricesFrom(await res.json(), "cost API prices"));
 }

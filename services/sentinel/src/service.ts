@@ -8,6 +8,7 @@
  */
 import { ConfigError, defineService, TOPICS } from "@llmops/shared";
 import type { AnomalyEvent } from "@llmops/shared/events";
+import { fetchPrices } from "@llmops/shared/price-feed";
 import { PriceBook } from "@llmops/shared/pricing";
 import type { z } from "zod";
 import { sentinelApi } from "./api.ts";
@@ -16,7 +17,6 @@ import { type DetectorConfig, loadDetectorConfig } from "./detect/config.ts";
 import { Engine, isProviderFailure } from "./detect/engine.ts";
 import { bookPricer } from "./detect/pricer.ts";
 import { sentinelMetrics } from "./metrics.ts";
-import { fetchPrices } from "./prices.ts";
 import { AlertmanagerSink, type Sink, sinkHooks, WebhookSink } from "./sinks.ts";
 import { loadBaselines, RollupBuffer, saveBaselines, sentinelMigrations, storeAnomaly } from "./store.ts";
 

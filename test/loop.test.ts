@@ -1,0 +1,164 @@
+/**
+ * The loop a user judges the platform by, with every service real and on one bus: calls through the
+ * router are traced by the trace proxy, watched by the sentinel, and when a provider degrades the
+ * sentinel's anomaly steers every router replica away from it, including one that never saw a failure.
+ * (The sentinel runs with buckets of a fraction of a second, so minutes of detection happen in seconds.)
+ */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoUpstream, startDemoUpstream } from "../services/demo-upstream/src/index.ts";
+import { loadDefinition } from "../services/services.ts";
+import {
+  type AnomalyEvent,
+  createLogger,
+  MemoryBus,
+  startService,
+  type TraceEvent,
+} from "../services/shared/src/index.ts";
+
+const TENANT_KEY = "sk-tenant-acme";
+const ADMIN_KEY = "sk-admin";
+const silent = createLogger("loop", "silent");
+const file = (name: string, text: string) => {
+  const path = join(mkdtempSync(join(tmpdir(), "loop-")), name);
+  writeFileSync(path, text);
+  return path;
+};
+
+// Error rate judged on 0.2 s buckets of at least 4 calls; one anomalous bucket fires.
+const SENTINEL_CONFIG = `
+baseline: { minSamples: 3, warmupSeconds: 0, refreshSeconds: 0.1 }
+alerting: { fireAfter: 1, resolveAfter: 2, clearSeconds: 1 }
+metrics:
+  error_rate: { bucketSeconds: 0.2, minRequests: 4, maxSpanSeconds: 5 }
+  latency: { bucketSeconds: 0.2, minRequests: 4, maxSpanSeconds: 5 }
+`;
+
+const CATALOGUE = `
+models:
+  - name: pair
+    deployments:
+      - { provider: primary, model: model-a, weight: 1 }
+      - { provider: secondary, model: model-b, weight: 1 }
+  - name: solo
+    deployments:
+      - { provider: primary, model: model-a }
+`;
+
+type Running = Awaited<ReturnType<typeof startService>>;
+const bus = new MemoryBus({ retention: 100_000 });
+const traces: TraceEvent[] = [];
+const anomalies: AnomalyEvent[] = [];
+let upstreams: Record<"primary" | "secondary", DemoUpstream>;
+const running: Running[] = [];
+
+async function start(name: string, env: Record<string, string>): Promise<Running> {
+  const svc = await startService(await loadDefinition(name), {
+    env: {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "silent",
+      DATA_DIR: "memory",
+      API_KEYS: `${TENANT_KEY}:acme`,
+      ADMIN_API_KEYS: ADMIN_KEY,
+      ...env,
+    },
+    bus,
+    logger: silent,
+  });
+  running.push(svc);
+  return svc;
+}
+
+let proxy: Running;
+const router = (extra: Record<string, string> = {}) =>
+  start("router", {
+    TRACE_PROXY_URL: proxy.url,
+    ROUTER_PROVIDERS_FILE: file("catalogue.yaml", CATALOGUE),
+    RETRY_BACKOFF_MS: "1",
+    RETRY_BACKOFF_MAX_MS: "2",
+    ...extra,
+  });
+const ask = (svc: Running, model: string) =>
+  fetch(`${svc.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${TENANT_KEY}`, "content-type": "application/json" },
+    body: JSON.stringify({ model, messages: [{ role: "user", content: "hello" }] }),
+  }).then(async (r) => (await r.arrayBuffer(), r));
+
+beforeAll(async () => {
+  upstreams = { primary: await startDemoUpstream(), secondary: await startDemoUpstream() };
+  await bus.subscribe({
+    topic: "llm.traces",
+    groupId: "spec",
+    handler: (v) => void traces.push(v as TraceEvent),
+  });
+  await bus.subscribe({
+    topic: "llm.anomalies",
+    groupId: "spec",
+    handler: (v) => void anomalies.push(v as AnomalyEvent),
+  });
+  proxy = await start("trace-proxy", {
+    PROVIDERS: `primary=${upstreams.primary.url},secondary=${upstreams.secondary.url}`,
+    STORAGE_PROFILE: "memory",
+  });
+  await start("sentinel", { SENTINEL_CONFIG_FILE: file("sentinel.yaml", SENTINEL_CONFIG) });
+});
+afterAll(async () => {
+  for (const svc of running.reverse()) await svc.close();
+  await bus.close();
+  for (const u of Object.values(upstreams ?? {})) await u.close();
+});
+
+describe("the loop: routed, traced, watched, steered", () => {
+  it("a provider that starts failing is flagged by the sentinel and avoided by a replica that never saw it fail", async () => {
+    const caller = await router();
+    const bystander = await router();
+    const pace = () => new Promise((r) => setTimeout(r, 15));
+
+    // Normal traffic to primary: every call traced once, the sentinel learns the baseline.
+    const before = traces.length;
+    for (let i = 0; i < 60; i++) {
+      expect((await ask(caller, "solo")).status).toBe(200);
+      await pace();
+    }
+    await expect.poll(() => traces.length - before).toBe(60);
+    expect(anomalies.filter((a) => a.subject.provider === "primary")).toEqual([]);
+
+    // Primary breaks. The caller's own breaker sees it; the bystander only hears of it.
+    upstreams.primary.setMode("error500");
+    await expect
+      .poll(
+        async () => {
+          await ask(caller, "solo");
+          await pace();
+          return anomalies.some(
+            (a) => a.metric === "error_rate" && a.subject.provider === "primary" && a.state !== "resolved",
+          );
+        },
+        { timeout: 20_000, interval: 1 },
+      )
+      .toBe(true);
+    const flagged = anomalies.find((a) => a.metric === "error_rate" && a.subject.provider === "primary")!;
+    expect(flagged.subject.model).toBe("model-a");
+
+    const view = (await (
+      await fetch(`${bystander.url}/api/v1/providers`, { headers: { authorization: `Bearer ${TENANT_KEY}` } })
+    ).json()) as {
+      data: { model: string; provider: string; state: string; reason: string; requests: number }[];
+    };
+    const primary = view.data.find((d) => d.model === "pair" && d.provider === "primary")!;
+    expect(primary.state === "cooldown" || primary.state === "degraded").toBe(true);
+    expect(primary.reason).toMatch(/^anomaly: .* error_rate/);
+    expect(primary.requests).toBe(0);
+
+    // The bystander sends (almost) nothing to primary: cooled down, or a sliver of its share.
+    const seen = upstreams.primary.requests.length;
+    for (let i = 0; i < 20; i++) expect((await ask(bystander, "pair")).status).toBe(200);
+    expect(upstreams.primary.requests.length - seen).toBeLessThanOrEqual(
+      flagged.severity === "critical" ? 0 : 6,
+    );
+  });
+});
