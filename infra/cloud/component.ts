@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IdentityConsumer } from "../names.ts";
 import type { StackConfig } from "../config.ts";
 import { POSTGRES_DATABASE, POSTGRES_PORT, secretCatalogue } from "./secrets.ts";
-import type { CloudLayer, WorkloadIdentity } from "./types.ts";
+import type { CloudLayer, PostgresTls, WorkloadIdentity } from "./types.ts";
 
 export interface CloudParts {
   config: StackConfig;
@@ -25,8 +25,8 @@ export interface CloudParts {
   externalDnsProvider: string;
   secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
-  /** Address the services reach the managed Postgres at. */
-  postgresHost: pulumi.Output<string>;
+  /** Address the services reach the managed Postgres at, and how they verify it. */
+  postgres: { host: pulumi.Output<string>; tls: PostgresTls };
   kubeconfig: pulumi.Output<string>;
   /** What must exist before the first Kubernetes write (nodes, CSI and DNS addons, RBAC). */
   kubernetesReady: pulumi.Input<pulumi.Resource>[];
@@ -62,10 +62,11 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
       secretStoreProvider: parts.secretStore.provider,
       logStorage: parts.logs.values,
       postgres: {
-        host: parts.postgresHost,
+        host: parts.postgres.host,
         port: POSTGRES_PORT,
         database: POSTGRES_DATABASE,
         secretName: pulumi.output(secrets.postgres),
+        tls: parts.postgres.tls,
       },
       identities: {
         externalSecrets: parts.secretStore.externalSecrets,

@@ -340,6 +340,10 @@ describe("aws Postgres", () => {
     ]);
     expect(prod.one(T.dbParameters).inputs.parameters).toContainEqual({ name: "rds.force_ssl", value: "1" });
   });
+
+  it("pins the server certificate's CA to the one whose root the services trust", () => {
+    expect(prod.one(T.db).inputs.caCertIdentifier).toBe("rds-ca-rsa2048-g1");
+  });
 });
 
 describe("aws log storage", () => {

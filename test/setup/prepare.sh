@@ -24,3 +24,13 @@ if [ -z "${KAFKA_BROKERS:-}" ]; then
     echo "[prepare] built $BIN" >&2
   fi
 fi
+
+# openssl: the Postgres TLS spec (services/shared/test/db-tls.test.ts) issues its CA and server certificates.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "[prepare] installing openssl (apt-get)" >&2
+  SUDO=""
+  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends openssl >/dev/null
+fi
