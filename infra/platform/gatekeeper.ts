@@ -30,6 +30,8 @@ export function installGatekeeper(ctx: PlatformContext, deps: pulumi.Resource[])
       // so the chart's post-install labelling Job is not needed.
       postInstall: { labelNamespace: { enabled: false } },
       pdb: { controllerManager: { minAvailable: Math.min(2, sizing.gatekeeperReplicas) } },
+      // The chart's CRDs sit in crds/; its pre-install/pre-upgrade hook applies them, so a bump upgrades them.
+      upgradeCRDs: { enabled: true },
     },
   });
 

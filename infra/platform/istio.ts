@@ -39,7 +39,8 @@ export function installIstio(
     name: "istio-base",
     namespace: NS.istioSystem,
     dependsOn: deps.namespaces,
-    values: { defaultRevision: "default", global },
+    // CRDs as templates (the chart's default, stated): `helm upgrade` upgrades them with the chart.
+    values: { defaultRevision: "default", base: { enableCRDTemplates: true }, global },
   });
   const cni = chartRelease(ctx, "istioCni", {
     name: "istio-cni",

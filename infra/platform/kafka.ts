@@ -7,6 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { TOPICS, type TopicKey } from "../../services/shared/src/events.ts";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { installChartCrds } from "./crds.ts";
 import { KAFKA } from "./names.ts";
 import { NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
@@ -40,9 +41,11 @@ export function installKafka(
   },
 ): KafkaPlatform {
   const k = ctx.sizing.kafka;
+  const crds = installChartCrds(ctx, "strimzi");
   const operator = chartRelease(ctx, "strimzi", {
     namespace: NS.kafka,
-    dependsOn: deps.namespaces,
+    dependsOn: [...deps.namespaces, crds],
+    skipCrds: true,
     values: {
       replicas: ctx.sizing.controllerReplicas,
       // KafkaUsers live next to the services so their client-certificate Secrets land there.

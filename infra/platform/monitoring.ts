@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { installChartCrds } from "./crds.ts";
 import { DASHBOARD_LABEL, SECRET_STORE } from "./names.ts";
 import { KUBE_SYSTEM, NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
@@ -48,12 +49,15 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
   const { sizing, config } = ctx;
   const antiAffinity = sizing.prometheus.replicas > 1 ? "hard" : "soft";
   const adminSecret = grafanaAdminSecret(ctx, deps);
+  const crds = installChartCrds(ctx, "kubePrometheusStack");
   const release = chartRelease(ctx, "kubePrometheusStack", {
     name: PROMETHEUS_RELEASE,
     namespace: NS.monitoring,
-    dependsOn: [...deps, adminSecret],
+    dependsOn: [...deps, adminSecret, crds],
+    // The CRDs subchart only carries a crds/ folder: Pulumi applies those files itself (crds.ts).
+    skipCrds: true,
     values: {
-      crds: { enabled: true },
+      crds: { enabled: false },
       ...Object.fromEntries(UNSCRAPABLE_COMPONENTS.map((c) => [c, { enabled: false }])),
       prometheus: {
         prometheusSpec: {

@@ -6,6 +6,7 @@
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
+import { CHART_CRDS, crdFiles } from "../../infra/platform/crds.ts";
 import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
@@ -102,6 +103,47 @@ describe("releases: pinned charts from https repositories", () => {
   it("never installs ingress-nginx (retired upstream in March 2026)", () => {
     for (const plan of [prod, dev])
       expect(plan.ofType(RELEASE).map((r) => r.inputs.chart)).not.toContain("ingress-nginx");
+  });
+});
+
+describe("CRD upgrades: a version bump in versions.ts upgrades every chart's CRDs", () => {
+  const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+  // Charts whose CRDs sit in Helm's crds/ folder, which `helm upgrade` never touches.
+  const applied = [
+    ["strimzi-kafka-operator", "strimzi"],
+    ["kube-prometheus-stack", "kubePrometheusStack"],
+  ] as const;
+
+  it.each(applied)(
+    "%s: its CRD files at the pinned version are Pulumi resources; the release skips crds/",
+    (name, pin) => {
+      const group = prod.one(CONFIG_GROUP, `${CHARTS[pin].chart}-crds`);
+      expect(group.inputs.files).toEqual(crdFiles(pin));
+      for (const url of group.inputs.files as string[]) {
+        expect(url).toMatch(/^https:\/\//);
+        expect(url).toContain(`/${pin === "strimzi" ? "" : "kube-prometheus-stack-"}${CHARTS[pin].version}/`);
+      }
+      expect(release(prod, name).inputs.skipCrds).toBe(true);
+      expect(release(prod, name).dependsOn).toContain(group.urn);
+    },
+  );
+
+  it("the CRD URLs follow the pin: another version names other files", () => {
+    expect(CHART_CRDS.strimzi.folder("9.9.9")).toContain("/9.9.9/");
+    expect(CHART_CRDS.kubePrometheusStack.folder("99.0.0")).toContain("/kube-prometheus-stack-99.0.0/");
+  });
+
+  it("kube-prometheus-stack leaves out its CRD subchart, so Helm never owns those CRDs", () => {
+    expect(values(prod, "kube-prometheus-stack").crds).toEqual({ enabled: false });
+  });
+
+  it("charts that template their CRDs keep that on, so `helm upgrade` applies them", () => {
+    expect(values(prod, "cert-manager").crds).toMatchObject({ enabled: true });
+    expect(values(prod, "keda").crds).toEqual({ install: true });
+    expect(values(prod, "external-secrets").installCRDs).toBe(true);
+    expect(values(prod, "istio-base").base).toEqual({ enableCRDTemplates: true });
+    // Gatekeeper's crds/ are applied by its own pre-install/pre-upgrade hook.
+    expect(values(prod, "gatekeeper").upgradeCRDs).toEqual({ enabled: true });
   });
 });
 
