@@ -21,6 +21,7 @@ import { imageOf } from "./context.ts";
 import { kafkaUserSecret } from "./kafka-user.ts";
 import type { ContainerResources, ServiceProfile, Sizing } from "./profile.ts";
 import { MIGRATION_RESOURCES } from "./sizing.ts";
+import { poolSelector } from "../platform/placement.ts";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -229,6 +230,8 @@ export function podTemplate(ctx: AppsContext, args: PodArgs): PodTemplate {
       ...(args.profile.database ? { initContainers: [migrationContainer(ctx, args)] } : {}),
       containers: [mainContainer(ctx, args)],
       volumes: volumes(ctx, args.profile, args.filesConfigMapName),
+      // Workload nodes only: the system pool (when there is one) keeps its room for the controllers.
+      nodeSelector: poolSelector(ctx.config, "workload")!,
       ...spreading(ctx, args.selector),
     },
   };

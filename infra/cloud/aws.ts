@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
 import { awsAdminAccess } from "./aws/access.ts";
 import { awsNodeAddons, awsWorkloadAddons } from "./aws/addons.ts";
+import { awsNodeAutoscaler } from "./aws/autoscaler.ts";
 import { awsCluster } from "./aws/cluster.ts";
 import { awsDns } from "./aws/dns.ts";
 import { awsFlowLogs } from "./aws/flowlogs.ts";
@@ -92,6 +93,7 @@ export class AwsCloud extends CloudComponent {
       secretStore: store,
       logs: awsLogStorage(ctx, irsa, keys.data),
       postgres: { host: db.address, tls },
+      nodeAutoscaler: awsNodeAutoscaler(ctx, irsa, eks.cluster),
       kubeconfig: pulumi
         .all([eks.cluster.name, eks.cluster.endpoint, eks.cluster.certificateAuthority])
         .apply(([clusterName, endpoint, ca]) =>

@@ -28,6 +28,8 @@ export interface CloudParts {
   /** Address the services reach the managed Postgres at, and how they verify it. */
   postgres: { host: pulumi.Output<string>; tls: PostgresTls };
   kubeconfig: pulumi.Output<string>;
+  /** The in-cluster node autoscaler's identity and values, where the cloud runs none itself. */
+  nodeAutoscaler?: CloudLayer["nodeAutoscaler"];
   /** What must exist before the first Kubernetes write (nodes, CSI and DNS addons, RBAC). */
   kubernetesReady: pulumi.Input<pulumi.Resource>[];
 }
@@ -47,6 +49,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   declare readonly externalDns: CloudLayer["externalDns"];
   declare readonly logStorage: CloudLayer["logStorage"];
   declare readonly postgres: CloudLayer["postgres"];
+  declare readonly nodeAutoscaler: CloudLayer["nodeAutoscaler"];
 
   /** Sets the layer's outputs from what the cloud built; call once, at the end of the constructor. */
   protected publish(name: string, parts: CloudParts): void {
@@ -68,6 +71,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
         secretName: pulumi.output(secrets.postgres),
         tls: parts.postgres.tls,
       },
+      nodeAutoscaler: parts.nodeAutoscaler,
       identities: {
         externalSecrets: parts.secretStore.externalSecrets,
         externalDns: parts.dns.externalDns,

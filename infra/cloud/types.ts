@@ -98,6 +98,12 @@ export interface CloudLayer {
   logStorage?: pulumi.Output<Record<string, unknown>>;
   postgres: CloudPostgres;
   /**
+   * Set where the cloud does not scale node pools itself (EKS managed node groups): the identity and
+   * cloud-specific values of the cluster-autoscaler the platform installs. GKE and AKS autoscale
+   * their pools natively (enabled in their node pool definitions) and leave it undefined.
+   */
+  nodeAutoscaler?: { identity: WorkloadIdentity; values: pulumi.Output<Record<string, unknown>> };
+  /**
    * Annotations for the internet-facing gateway Service (type LoadBalancer): the cloud's load
    * balancer flavour and the stack's tags on what the cloud controller creates outside Pulumi.
    */

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
 import { installChartCrds } from "./crds.ts";
 import { DASHBOARD_LABEL, SECRET_STORE } from "./names.ts";
 import { KUBE_SYSTEM, NS } from "./namespaces.ts";
@@ -61,6 +62,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
       ...Object.fromEntries(UNSCRAPABLE_COMPONENTS.map((c) => [c, { enabled: false }])),
       prometheus: {
         prometheusSpec: {
+          ...onSystemNodes(config),
           retention: RETENTION.metrics,
           // Size cap below the volume so a burst never fills the disk and stops ingestion.
           retentionSize: sizing.prometheus.retentionSize,
@@ -78,6 +80,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
       },
       alertmanager: {
         alertmanagerSpec: {
+          ...onSystemNodes(config),
           replicas: sizing.alertmanager.replicas,
           podAntiAffinity: antiAffinity,
           podAntiAffinityTopologyKey: "topology.kubernetes.io/zone",
@@ -86,7 +89,15 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
         },
         config: alertmanagerConfig(ctx),
       },
+      // The operator and its admission patch Job, kube-state-metrics, Prometheus, Alertmanager and
+      // Grafana on the system pool; node-exporter is a DaemonSet and runs everywhere.
+      prometheusOperator: {
+        ...onSystemNodes(config),
+        admissionWebhooks: { patch: onSystemNodes(config) },
+      },
+      "kube-state-metrics": onSystemNodes(config),
       grafana: {
+        ...onSystemNodes(config),
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
         sidecar: {
           dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },

@@ -764,3 +764,10 @@ describe("Postgres TLS: the cloud's CA bundle reaches every Postgres user", () =
       expect(Object.keys(CONTRACTS.find((c) => c.name === s)!.env.shape ?? {})).toContain("DATABASE_CA_FILE");
   });
 });
+
+describe("placement", () => {
+  it.each(SERVICES)("%s: runs on workload nodes only", (s) => {
+    for (const [, plan] of plans())
+      expect(podOf(plan, s).nodeSelector).toEqual({ "llmops.io/pool-role": "workload" });
+  });
+});
