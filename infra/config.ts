@@ -153,6 +153,14 @@ const schema = fields.superRefine((c, ctx) => {
       ctx.addIssue({ code: "custom", path: ["nodePools", i, "maxNodes"], message: "must be >= minNodes" });
     }
   }
+  // The services are pinned to workload nodes (and controllers to system nodes when there are any).
+  if (c.nodePools && !c.nodePools.some((p) => p.role === "workload")) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["nodePools"],
+      message: 'needs at least one pool with role "workload": the services run only there',
+    });
+  }
 });
 
 type Parsed = z.infer<typeof schema>;

@@ -38,6 +38,15 @@ export const WEBHOOK_PORTS = {
 /** Node agents run in kube-system (privileged PSA, managed by the cloud); we only reference it. */
 export const KUBE_SYSTEM = "kube-system";
 
+/**
+ * The node autoscaler's ServiceAccount, where the cloud does not scale nodes itself (EKS): the cloud
+ * layer binds its identity to this subject, the platform installs the cluster-autoscaler chart with it.
+ */
+export const NODE_AUTOSCALER_SERVICE_ACCOUNT = {
+  namespace: KUBE_SYSTEM,
+  name: "cluster-autoscaler",
+} as const;
+
 /** Components that read or write cloud APIs from inside the cluster. */
 export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
 

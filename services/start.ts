@@ -74,6 +74,7 @@ async function main() {
   // Shared infrastructure: one database and one bus for every service in this process.
   const db = await openDatabase({
     url: common.DATABASE_URL,
+    caFile: common.DATABASE_CA_FILE,
     dataDir: join(common.DATA_DIR, "pg"),
     logger: log,
   });

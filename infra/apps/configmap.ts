@@ -8,7 +8,7 @@ import type { CommonEnvName } from "../../services/shared/src/contract.ts";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
-import { CONFIG_MOUNT, HTTP_PORT, KAFKA_MOUNTS, TMP_DIR } from "./constants.ts";
+import { CONFIG_MOUNT, HTTP_PORT, KAFKA_MOUNTS, POSTGRES_CA, TMP_DIR } from "./constants.ts";
 import type { AppsContext } from "./context.ts";
 import type { ServiceProfile, Sizing } from "./profile.ts";
 import { mebibytes } from "./quantity.ts";
@@ -49,6 +49,8 @@ export function configData(
     KAFKA_SSL_CA_FILE: `${KAFKA_MOUNTS.ca}/ca.crt`,
     KAFKA_SSL_CERT_FILE: `${KAFKA_MOUNTS.user}/user.crt`,
     KAFKA_SSL_KEY_FILE: `${KAFKA_MOUNTS.user}/user.key`,
+    // The managed Postgres's CAs: its certificate does not chain to Node's default roots.
+    ...(profile.database ? { DATABASE_CA_FILE: POSTGRES_CA.file } : {}),
   };
   return {
     ...(runtime as Record<string, string>),

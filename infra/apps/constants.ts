@@ -33,6 +33,19 @@ export const TMP_DIR = "/tmp";
 /** Mount points of the Kafka client credentials (KafkaUser secret) and the cluster CA. */
 export const KAFKA_MOUNTS = { user: "/etc/kafka/user", ca: "/etc/kafka/ca" } as const;
 
+/**
+ * The managed Postgres's CA bundle (CloudPostgres.tls): one ConfigMap in the app namespace, mounted
+ * read-only into every Postgres user's pods; DATABASE_CA_FILE points the pg driver at the file.
+ */
+export const POSTGRES_CA = {
+  configMap: "postgres-ca",
+  key: "ca.pem",
+  mount: "/etc/postgres-ca",
+  get file(): string {
+    return `${this.mount}/${this.key}`;
+  },
+} as const;
+
 /** Mount point of files rendered from the service ConfigMap (e.g. the router's provider catalogue). */
 export const CONFIG_MOUNT = "/etc/llmops";
 

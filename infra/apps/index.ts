@@ -10,6 +10,7 @@ import type { PlatformOutputs } from "../platform/index.ts";
 import { type AppsContext, serviceLabels } from "./context.ts";
 import { LlmService } from "./llm-service.ts";
 import { limitRange, resourceQuota } from "./namespace.ts";
+import { postgresCaConfigMap } from "./postgres.ts";
 import { profiles } from "./services.ts";
 
 export interface AppsArgs {
@@ -36,8 +37,16 @@ export class Apps extends pulumi.ComponentResource {
     resourceQuota(ctx, all, nsLabels, { parent: this });
     limitRange(ctx, all, nsLabels, { parent: this });
 
+    const postgresCa = all.some((p) => p.database)
+      ? postgresCaConfigMap(ctx, serviceLabels(ctx, "postgres", "database-tls"), { parent: this })
+      : undefined;
     const services = all.map(
-      (profile) => new LlmService(profile.name, { profile, context: ctx }, { parent: this }),
+      (profile) =>
+        new LlmService(
+          profile.name,
+          { profile, context: ctx, ...(profile.database && postgresCa ? { needs: [postgresCa] } : {}) },
+          { parent: this },
+        ),
     );
     this.endpoints = Object.fromEntries(
       services.filter((s) => s.publicUrl).map((s) => [camel(s.serviceName), s.publicUrl!]),

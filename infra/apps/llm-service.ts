@@ -23,6 +23,8 @@ export interface LlmServiceArgs {
   context: AppsContext;
   /** The cloud identity the ServiceAccount assumes, for services that call cloud APIs. */
   identity?: WorkloadIdentity;
+  /** Namespace-wide objects the pods mount (the Postgres CA bundle). */
+  needs?: pulumi.Resource[];
 }
 
 export class LlmService extends pulumi.ComponentResource {
@@ -63,7 +65,16 @@ export class LlmService extends pulumi.ComponentResource {
         identityLabels: identity?.podLabels ?? {},
         annotations: podAnnotations(ctx, profile, configChecksum(envData, profile.files ?? {})),
       },
-      { parent: this, dependsOn: [env, account, ...(files ? [files] : []), ...(secret ? [secret] : [])] },
+      {
+        parent: this,
+        dependsOn: [
+          env,
+          account,
+          ...(files ? [files] : []),
+          ...(secret ? [secret] : []),
+          ...(args.needs ?? []),
+        ],
+      },
     );
     const after = (opts: pulumi.CustomResourceOptions) => ({
       ...opts,

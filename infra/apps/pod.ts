@@ -12,6 +12,7 @@ import {
   HTTP_PORT_NAME,
   KAFKA_MOUNTS,
   PATHS,
+  POSTGRES_CA,
   PRE_STOP_SLEEP_SECONDS,
   TMP_DIR,
 } from "./constants.ts";
@@ -20,6 +21,7 @@ import { imageOf } from "./context.ts";
 import { kafkaUserSecret } from "./kafka-user.ts";
 import type { ContainerResources, ServiceProfile, Sizing } from "./profile.ts";
 import { MIGRATION_RESOURCES } from "./sizing.ts";
+import { poolSelector } from "../platform/placement.ts";
 
 type PodTemplate = k8s.types.input.core.v1.PodTemplateSpec;
 type Container = k8s.types.input.core.v1.Container;
@@ -69,7 +71,13 @@ export const PROBES = {
   readinessProbe: probe(PATHS.readiness, 5, 2),
 };
 
-const VOLUMES = { tmp: "tmp", files: "files", kafkaUser: "kafka-user", kafkaCa: "kafka-ca" } as const;
+const VOLUMES = {
+  tmp: "tmp",
+  files: "files",
+  kafkaUser: "kafka-user",
+  kafkaCa: "kafka-ca",
+  postgresCa: "postgres-ca",
+} as const;
 
 function volumes(ctx: AppsContext, profile: ServiceProfile, filesConfigMap?: string): Volume[] {
   return [
@@ -81,14 +89,31 @@ function volumes(ctx: AppsContext, profile: ServiceProfile, filesConfigMap?: str
       name: VOLUMES.kafkaCa,
       secret: { secretName: ctx.platform.kafka.caSecretName, items: [{ key: "ca.crt", path: "ca.crt" }] },
     },
+    ...(profile.database
+      ? [
+          {
+            name: VOLUMES.postgresCa,
+            configMap: {
+              name: POSTGRES_CA.configMap,
+              items: [{ key: POSTGRES_CA.key, path: POSTGRES_CA.key }],
+            },
+          },
+        ]
+      : []),
   ];
 }
 
 const TMP_MOUNT: VolumeMount = { name: VOLUMES.tmp, mountPath: TMP_DIR };
+const POSTGRES_CA_MOUNT: VolumeMount = {
+  name: VOLUMES.postgresCa,
+  mountPath: POSTGRES_CA.mount,
+  readOnly: true,
+};
 
-function mounts(withFiles: boolean): VolumeMount[] {
+function mounts(profile: ServiceProfile, withFiles: boolean): VolumeMount[] {
   return [
     TMP_MOUNT,
+    ...(profile.database ? [POSTGRES_CA_MOUNT] : []),
     ...(withFiles ? [{ name: VOLUMES.files, mountPath: CONFIG_MOUNT, readOnly: true }] : []),
     { name: VOLUMES.kafkaUser, mountPath: KAFKA_MOUNTS.user, readOnly: true },
     { name: VOLUMES.kafkaCa, mountPath: KAFKA_MOUNTS.ca, readOnly: true },
@@ -131,7 +156,7 @@ function migrationContainer(ctx: AppsContext, args: PodArgs): Container {
     envFrom: envFrom(args),
     resources: resources(MIGRATION_RESOURCES),
     securityContext: CONTAINER_SECURITY,
-    volumeMounts: [TMP_MOUNT],
+    volumeMounts: [TMP_MOUNT, POSTGRES_CA_MOUNT],
   };
 }
 
@@ -149,7 +174,7 @@ function mainContainer(ctx: AppsContext, args: PodArgs): Container {
     ...PROBES,
     // Keep serving while the endpoint removal propagates to the gateway and sidecars, then SIGTERM.
     lifecycle: { preStop: { sleep: { seconds: PRE_STOP_SLEEP_SECONDS } } },
-    volumeMounts: mounts(Boolean(args.filesConfigMapName)),
+    volumeMounts: mounts(args.profile, Boolean(args.filesConfigMapName)),
   };
 }
 
@@ -205,6 +230,8 @@ export function podTemplate(ctx: AppsContext, args: PodArgs): PodTemplate {
       ...(args.profile.database ? { initContainers: [migrationContainer(ctx, args)] } : {}),
       containers: [mainContainer(ctx, args)],
       volumes: volumes(ctx, args.profile, args.filesConfigMapName),
+      // Workload nodes only: the system pool (when there is one) keeps its room for the controllers.
+      nodeSelector: poolSelector(ctx.config, "workload")!,
       ...spreading(ctx, args.selector),
     },
   };

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
 import { awsAdminAccess } from "./aws/access.ts";
 import { awsNodeAddons, awsWorkloadAddons } from "./aws/addons.ts";
+import { awsNodeAutoscaler } from "./aws/autoscaler.ts";
 import { awsCluster } from "./aws/cluster.ts";
 import { awsDns } from "./aws/dns.ts";
 import { awsFlowLogs } from "./aws/flowlogs.ts";
@@ -16,6 +17,7 @@ import { awsLogStorage } from "./aws/logs.ts";
 import { awsNetwork } from "./aws/network.ts";
 import { awsNodeGroups } from "./aws/nodes.ts";
 import { awsPostgres } from "./aws/postgres.ts";
+import { rdsCaBundle } from "./aws/postgres-ca.ts";
 import { awsSecretStore } from "./aws/secrets.ts";
 import type { CloudContext } from "./context.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
@@ -74,7 +76,14 @@ export class AwsCloud extends CloudComponent {
     const dns = awsDns(ctx, irsa, eks.cluster.name);
     const password = postgresPassword(`${ctx.base}-postgres`, this);
     const db = awsPostgres(ctx, network, keys.data, password);
-    const store = awsSecretStore(ctx, irsa, keys.data, secretEntries(config, { host: db.address, password }));
+    // The RDS certificate names the instance's endpoint, the address the services dial: verify-full.
+    const tls = { caBundle: pulumi.output(rdsCaBundle(config.region)), sslmode: "verify-full" } as const;
+    const store = awsSecretStore(
+      ctx,
+      irsa,
+      keys.data,
+      secretEntries(config, { host: db.address, password, sslmode: tls.sslmode }),
+    );
     this.publish(name, {
       config,
       clusterName: eks.cluster.name,
@@ -83,7 +92,8 @@ export class AwsCloud extends CloudComponent {
       externalDnsProvider: "aws",
       secretStore: store,
       logs: awsLogStorage(ctx, irsa, keys.data),
-      postgresHost: db.address,
+      postgres: { host: db.address, tls },
+      nodeAutoscaler: awsNodeAutoscaler(ctx, irsa, eks.cluster),
       kubeconfig: pulumi
         .all([eks.cluster.name, eks.cluster.endpoint, eks.cluster.certificateAuthority])
         .apply(([clusterName, endpoint, ca]) =>

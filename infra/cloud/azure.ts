@@ -16,6 +16,7 @@ import { azureKubeconfig } from "./azure/kubeconfig.ts";
 import { azureLogStorage } from "./azure/logs.ts";
 import { azureNetwork } from "./azure/network.ts";
 import { azurePostgres } from "./azure/postgres.ts";
+import { azurePostgresCaBundle } from "./azure/postgres-ca.ts";
 import { azureSecretStore } from "./azure/secrets.ts";
 import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
@@ -79,12 +80,14 @@ export class AzureCloud extends CloudComponent {
     const dns = azureDns(ctx, aks.cluster);
     const password = postgresPassword(`${base}-postgres`, this);
     const db = azurePostgres(ctx, network, suffix, password);
+    // The server certificate names <server>.postgres.database.azure.com, the FQDN the services dial.
+    const tls = { caBundle: pulumi.output(azurePostgresCaBundle()), sslmode: "verify-full" } as const;
     const store = azureSecretStore(
       ctx,
       aks.cluster,
       network,
       suffix,
-      secretEntries(config, { host: db.fullyQualifiedDomainName, password }),
+      secretEntries(config, { host: db.fullyQualifiedDomainName, password, sslmode: tls.sslmode }),
     );
     this.publish(name, {
       config,
@@ -94,7 +97,7 @@ export class AzureCloud extends CloudComponent {
       externalDnsProvider: "azure",
       secretStore: store,
       logs: azureLogStorage(ctx, aks.cluster, network, suffix),
-      postgresHost: db.fullyQualifiedDomainName,
+      postgres: { host: db.fullyQualifiedDomainName, tls },
       kubeconfig: azureKubeconfig(ctx, aks.cluster),
       // Azure RBAC, not Kubernetes RBAC, admits the deployer: without the grant every write is a 403.
       kubernetesReady: [...aks.pools, aks.deployerAdmin],

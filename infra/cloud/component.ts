@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IdentityConsumer } from "../names.ts";
 import type { StackConfig } from "../config.ts";
 import { POSTGRES_DATABASE, POSTGRES_PORT, secretCatalogue } from "./secrets.ts";
-import type { CloudLayer, WorkloadIdentity } from "./types.ts";
+import type { CloudLayer, PostgresTls, WorkloadIdentity } from "./types.ts";
 
 export interface CloudParts {
   config: StackConfig;
@@ -25,9 +25,11 @@ export interface CloudParts {
   externalDnsProvider: string;
   secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
-  /** Address the services reach the managed Postgres at. */
-  postgresHost: pulumi.Output<string>;
+  /** Address the services reach the managed Postgres at, and how they verify it. */
+  postgres: { host: pulumi.Output<string>; tls: PostgresTls };
   kubeconfig: pulumi.Output<string>;
+  /** The in-cluster node autoscaler's identity and values, where the cloud runs none itself. */
+  nodeAutoscaler?: CloudLayer["nodeAutoscaler"];
   /** What must exist before the first Kubernetes write (nodes, CSI and DNS addons, RBAC). */
   kubernetesReady: pulumi.Input<pulumi.Resource>[];
 }
@@ -47,6 +49,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   declare readonly externalDns: CloudLayer["externalDns"];
   declare readonly logStorage: CloudLayer["logStorage"];
   declare readonly postgres: CloudLayer["postgres"];
+  declare readonly nodeAutoscaler: CloudLayer["nodeAutoscaler"];
 
   /** Sets the layer's outputs from what the cloud built; call once, at the end of the constructor. */
   protected publish(name: string, parts: CloudParts): void {
@@ -62,11 +65,13 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
       secretStoreProvider: parts.secretStore.provider,
       logStorage: parts.logs.values,
       postgres: {
-        host: parts.postgresHost,
+        host: parts.postgres.host,
         port: POSTGRES_PORT,
         database: POSTGRES_DATABASE,
         secretName: pulumi.output(secrets.postgres),
+        tls: parts.postgres.tls,
       },
+      nodeAutoscaler: parts.nodeAutoscaler,
       identities: {
         externalSecrets: parts.secretStore.externalSecrets,
         externalDns: parts.dns.externalDns,

@@ -17,7 +17,7 @@ import { gcpKeys } from "./gcp/kms.ts";
 import { gcpLogStorage } from "./gcp/logs.ts";
 import { gcpNetwork } from "./gcp/network.ts";
 import { gcpNodePools } from "./gcp/nodes.ts";
-import { gcpPostgres } from "./gcp/postgres.ts";
+import { CLOUD_SQL_TLS_MODE, cloudSqlCaBundle, gcpPostgres } from "./gcp/postgres.ts";
 import { gcpSecretStore } from "./gcp/secrets.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, gcpLabels } from "./naming.ts";
@@ -77,7 +77,7 @@ export class GcpCloud extends CloudComponent {
       project,
       gke.cluster,
       keys,
-      secretEntries(config, { host: db.privateIpAddress, password }),
+      secretEntries(config, { host: db.privateIpAddress, password, sslmode: CLOUD_SQL_TLS_MODE }),
     );
     this.publish(name, {
       config,
@@ -91,7 +91,10 @@ export class GcpCloud extends CloudComponent {
       externalDnsProvider: "google",
       secretStore: store,
       logs: gcpLogStorage(ctx, project, gke.cluster, suffix),
-      postgresHost: db.privateIpAddress,
+      postgres: {
+        host: db.privateIpAddress,
+        tls: { caBundle: cloudSqlCaBundle(db), sslmode: CLOUD_SQL_TLS_MODE },
+      },
       kubeconfig: pulumi
         .all([gke.cluster.name, gke.cluster.endpoint, gke.cluster.masterAuth])
         .apply(([clusterName, endpoint, auth]) =>

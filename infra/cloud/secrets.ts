@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RandomPassword } from "@pulumi/random/randomPassword.js";
 import type { StackConfig } from "../config.ts";
 import { baseName } from "./naming.ts";
-import type { SecretCatalogue } from "./types.ts";
+import type { PostgresTls, SecretCatalogue } from "./types.ts";
 
 /** Postgres identity the services use; the database is shared by cost-api, trace-proxy and sentinel. */
 export const POSTGRES_DATABASE = "llmops";
@@ -60,6 +60,8 @@ export function postgresPassword(name: string, parent: pulumi.Resource): pulumi.
 export interface PostgresEndpoint {
   host: pulumi.Input<string>;
   password: pulumi.Input<string>;
+  /** The verification the server's certificate allows (CloudPostgres.tls.sslmode). */
+  sslmode: PostgresTls["sslmode"];
   /** Login name when it differs from the role (none of the three clouds needs one today). */
   username?: string;
 }
@@ -81,8 +83,8 @@ export function secretEntries(config: StackConfig, postgres: PostgresEndpoint): 
             host,
             port: POSTGRES_PORT,
             database: POSTGRES_DATABASE,
-            sslmode: "require",
-            url: `postgres://${encodeURIComponent(username)}:${password}@${host}:${POSTGRES_PORT}/${POSTGRES_DATABASE}?sslmode=require`,
+            sslmode: postgres.sslmode,
+            url: `postgres://${encodeURIComponent(username)}:${password}@${host}:${POSTGRES_PORT}/${POSTGRES_DATABASE}?sslmode=${postgres.sslmode}`,
           });
         }),
       ),

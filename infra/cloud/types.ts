@@ -50,12 +50,27 @@ export interface DnsZone {
   nameServers: pulumi.Output<string[]>;
 }
 
+/**
+ * How a client verifies the managed server's certificate. The CAs are the cloud's (none chains to
+ * Node's default roots but Azure's), and the check is the strongest the certificate allows.
+ */
+export interface PostgresTls {
+  /** PEM bundle of the CAs the server certificate chains to; public material, a ConfigMap carries it. */
+  caBundle: pulumi.Output<string>;
+  /**
+   * verify-full where the certificate names the address clients dial; verify-ca where it cannot
+   * and the CA signs this one server only (Cloud SQL's per-instance CA, private IP).
+   */
+  sslmode: "verify-full" | "verify-ca";
+}
+
 export interface CloudPostgres {
   host: pulumi.Output<string>;
   port: number;
   database: string;
-  /** Name of the secret-store entry holding {username,password,host,port,database,url}. */
+  /** Name of the secret-store entry holding {username,password,host,port,database,sslmode,url}. */
   secretName: pulumi.Output<string>;
+  tls: PostgresTls;
 }
 
 export interface StorageClassSpec {
@@ -82,6 +97,12 @@ export interface CloudLayer {
   /** Loki object storage (prod): chart `loki.storage` values; undefined keeps filesystem storage. */
   logStorage?: pulumi.Output<Record<string, unknown>>;
   postgres: CloudPostgres;
+  /**
+   * Set where the cloud does not scale node pools itself (EKS managed node groups): the identity and
+   * cloud-specific values of the cluster-autoscaler the platform installs. GKE and AKS autoscale
+   * their pools natively (enabled in their node pool definitions) and leave it undefined.
+   */
+  nodeAutoscaler?: { identity: WorkloadIdentity; values: pulumi.Output<Record<string, unknown>> };
   /**
    * Annotations for the internet-facing gateway Service (type LoadBalancer): the cloud's load
    * balancer flavour and the stack's tags on what the cloud controller creates outside Pulumi.

@@ -91,6 +91,14 @@ const RESOURCES: Record<string, ResourceMock> = {
   "gcp:sql/databaseInstance:DatabaseInstance": (name, _i, ctx) => ({
     privateIpAddress: `10.${parseInt(hex(name, 2), 16)}.0.3`,
     connectionName: `${ctx.gcpProject}:${ctx.region}:${name}`,
+    // The per-instance CA, as the Admin API lists it (PEM, not base64).
+    serverCaCerts: [
+      {
+        cert: `-----BEGIN CERTIFICATE-----\nMIIcloudsql${hex(name, 16)}\n-----END CERTIFICATE-----`,
+        commonName: `C=US,O=Google\\, Inc,CN=Google Cloud SQL Server CA,dnQualifier=${hex(name, 12)}`,
+        sha1Fingerprint: hex(`${name}ca`, 40),
+      },
+    ],
   }),
   "gcp:storage/bucket:Bucket": (name, inputs) => ({ url: `gs://${String(inputs.name ?? name)}` }),
   // Google-managed service agents (the identities KMS grants name): service-<project number>@<agent domain>.

@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
 import { GATEWAY, ISSUERS } from "./names.ts";
 import { NS } from "./namespaces.ts";
 
@@ -32,8 +33,18 @@ export function installCertManager(ctx: PlatformContext, deps: pulumi.Resource[]
       crds: { enabled: true, keep: true },
       replicaCount: sizing.controllerReplicas,
       podDisruptionBudget: ha,
-      webhook: { replicaCount: sizing.controllerReplicas, podDisruptionBudget: ha },
-      cainjector: { replicaCount: sizing.controllerReplicas, podDisruptionBudget: ha },
+      ...onSystemNodes(ctx.config),
+      webhook: {
+        replicaCount: sizing.controllerReplicas,
+        podDisruptionBudget: ha,
+        ...onSystemNodes(ctx.config),
+      },
+      cainjector: {
+        replicaCount: sizing.controllerReplicas,
+        podDisruptionBudget: ha,
+        ...onSystemNodes(ctx.config),
+      },
+      startupapicheck: onSystemNodes(ctx.config),
       // The cloud identity trusts exactly this ServiceAccount (IRSA / GKE WI / Entra WI subject).
       serviceAccount: { name: identity.serviceAccount.name, annotations: identity.serviceAccountAnnotations },
       podLabels: identity.podLabels,

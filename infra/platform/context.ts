@@ -48,6 +48,8 @@ export interface ReleaseArgs {
   dependsOn?: pulumi.Resource[];
   /** Helm release name; defaults to the chart name. */
   name?: string;
+  /** Leave the chart's crds/ folder alone: its CRDs are applied as their own resources (crds.ts). */
+  skipCrds?: boolean;
 }
 
 /**
@@ -71,6 +73,7 @@ export function chartRelease(ctx: PlatformContext, chart: ChartKey, args: Releas
       cleanupOnFail: true,
       timeout: 900,
       maxHistory: 10,
+      ...(args.skipCrds ? { skipCrds: true } : {}),
       values: args.values,
     },
     { parent: ctx.parent, dependsOn: args.dependsOn ?? [] },

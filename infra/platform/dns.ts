@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
 import { NS } from "./namespaces.ts";
 
 export function installExternalDns(ctx: PlatformContext, deps: pulumi.Resource[]): k8s.helm.v3.Release {
@@ -27,6 +28,7 @@ export function installExternalDns(ctx: PlatformContext, deps: pulumi.Resource[]
       serviceAccount: { name: identity.serviceAccount.name, annotations: identity.serviceAccountAnnotations },
       podLabels: identity.podLabels,
       serviceMonitor: { enabled: true },
+      ...onSystemNodes(config),
     })),
   });
 }

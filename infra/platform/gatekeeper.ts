@@ -8,6 +8,7 @@ import { renderGatekeeper } from "@llmops/policies/gatekeeper";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
 import { NS } from "./namespaces.ts";
 
 export interface Gatekeeper {
@@ -30,6 +31,12 @@ export function installGatekeeper(ctx: PlatformContext, deps: pulumi.Resource[])
       // so the chart's post-install labelling Job is not needed.
       postInstall: { labelNamespace: { enabled: false } },
       pdb: { controllerManager: { minAvailable: Math.min(2, sizing.gatekeeperReplicas) } },
+      // The chart's CRDs sit in crds/; its pre-install/pre-upgrade hook applies them, so a bump upgrades them.
+      upgradeCRDs: { enabled: true },
+      // Merged with the chart's kubernetes.io/os selector on each component (and the CRD hook).
+      controllerManager: onSystemNodes(ctx.config),
+      audit: onSystemNodes(ctx.config),
+      crds: onSystemNodes(ctx.config),
     },
   });
 

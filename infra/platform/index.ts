@@ -13,11 +13,13 @@
  *     -> Certificate (cert-manager) -> Gateway -> HTTP->HTTPS redirect; EnvoyFilters (rate limits, headers)
  *   PeerAuthentication STRICT in the app namespace after istio base
  *   Gatekeeper -> ConstraintTemplates (from the policy pack) -> Constraints
+ *   cluster-autoscaler (where the cloud layer asks for one: EKS)
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
 import type { StackConfig } from "../config.ts";
 import { platformAlerts } from "./alerts.ts";
+import { installNodeAutoscaler } from "./autoscaler.ts";
 import { installCertManager } from "./certs.ts";
 import type { PlatformContext } from "./context.ts";
 import { installExternalDns } from "./dns.ts";
@@ -123,6 +125,8 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     const keda = installKeda(ctx, crdsOf(namespaces.keda));
     const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));
     const gatekeeper = installGatekeeper(ctx, [namespaces.gatekeeper]);
+    // EKS only: the cloud layer asks for it where node groups have no scaler of their own.
+    const nodeAutoscaler = installNodeAutoscaler(ctx);
     const istio = installIstio(ctx, {
       namespaces: [namespaces.istioSystem, namespaces.istioIngress, namespaces.apps],
       monitoring: monitoring.release,
@@ -150,6 +154,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       keda,
     );
     void logging;
+    void nodeAutoscaler;
     void dns;
     this.registerOutputs({});
   }

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../config.ts";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
 import { GATEWAY } from "./names.ts";
 import { KUBE_SYSTEM, NS } from "./namespaces.ts";
 
@@ -39,7 +40,8 @@ export function installIstio(
     name: "istio-base",
     namespace: NS.istioSystem,
     dependsOn: deps.namespaces,
-    values: { defaultRevision: "default", global },
+    // CRDs as templates (the chart's default, stated): `helm upgrade` upgrades them with the chart.
+    values: { defaultRevision: "default", base: { enableCRDTemplates: true }, global },
   });
   const cni = chartRelease(ctx, "istioCni", {
     name: "istio-cni",
@@ -55,6 +57,7 @@ export function installIstio(
     values: {
       global: withPlatform,
       cni: { enabled: true },
+      ...onSystemNodes(ctx.config),
       autoscaleMin: sizing.controllerReplicas,
       autoscaleMax: Math.max(sizing.controllerReplicas, 5),
       replicaCount: sizing.controllerReplicas,

@@ -7,6 +7,8 @@ import * as k8s from "@pulumi/kubernetes";
 import { TOPICS, type TopicKey } from "../../services/shared/src/events.ts";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
+import { installChartCrds } from "./crds.ts";
 import { KAFKA } from "./names.ts";
 import { NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
@@ -40,11 +42,14 @@ export function installKafka(
   },
 ): KafkaPlatform {
   const k = ctx.sizing.kafka;
+  const crds = installChartCrds(ctx, "strimzi");
   const operator = chartRelease(ctx, "strimzi", {
     namespace: NS.kafka,
-    dependsOn: deps.namespaces,
+    dependsOn: [...deps.namespaces, crds],
+    skipCrds: true,
     values: {
       replicas: ctx.sizing.controllerReplicas,
+      ...onSystemNodes(ctx.config),
       // KafkaUsers live next to the services so their client-certificate Secrets land there.
       watchNamespaces: [NS.apps],
       // Pods the operator creates satisfy the restricted Pod Security Standard.

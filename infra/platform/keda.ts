@@ -2,6 +2,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
 import { NS } from "./namespaces.ts";
 
 export function installKeda(ctx: PlatformContext, deps: pulumi.Resource[]): k8s.helm.v3.Release {
@@ -13,6 +14,8 @@ export function installKeda(ctx: PlatformContext, deps: pulumi.Resource[]): k8s.
     dependsOn: deps,
     values: {
       crds: { install: true },
+      // One nodeSelector for the operator, the metrics API server and the webhooks.
+      ...onSystemNodes(ctx.config),
       // The operator is active/passive (leader election); a second replica shortens failover.
       operator: { replicaCount: replicas },
       webhooks: { replicaCount: replicas },

@@ -6,6 +6,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, chartRelease, type PlatformContext } from "./context.ts";
+import { onSystemNodes } from "./placement.ts";
+import { installChartCrds } from "./crds.ts";
 import { DASHBOARD_LABEL, SECRET_STORE } from "./names.ts";
 import { KUBE_SYSTEM, NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
@@ -48,15 +50,19 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
   const { sizing, config } = ctx;
   const antiAffinity = sizing.prometheus.replicas > 1 ? "hard" : "soft";
   const adminSecret = grafanaAdminSecret(ctx, deps);
+  const crds = installChartCrds(ctx, "kubePrometheusStack");
   const release = chartRelease(ctx, "kubePrometheusStack", {
     name: PROMETHEUS_RELEASE,
     namespace: NS.monitoring,
-    dependsOn: [...deps, adminSecret],
+    dependsOn: [...deps, adminSecret, crds],
+    // The CRDs subchart only carries a crds/ folder: Pulumi applies those files itself (crds.ts).
+    skipCrds: true,
     values: {
-      crds: { enabled: true },
+      crds: { enabled: false },
       ...Object.fromEntries(UNSCRAPABLE_COMPONENTS.map((c) => [c, { enabled: false }])),
       prometheus: {
         prometheusSpec: {
+          ...onSystemNodes(config),
           retention: RETENTION.metrics,
           // Size cap below the volume so a burst never fills the disk and stops ingestion.
           retentionSize: sizing.prometheus.retentionSize,
@@ -74,6 +80,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
       },
       alertmanager: {
         alertmanagerSpec: {
+          ...onSystemNodes(config),
           replicas: sizing.alertmanager.replicas,
           podAntiAffinity: antiAffinity,
           podAntiAffinityTopologyKey: "topology.kubernetes.io/zone",
@@ -82,7 +89,15 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
         },
         config: alertmanagerConfig(ctx),
       },
+      // The operator and its admission patch Job, kube-state-metrics, Prometheus, Alertmanager and
+      // Grafana on the system pool; node-exporter is a DaemonSet and runs everywhere.
+      prometheusOperator: {
+        ...onSystemNodes(config),
+        admissionWebhooks: { patch: onSystemNodes(config) },
+      },
+      "kube-state-metrics": onSystemNodes(config),
       grafana: {
+        ...onSystemNodes(config),
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
         sidecar: {
           dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },

@@ -77,7 +77,25 @@ export const CHARTS = {
     version: "1.21.1",
     appVersion: "0.21.0",
   },
+  // EKS only (CloudLayer.nodeAutoscaler). The chart's appVersion is the newest release; the image
+  // follows the cluster's minor version, as the autoscaler requires (CLUSTER_AUTOSCALER_IMAGE_TAGS).
+  clusterAutoscaler: {
+    chart: "cluster-autoscaler",
+    repo: "https://kubernetes.github.io/autoscaler",
+    version: "9.59.0",
+    appVersion: "1.35.0",
+  },
 } as const satisfies Record<string, ChartPin>;
+
+/** cluster-autoscaler image per Kubernetes minor (the newest patch of each release line). */
+export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Record<string, string> = {
+  "1.30": "v1.30.7",
+  "1.31": "v1.31.5",
+  "1.32": "v1.32.7",
+  "1.33": "v1.33.6",
+  "1.34": "v1.34.5",
+  "1.35": "v1.35.2",
+};
 
 export type ChartKey = keyof typeof CHARTS;
 

@@ -142,9 +142,16 @@ describe("manifests", () => {
     for (const [, plan] of plans()) expect(JSON.stringify(apps(plan))).not.toContain("[secret]");
   });
 
-  it("the apps layer is cloud-agnostic: GCP yields exactly the manifests AWS does", () => {
+  it("the apps layer is cloud-agnostic: GCP yields exactly the manifests AWS does, but for the cloud's data", () => {
+    // What the cloud layer hands over as data differs by design: the Postgres CA bundle.
+    const cloudData = (m: any) =>
+      m.kind === "ConfigMap" && m.metadata.name === "postgres-ca"
+        ? { ...m, data: "<the cloud's CA bundle>" }
+        : m;
     const byId = (plan: Plan) =>
-      Object.fromEntries(apps(plan).map((m) => [`${m.kind}/${m.metadata.namespace}/${m.metadata.name}`, m]));
+      Object.fromEntries(
+        apps(plan).map((m) => [`${m.kind}/${m.metadata.namespace}/${m.metadata.name}`, cloudData(m)]),
+      );
     expect(byId(gcp)).toEqual(byId(prod));
   });
 });
@@ -753,5 +760,57 @@ describe("observability", () => {
     const board = JSON.parse(cm.data[`${s}.json`]);
     expect(board.panels.length).toBeGreaterThanOrEqual(6);
     expect(board.panels.every((p: any) => p.targets.length > 0)).toBe(true);
+  });
+});
+
+describe("Postgres TLS: the cloud's CA bundle reaches every Postgres user", () => {
+  const CA_FILE = "/etc/postgres-ca/ca.pem";
+
+  it("one postgres-ca ConfigMap in the app namespace with the cloud's PEM bundle", () => {
+    for (const [, plan] of plans()) {
+      const data = obj(plan, "ConfigMap", "postgres-ca").data;
+      expect(Object.keys(data)).toEqual(["ca.pem"]);
+      expect(data["ca.pem"]).toMatch(/^-----BEGIN CERTIFICATE-----\n/);
+    }
+    expect(obj(gcp, "ConfigMap", "postgres-ca").data["ca.pem"]).not.toBe(
+      obj(prod, "ConfigMap", "postgres-ca").data["ca.pem"],
+    );
+  });
+
+  it.each(DB_SERVICES)(
+    "%s: DATABASE_CA_FILE names the bundle, mounted read-only into migrate and app",
+    (s) => {
+      for (const [, plan] of plans()) {
+        expect(configOf(plan, s).DATABASE_CA_FILE).toBe(CA_FILE);
+        const pod = podOf(plan, s);
+        const volume = pod.volumes.find((v: any) => v.configMap?.name === "postgres-ca");
+        expect(volume.configMap.items).toEqual([{ key: "ca.pem", path: "ca.pem" }]);
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+          const mount = c.volumeMounts.find((m: any) => m.name === volume.name);
+          expect(mount, `${s}/${c.name}`).toEqual({
+            name: volume.name,
+            mountPath: "/etc/postgres-ca",
+            readOnly: true,
+          });
+        }
+      }
+    },
+  );
+
+  it("router (no Postgres) neither mounts the bundle nor sets DATABASE_CA_FILE", () => {
+    expect(configOf(prod, "router").DATABASE_CA_FILE).toBeUndefined();
+    expect(podOf(prod, "router").volumes.map((v: any) => v.name)).not.toContain("postgres-ca");
+  });
+
+  it("the CA file the apps layer mounts is the one the services' runtime reads", () => {
+    for (const s of DB_SERVICES)
+      expect(Object.keys(CONTRACTS.find((c) => c.name === s)!.env.shape ?? {})).toContain("DATABASE_CA_FILE");
+  });
+});
+
+describe("placement", () => {
+  it.each(SERVICES)("%s: runs on workload nodes only", (s) => {
+    for (const [, plan] of plans())
+      expect(podOf(plan, s).nodeSelector).toEqual({ "llmops.io/pool-role": "workload" });
   });
 });

@@ -340,6 +340,33 @@ describe("aws Postgres", () => {
     ]);
     expect(prod.one(T.dbParameters).inputs.parameters).toContainEqual({ name: "rds.force_ssl", value: "1" });
   });
+
+  it("cluster-autoscaler: IRSA for its ServiceAccount; writes only to this cluster's node groups", () => {
+    expect(irsaRole(prod, { namespace: "kube-system", name: "cluster-autoscaler" }).name).toBe(
+      "llmops-prod-cluster-autoscaler",
+    );
+    const [read, write] = JSON.parse(
+      prod.one(T.rolePolicy, "llmops-prod-cluster-autoscaler").inputs.policy,
+    ).Statement;
+    expect(read.Action).toContain("autoscaling:DescribeAutoScalingGroups");
+    expect(read.Action).toContain("eks:DescribeNodegroup");
+    expect(
+      read.Action.some(
+        (a: string) => a.startsWith("autoscaling:Set") || a.startsWith("autoscaling:Terminate"),
+      ),
+    ).toBe(false);
+    expect(write).toEqual({
+      Effect: "Allow",
+      Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+      Resource: "*",
+      // EKS tags each managed node group's Auto Scaling group with this.
+      Condition: { StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/llmops-prod": "owned" } },
+    });
+  });
+
+  it("pins the server certificate's CA to the one whose root the services trust", () => {
+    expect(prod.one(T.db).inputs.caCertIdentifier).toBe("rds-ca-rsa2048-g1");
+  });
 });
 
 describe("aws log storage", () => {

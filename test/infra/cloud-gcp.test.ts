@@ -375,6 +375,8 @@ describe("gcp Postgres: Cloud SQL", () => {
         ipConfiguration: {
           ipv4Enabled: false,
           sslMode: "ENCRYPTED_ONLY",
+          // A CA of this instance alone: what makes the services' verify-ca an identity check.
+          serverCaMode: "GOOGLE_MANAGED_INTERNAL_CA",
           privateNetwork: expect.any(String),
         },
         backupConfiguration: {

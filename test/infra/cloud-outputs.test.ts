@@ -4,10 +4,12 @@
  * read and checked here: the kubeconfig is built from the cluster's outputs with the cloud's exec
  * credential plugin, and the blocks handed to the platform have the shapes its charts and CRDs expect.
  */
+import { X509Certificate } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { AwsCloud } from "../../infra/cloud/aws.ts";
+import { rdsCaBundle } from "../../infra/cloud/aws/postgres-ca.ts";
 import { AzureCloud } from "../../infra/cloud/azure.ts";
 import { GcpCloud } from "../../infra/cloud/gcp.ts";
 import { secretEntries } from "../../infra/cloud/secrets.ts";
@@ -85,9 +87,16 @@ describe.each(["aws", "gcp", "azure"] as const)("%s layer", (cloud) => {
     }
   });
 
-  it("stores a Postgres entry whose URL reaches the managed server with TLS", async () => {
+  it("stores a Postgres entry whose URL reaches the managed server with verified TLS", async () => {
     const { config, layer } = get(cloud);
-    const [entry] = secretEntries(config, { host: layer.postgres.host, password: pulumi.secret("pw-123") });
+    const sslmode = layer.postgres.tls.sslmode;
+    // Cloud SQL's private-IP certificate names no IP: the chain to its per-instance CA is the check.
+    expect(sslmode).toBe(cloud === "gcp" ? "verify-ca" : "verify-full");
+    const [entry] = secretEntries(config, {
+      host: layer.postgres.host,
+      password: pulumi.secret("pw-123"),
+      sslmode,
+    });
     expect(entry!.key).toBe(await value(layer.postgres.secretName));
     const pg = JSON.parse(await value(entry!.value));
     expect(pg).toEqual({
@@ -96,10 +105,19 @@ describe.each(["aws", "gcp", "azure"] as const)("%s layer", (cloud) => {
       host: await value(layer.postgres.host),
       port: 5432,
       database: "llmops",
-      sslmode: "require",
-      url: `postgres://llmops:pw-123@${pg.host}:5432/llmops?sslmode=require`,
+      sslmode,
+      url: `postgres://llmops:pw-123@${pg.host}:5432/llmops?sslmode=${sslmode}`,
     });
     expect(await pulumi.isSecret(entry!.value)).toBe(true);
+  });
+
+  it("hands the CA bundle the server certificate chains to, as parseable PEM certificates", async () => {
+    const bundle = await value(get(cloud).layer.postgres.tls.caBundle);
+    const pems = bundle.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+    expect(pems.length).toBeGreaterThan(0);
+    // The mocked Cloud SQL CA is a placeholder; the RDS and Azure roots are the real certificates.
+    if (cloud !== "gcp")
+      for (const pem of pems) expect(new X509Certificate(pem).ca, "a CA certificate").toBe(true);
   });
 
   it("hands Loki object storage values in prod", async () => {
@@ -219,5 +237,40 @@ describe("azure layer outputs", () => {
       type: "azure",
       azure: { useFederatedToken: true },
     });
+  });
+});
+
+describe("Postgres CA bundles", () => {
+  const subjects = async (cloud: Cloud) =>
+    (
+      (await value(get(cloud).layer.postgres.tls.caBundle)).match(
+        /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g,
+      ) ?? []
+    ).map((pem) => new X509Certificate(pem).subject.split("\n").find((l) => l.startsWith("CN=")));
+
+  it("aws: the region's RDS G1 roots, which include the CA the instance is pinned to", async () => {
+    expect(await subjects("aws")).toEqual([
+      "CN=Amazon RDS us-east-1 Root CA RSA2048 G1",
+      "CN=Amazon RDS us-east-1 Root CA RSA4096 G1",
+      "CN=Amazon RDS us-east-1 Root CA ECC384 G1",
+    ]);
+  });
+
+  it("aws: a region the pinned bundle does not know fails with the region named", () => {
+    expect(() => rdsCaBundle("mars-north-1")).toThrow(/region: .*mars-north-1/);
+  });
+
+  it("azure: exactly the roots Azure Database for PostgreSQL documents", async () => {
+    expect(await subjects("azure")).toEqual([
+      "CN=DigiCert Global Root G2",
+      "CN=Microsoft RSA Root Certificate Authority 2017",
+      "CN=DigiCert Global Root CA",
+    ]);
+  });
+
+  it("gcp: every server CA the instance lists (its per-instance CA)", async () => {
+    expect(await value(get("gcp").layer.postgres.tls.caBundle)).toMatch(
+      /^-----BEGIN CERTIFICATE-----\nMIIcloudsql/,
+    );
   });
 });

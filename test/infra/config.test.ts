@@ -53,6 +53,13 @@ describe("stack config", () => {
     expect(c.postgres.version).toBe("16");
   });
 
+  it("needs a workload pool: the services are pinned to workload nodes", () => {
+    const system = { name: "ops", size: "large", minNodes: 3, maxNodes: 3, role: "system" };
+    expect(problems({ ...valid(), nodePools: [system] })).toContainEqual(
+      'nodePools: needs at least one pool with role "workload": the services run only there',
+    );
+  });
+
   it("gives prod HA node pools by default", () => {
     const pools = defaultNodePools("prod");
     expect(pools.every((p) => p.minNodes >= 3)).toBe(true);

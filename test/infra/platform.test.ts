@@ -6,8 +6,9 @@
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
+import { CHART_CRDS, crdFiles } from "../../infra/platform/crds.ts";
 import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
-import { type Plan, planStack } from "../helpers/plan.ts";
+import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
@@ -64,6 +65,8 @@ describe("releases: pinned charts from https repositories", () => {
     ["istiod", "istiod", "istio-system"],
     ["istio-ingress", "istioGateway", "istio-ingress"],
     ["gatekeeper", "gatekeeper", "gatekeeper-system"],
+    // The aws stacks (prod, dev): EKS managed node groups scale only through it.
+    ["cluster-autoscaler", "clusterAutoscaler", "kube-system"],
   ];
   const expected = installs.map(([name, pin, namespace]) => {
     const { chart, repo, version } = CHARTS[pin];
@@ -102,6 +105,108 @@ describe("releases: pinned charts from https repositories", () => {
   it("never installs ingress-nginx (retired upstream in March 2026)", () => {
     for (const plan of [prod, dev])
       expect(plan.ofType(RELEASE).map((r) => r.inputs.chart)).not.toContain("ingress-nginx");
+  });
+});
+
+describe("CRD upgrades: a version bump in versions.ts upgrades every chart's CRDs", () => {
+  const CONFIG_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+  // Charts whose CRDs sit in Helm's crds/ folder, which `helm upgrade` never touches.
+  const applied = [
+    ["strimzi-kafka-operator", "strimzi"],
+    ["kube-prometheus-stack", "kubePrometheusStack"],
+  ] as const;
+
+  it.each(applied)(
+    "%s: its CRD files at the pinned version are Pulumi resources; the release skips crds/",
+    (name, pin) => {
+      const group = prod.one(CONFIG_GROUP, `${CHARTS[pin].chart}-crds`);
+      expect(group.inputs.files).toEqual(crdFiles(pin));
+      for (const url of group.inputs.files as string[]) {
+        expect(url).toMatch(/^https:\/\//);
+        expect(url).toContain(`/${pin === "strimzi" ? "" : "kube-prometheus-stack-"}${CHARTS[pin].version}/`);
+      }
+      expect(release(prod, name).inputs.skipCrds).toBe(true);
+      expect(release(prod, name).dependsOn).toContain(group.urn);
+    },
+  );
+
+  it("the CRD URLs follow the pin: another version names other files", () => {
+    expect(CHART_CRDS.strimzi.folder("9.9.9")).toContain("/9.9.9/");
+    expect(CHART_CRDS.kubePrometheusStack.folder("99.0.0")).toContain("/kube-prometheus-stack-99.0.0/");
+  });
+
+  it("kube-prometheus-stack leaves out its CRD subchart, so Helm never owns those CRDs", () => {
+    expect(values(prod, "kube-prometheus-stack").crds).toEqual({ enabled: false });
+  });
+
+  it("charts that template their CRDs keep that on, so `helm upgrade` applies them", () => {
+    expect(values(prod, "cert-manager").crds).toMatchObject({ enabled: true });
+    expect(values(prod, "keda").crds).toEqual({ install: true });
+    expect(values(prod, "external-secrets").installCRDs).toBe(true);
+    expect(values(prod, "istio-base").base).toEqual({ enableCRDTemplates: true });
+    // Gatekeeper's crds/ are applied by its own pre-install/pre-upgrade hook.
+    expect(values(prod, "gatekeeper").upgradeCRDs).toEqual({ enabled: true });
+  });
+});
+
+describe("node autoscaling and placement", () => {
+  it("EKS: cluster-autoscaler discovers this cluster's node groups, with its IRSA role and a matching image", () => {
+    const v = values(prod, "cluster-autoscaler");
+    expect(v).toMatchObject({
+      cloudProvider: "aws",
+      awsRegion: "us-east-1",
+      autoDiscovery: { clusterName: "llmops-prod" },
+      // The autoscaler supports only its own Kubernetes minor (the stack runs 1.34).
+      image: { tag: "v1.34.5" },
+      fullnameOverride: "cluster-autoscaler",
+      rbac: { serviceAccount: { create: true, name: "cluster-autoscaler" } },
+      replicaCount: 2,
+      extraArgs: { expander: "least-waste", "balance-similar-node-groups": true },
+    });
+    expect(v.rbac.serviceAccount.annotations["eks.amazonaws.com/role-arn"]).toMatch(/cluster-autoscaler/);
+    expect(values(dev, "cluster-autoscaler").replicaCount).toBe(1);
+  });
+
+  it("a Kubernetes minor with no autoscaler release fails the plan, naming the key", () => {
+    const run = runPlanCli(["prod", "-c", "kubernetesVersion=1.39"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/kubernetesVersion: no cluster-autoscaler release for 1\.39/);
+  });
+
+  const SYSTEM = { "llmops.io/pool-role": "system" };
+  // Each controller's nodeSelector, at the chart's own values path.
+  const controllers: [release: string, path: string[]][] = [
+    ["cluster-autoscaler", []],
+    ["strimzi-kafka-operator", []],
+    ["cert-manager", []],
+    ["cert-manager", ["webhook"]],
+    ["cert-manager", ["cainjector"]],
+    ["cert-manager", ["startupapicheck"]],
+    ["external-secrets", []],
+    ["external-secrets", ["webhook"]],
+    ["external-secrets", ["certController"]],
+    ["keda", []],
+    ["external-dns", []],
+    ["istiod", []],
+    ["gatekeeper", ["controllerManager"]],
+    ["gatekeeper", ["audit"]],
+    ["gatekeeper", ["crds"]],
+    ["kube-prometheus-stack", ["prometheusOperator"]],
+    ["kube-prometheus-stack", ["prometheusOperator", "admissionWebhooks", "patch"]],
+    ["kube-prometheus-stack", ["kube-state-metrics"]],
+    ["kube-prometheus-stack", ["prometheus", "prometheusSpec"]],
+    ["kube-prometheus-stack", ["alertmanager", "alertmanagerSpec"]],
+    ["kube-prometheus-stack", ["grafana"]],
+  ];
+  const at = (plan: Plan, name: string, path: string[]) =>
+    path.reduce((v: any, key) => v?.[key], values(plan, name));
+
+  it.each(controllers)("prod: %s %j runs on the system pool", (name, path) => {
+    expect(at(prod, name, path).nodeSelector).toEqual(SYSTEM);
+  });
+
+  it("dev has no system pool: controllers are not pinned (they would never schedule)", () => {
+    for (const [name, path] of controllers) expect(at(dev, name, path)?.nodeSelector, name).toBeUndefined();
   });
 });
 
@@ -724,13 +829,13 @@ describe("the same platform on every cloud (prod on azure)", () => {
     azure = planStack("prod", { cloud: "azure" });
   });
 
-  it("installs the same releases at the same versions as on aws", () => {
+  it("installs the same releases at the same versions as on aws, but the node autoscaler AKS runs itself", () => {
     const pins = (p: Plan) =>
       p
         .ofType(RELEASE)
         .map((r) => `${r.inputs.chart}@${r.inputs.version} ${r.inputs.namespace}`)
         .sort();
-    expect(pins(azure)).toEqual(pins(prod));
+    expect(pins(azure)).toEqual(pins(prod).filter((p) => !p.startsWith("cluster-autoscaler@")));
   });
 
   it("the gateway's load balancer takes each cloud's flavour and stack tags", () => {

@@ -39,3 +39,13 @@ if [ ! -f "$SCHEMA" ] || ! grep -q "\"x-renovate-version\": \"$RENOVATE_VERSION\
   rm -rf "$TMP"
   echo "[prepare] fetched Renovate $RENOVATE_VERSION's config schema" >&2
 fi
+
+# openssl: the Postgres TLS spec (services/shared/test/db-tls.test.ts) issues its CA and server certificates.
+if ! command -v openssl >/dev/null 2>&1; then
+  echo "[prepare] installing openssl (apt-get)" >&2
+  SUDO=""
+  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends openssl >/dev/null
+fi

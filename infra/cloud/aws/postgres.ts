@@ -10,6 +10,7 @@ import type { CloudContext } from "../context.ts";
 import { POSTGRES_DATABASE, POSTGRES_PORT, POSTGRES_USER } from "../secrets.ts";
 import { POSTGRES_TIERS } from "../sizes.ts";
 import type { AwsNetwork } from "./network.ts";
+import { RDS_CA_IDENTIFIER } from "./postgres-ca.ts";
 
 export function awsPostgres(
   ctx: CloudContext,
@@ -81,6 +82,8 @@ export function awsPostgres(
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: false,
       iamDatabaseAuthenticationEnabled: true,
+      // Pinned, so the CA bundle the services trust (postgres-ca.ts) is the one that signed the server.
+      caCertIdentifier: RDS_CA_IDENTIFIER,
       enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       performanceInsightsEnabled: profile.highAvailability,
       performanceInsightsKmsKeyId: profile.highAvailability ? key.arn : undefined,

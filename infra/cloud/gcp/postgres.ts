@@ -10,6 +10,29 @@ import { cloudSqlTierProblem, POSTGRES_TIERS } from "../sizes.ts";
 import type { GcpKeys } from "./kms.ts";
 import type { GcpNetwork } from "./network.ts";
 
+/**
+ * Cloud SQL's server certificate carries no SAN for the private IP the services dial, so verify-full
+ * cannot pass. verify-ca is sound here: with the per-instance CA (serverCaMode below), that CA signs
+ * this one instance's server certificate and nothing else, so a valid chain identifies the instance.
+ * (The Cloud SQL Auth Proxy would do the same check by instance name, at the cost of a sidecar and
+ * a Google identity per service.)
+ */
+export const CLOUD_SQL_TLS_MODE = "verify-ca";
+
+/** Every CA the instance lists (current, upcoming and previous during a rotation), as one PEM bundle. */
+export function cloudSqlCaBundle(instance: sql.DatabaseInstance): pulumi.Output<string> {
+  return instance.serverCaCerts.apply((certs) => {
+    const pems = (certs ?? []).map((c) => c.cert?.trim()).filter((c): c is string => Boolean(c));
+    if (pems.length === 0) throw new Error("Cloud SQL instance lists no server CA certificate");
+    return pems
+      .map(
+        (pem) => `${pem}
+`,
+      )
+      .join("");
+  });
+}
+
 export function gcpPostgres(
   ctx: CloudContext,
   project: string,
@@ -46,6 +69,8 @@ export function gcpPostgres(
           ipv4Enabled: false,
           privateNetwork: network.network.id,
           sslMode: "ENCRYPTED_ONLY",
+          // Explicit: CLOUD_SQL_TLS_MODE relies on a CA that signs this instance's certificate only.
+          serverCaMode: "GOOGLE_MANAGED_INTERNAL_CA",
         },
         backupConfiguration: {
           enabled: true,

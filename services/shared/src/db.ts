@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import pg from "pg";
 import type { Logger } from "./logger.ts";
@@ -16,6 +16,12 @@ export interface Database {
 export interface OpenDatabaseOptions {
   /** postgres:// URL; when unset an embedded PGlite is started and served over the wire protocol. */
   url?: string | undefined;
+  /**
+   * PEM file of the CA(s) the server certificate must chain to (DATABASE_CA_FILE): a managed
+   * Postgres's certificate does not chain to Node's default roots. The URL's sslmode says what is
+   * checked: verify-full (default) the chain and the host name, verify-ca (or require) the chain only.
+   */
+  caFile?: string | undefined;
   /** Directory for PGlite data; "memory" (or unset) keeps it in memory. */
   dataDir?: string | undefined;
   logger?: Logger;
@@ -31,7 +37,7 @@ pg.types.setTypeParser(20, (v) => Number(v));
  */
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
   if (opts.url) {
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.maxConnections ?? 10 });
+    const pool = new pg.Pool({ ...connectionConfig(opts.url, opts.caFile), max: opts.maxConnections ?? 10 });
     pool.on("error", (err) => opts.logger?.error({ err: err.message }, "postgres pool error"));
     return wrap("postgres", pool, async () => {
       await pool.end();
@@ -59,6 +65,43 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
     await server.stop();
     await db.close();
   });
+}
+
+/** URL parameters that configure TLS; with a CA file they are replaced by an explicit `ssl` config. */
+const TLS_PARAMS = ["sslmode", "sslrootcert", "sslcert", "sslkey", "uselibpqcompat"];
+
+/**
+ * The pg config of a postgres:// URL. Without a CA file the URL goes to pg as is. With one, the
+ * verification is spelled out here rather than left to the URL parser: pg reads sslmode=require
+ * as verify-full, and any ssl parameter in the URL would replace an `ssl` object given beside it.
+ */
+export function connectionConfig(url: string, caFile?: string): pg.PoolConfig {
+  if (!caFile) return { connectionString: url };
+  const parsed = new URL(url);
+  const mode = parsed.searchParams.get("sslmode") ?? "verify-full";
+  if (mode === "disable" || mode === "allow" || mode === "prefer" || mode === "no-verify")
+    throw new Error(
+      `DATABASE_CA_FILE is set but DATABASE_URL has sslmode=${mode}: use verify-full, or verify-ca where the server's certificate cannot name its address`,
+    );
+  if (!["require", "verify-ca", "verify-full"].includes(mode))
+    throw new Error(`DATABASE_URL: unknown sslmode=${mode}`);
+  let ca: string;
+  try {
+    ca = readFileSync(caFile, "utf8");
+  } catch (err) {
+    throw new Error(`DATABASE_CA_FILE ${caFile}: ${(err as Error).message}`, { cause: err });
+  }
+  if (!ca.includes("BEGIN CERTIFICATE")) throw new Error(`DATABASE_CA_FILE ${caFile}: no PEM certificate`);
+  for (const p of TLS_PARAMS) parsed.searchParams.delete(p);
+  return {
+    connectionString: parsed.toString(),
+    ssl: {
+      ca,
+      rejectUnauthorized: true,
+      // libpq semantics: with a root certificate, require and verify-ca check the chain, not the name.
+      ...(mode === "verify-full" ? {} : { checkServerIdentity: () => undefined }),
+    },
+  };
 }
 
 function wrap(kind: Database["kind"], pool: pg.Pool, closeAll: () => Promise<void>): Database {

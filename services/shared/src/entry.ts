@@ -44,8 +44,9 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
   const name = def.contract.name;
   const log = createLogger(`${name}-migrate`, process.env.LOG_LEVEL || "info");
   let url: string | undefined;
+  let caFile: string | undefined;
   try {
-    url = (loadServiceConfig(def) as CommonConfig).DATABASE_URL;
+    ({ DATABASE_URL: url, DATABASE_CA_FILE: caFile } = loadServiceConfig(def) as CommonConfig);
   } catch (err) {
     configFailure(`${name} migrate`, err);
   }
@@ -54,7 +55,7 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
     return;
   }
   try {
-    const db = await openDatabase({ url, logger: log, maxConnections: 1 });
+    const db = await openDatabase({ url, caFile, logger: log, maxConnections: 1 });
     try {
       const applied = await migrateService(def, db);
       log.info({ applied }, applied.length ? "migrations applied" : "schema up to date");

@@ -49,6 +49,8 @@ export const commonEnv = {
     .string()
     .regex(/^postgres(ql)?:\/\//, "expected a postgres:// URL")
     .optional(),
+  /** PEM bundle the Postgres server certificate must chain to (a managed database's CA); see db.ts. */
+  DATABASE_CA_FILE: z.string().optional(),
   DATA_DIR: z.string().default(".data"),
   API_KEYS: z.string().optional(),
   ROUTER_API_KEYS: z.string().optional(),

@@ -146,6 +146,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
       if (!db) {
         const own = await openDatabase({
           url: common.DATABASE_URL,
+          caFile: common.DATABASE_CA_FILE,
           // DATA_DIR=memory keeps the embedded database in memory (tests, throwaway runs).
           dataDir: common.DATA_DIR === "memory" ? "memory" : join(common.DATA_DIR, contract.name, "pg"),
           logger,
