@@ -33,6 +33,7 @@ import { createNamespaces, NS } from "./namespaces.ts";
 import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
+import { installWaf } from "./waf.ts";
 
 export interface PlatformArgs {
   config: StackConfig;
@@ -136,6 +137,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       istiod: istio.istiod,
       ingressGateway: istio.gateway,
     });
+    installWaf(ctx, { istioBase: istio.base, ingressGateway: istio.gateway });
     this.ready.push(
       gatekeeper.release,
       gatewayApi,

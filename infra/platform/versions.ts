@@ -93,3 +93,16 @@ export const GATEWAY_API = {
     return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${this.version}/${this.channel}-install.yaml`;
   },
 };
+
+/**
+ * Wasm modules the gateway's Envoy loads (Istio WasmPlugin), pinned by tag and by the digest of the
+ * image manifest istio-agent fetches (linux/amd64; the OCI index has another digest and would fail
+ * istio-agent's check). coraza-proxy-wasm bundles the OWASP Core Rule Set 4 (@owasp_crs, @crs-setup-conf).
+ */
+export const WASM_MODULES = {
+  coraza: {
+    url: "oci://ghcr.io/corazawaf/coraza-proxy-wasm:0.6.0",
+    sha256: "65d6009b9da2e8965e592a08b74a86725435fc01aa39c756dce0bd5ea64b3f4e",
+    appVersion: "0.6.0",
+  },
+} as const;

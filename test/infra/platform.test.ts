@@ -567,6 +567,64 @@ describe("Istio and the public Gateway (Gateway API)", () => {
   });
 });
 
+describe("WAF: Coraza with the OWASP Core Rule Set on the ingress gateway", () => {
+  const plugin = (plan: Plan) => {
+    const found = plan.objects("WasmPlugin", "coraza-waf");
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const directives = (plan: Plan): string[] => plugin(plan).spec.pluginConfig.directives_map.default;
+
+  it("runs on the gateway's pods (the Envoy in front of every routed service), before authentication", () => {
+    for (const plan of [prod, dev]) {
+      const p = plugin(plan);
+      expect(p.apiVersion).toBe("extensions.istio.io/v1alpha1");
+      expect(p.metadata.namespace).toBe("istio-ingress");
+      // The same pods the edge EnvoyFilters select.
+      expect(p.spec.selector.matchLabels).toEqual(
+        plan.objects("EnvoyFilter", "local-rate-limit")[0].spec.workloadSelector.labels,
+      );
+      expect(p.spec).toMatchObject({ phase: "AUTHN", type: "HTTP", imagePullPolicy: "IfNotPresent" });
+      expect(p.spec.pluginConfig.default_directives).toBe("default");
+    }
+  });
+
+  it("pins the module by tag and by the image manifest digest istio-agent verifies", () => {
+    const p = plugin(prod);
+    expect(p.spec.url).toMatch(/^oci:\/\/ghcr\.io\/corazawaf\/coraza-proxy-wasm:\d+\.\d+\.\d+$/);
+    expect(p.spec.sha256).toMatch(/^[a-f0-9]{64}$/);
+    expect(plugin(dev).spec).toMatchObject({ url: p.spec.url, sha256: p.spec.sha256 });
+  });
+
+  it("prod blocks (and fails closed), dev only detects (and fails open)", () => {
+    expect(directives(prod)).toContain("SecRuleEngine On");
+    expect(plugin(prod).spec.failStrategy).toBe("FAIL_CLOSE");
+    expect(directives(dev)).toContain("SecRuleEngine DetectionOnly");
+    expect(plugin(dev).spec.failStrategy).toBe("FAIL_OPEN");
+  });
+
+  it("loads the Core Rule Set the module embeds, setup before rules", () => {
+    for (const plan of [prod, dev]) {
+      const d = directives(plan);
+      expect(d.indexOf("Include @crs-setup-conf")).toBeLessThan(d.indexOf("Include @owasp_crs/*.conf"));
+      expect(d).toContain("SecResponseBodyAccess Off");
+    }
+  });
+
+  it("waits for Istio's CRDs and the gateway; the gateway may fetch the module over HTTPS", () => {
+    const r = crUrn(prod, "WasmPlugin", "coraza-waf");
+    expect(waitsFor(prod, r, "istio-base")).toBe(true);
+    expect(waitsFor(prod, r, "istio-ingress")).toBe(true);
+    const egress = prod
+      .objects("NetworkPolicy", "allow-egress")
+      .find((p) => p.metadata.namespace === "istio-ingress").spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+      ports: [{ port: 443, protocol: "TCP" }],
+    });
+  });
+});
+
 describe("Gatekeeper: the policy pack at admission time", () => {
   const templates = (plan: Plan) => plan.objects("ConstraintTemplate");
   const constraints = (plan: Plan) =>
@@ -742,6 +800,12 @@ describe("the same platform on every cloud (prod on azure)", () => {
     expect(
       Object.keys(annotations(azure)).some((k) => k.startsWith("service.beta.kubernetes.io/azure")),
     ).toBe(true);
+  });
+
+  it("the same WAF in blocking mode", () => {
+    expect(azure.objects("WasmPlugin", "coraza-waf")[0].spec).toEqual(
+      prod.objects("WasmPlugin", "coraza-waf")[0].spec,
+    );
   });
 
   it("every Kubernetes object validates", () => {
