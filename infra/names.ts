@@ -17,6 +17,7 @@ export const NS = {
   istioIngress: "istio-ingress",
   externalSecrets: "external-secrets",
   externalDns: "external-dns",
+  vpa: "vpa",
 } as const;
 export type NamespaceKey = keyof typeof NS;
 

@@ -33,6 +33,7 @@ import { createNamespaces, NS } from "./namespaces.ts";
 import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
+import { installVpaRecommender, VPA_METRICS } from "./vpa.ts";
 import { installWaf } from "./waf.ts";
 
 export interface PlatformArgs {
@@ -62,7 +63,11 @@ export interface PlatformOutputs {
     dashboardLabel: string;
     /** Alertmanager's v2 API: the URL, and the pods and port a NetworkPolicy admits. */
     alertmanager: { url: string; port: number; podLabels: Record<string, string> };
+    /** kube-state-metrics series of the VPA recommendations (labels namespace, target_name, container, resource). */
+    vpaRecommendation: typeof VPA_METRICS;
   };
+  /** Whether the VerticalPodAutoscaler CRD and recommender are installed (VPA objects may be created). */
+  verticalPodAutoscaler: boolean;
   /** Resources custom resources must wait for (CRD-installing releases). */
   ready: pulumi.Resource[];
 }
@@ -90,7 +95,9 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       port: ALERTMANAGER.port,
       podLabels: { ...ALERTMANAGER.podLabels },
     },
+    vpaRecommendation: VPA_METRICS,
   };
+  readonly verticalPodAutoscaler: boolean;
   readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -138,6 +145,9 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       ingressGateway: istio.gateway,
     });
     installWaf(ctx, { istioBase: istio.base, ingressGateway: istio.gateway });
+    const vpa = installVpaRecommender(ctx, crdsOf(namespaces.vpa));
+    this.verticalPodAutoscaler = vpa !== undefined;
+    if (vpa) this.ready.push(vpa);
     this.ready.push(
       gatekeeper.release,
       gatewayApi,

@@ -183,6 +183,13 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       fromApiServer: [WEBHOOK_PORTS.controllers],
     },
   },
+  vpa: {
+    owner: "vpa",
+    component: "autoscaling",
+    podSecurity: "restricted",
+    // The recommender reads pod usage from the metrics API and writes VPA status: both through the API server.
+    flows: { apiServer: true },
+  },
   externalDns: {
     owner: "externalDns",
     component: "dns",

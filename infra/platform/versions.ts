@@ -77,6 +77,8 @@ export const CHARTS = {
     version: "1.21.1",
     appVersion: "0.21.0",
   },
+  // Fairwinds' chart of the upstream VerticalPodAutoscaler (kubernetes/autoscaler publishes none yet).
+  vpa: { chart: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", appVersion: "1.7.1" },
 } as const satisfies Record<string, ChartPin>;
 
 export type ChartKey = keyof typeof CHARTS;

@@ -64,6 +64,7 @@ describe("releases: pinned charts from https repositories", () => {
     ["istiod", "istiod", "istio-system"],
     ["istio-ingress", "istioGateway", "istio-ingress"],
     ["gatekeeper", "gatekeeper", "gatekeeper-system"],
+    ["vpa", "vpa", "vpa"],
   ];
   const expected = installs.map(([name, pin, namespace]) => {
     const { chart, repo, version } = CHARTS[pin];
@@ -154,6 +155,7 @@ describe("namespaces", () => {
       "kafka",
       "cert-manager",
       "keda",
+      "vpa",
       "gatekeeper-system",
       "external-secrets",
       "external-dns",
@@ -564,6 +566,52 @@ describe("Istio and the public Gateway (Gateway API)", () => {
 
   it("installs no ingress controller besides the Istio gateway", () => {
     expect(prod.objects("Ingress")).toHaveLength(0);
+  });
+});
+
+describe("VerticalPodAutoscaler: the recommender only", () => {
+  it("installs the recommender, never the updater or the admission controller (nothing evicts or mutates pods)", () => {
+    for (const plan of [prod, dev]) {
+      const v = values(plan, "vpa");
+      expect(v.recommender).toMatchObject({ enabled: true, podMonitor: { enabled: true } });
+      expect(v.updater).toEqual({ enabled: false });
+      expect(v.admissionController).toEqual({ enabled: false });
+      expect(v["metrics-server"]).toEqual({ enabled: false });
+    }
+    expect(values(prod, "vpa").recommender).toMatchObject({
+      replicaCount: 2,
+      extraArgs: { "leader-elect": true },
+      podDisruptionBudget: { maxUnavailable: 1 },
+    });
+    expect(values(dev, "vpa").recommender.replicaCount).toBe(1);
+  });
+
+  it("kube-state-metrics exports the recommendations (target and bounds, cpu and memory)", () => {
+    const ksm = values(prod, "kube-prometheus-stack")["kube-state-metrics"];
+    expect(ksm.rbac.extraRules).toEqual([
+      { apiGroups: ["autoscaling.k8s.io"], resources: ["verticalpodautoscalers"], verbs: ["list", "watch"] },
+    ]);
+    const resource = ksm.customResourceState.config.spec.resources[0];
+    expect(resource.groupVersionKind).toEqual({
+      group: "autoscaling.k8s.io",
+      kind: "VerticalPodAutoscaler",
+      version: "v1",
+    });
+    const metrics = resource.metrics.map((m: any) => `${m.name}/${m.each.gauge.valueFrom.join(".")}`);
+    expect(metrics.sort()).toEqual([
+      "vpa_container_recommendation_lower_bound/lowerBound.cpu",
+      "vpa_container_recommendation_lower_bound/lowerBound.memory",
+      "vpa_container_recommendation_target/target.cpu",
+      "vpa_container_recommendation_target/target.memory",
+      "vpa_container_recommendation_upper_bound/upperBound.cpu",
+      "vpa_container_recommendation_upper_bound/upperBound.memory",
+    ]);
+  });
+
+  it("runs in its own restricted namespace that reaches only the API server", () => {
+    const ns = prod.objects("Namespace", "vpa")[0];
+    expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(waitsFor(prod, release(prod, "vpa"), "kube-prometheus-stack")).toBe(true);
   });
 });
 
