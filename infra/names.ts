@@ -18,6 +18,7 @@ export const NS = {
   externalSecrets: "external-secrets",
   externalDns: "external-dns",
   vpa: "vpa",
+  velero: "velero",
 } as const;
 export type NamespaceKey = keyof typeof NS;
 
@@ -40,7 +41,7 @@ export const WEBHOOK_PORTS = {
 export const KUBE_SYSTEM = "kube-system";
 
 /** Components that read or write cloud APIs from inside the cluster. */
-export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
+export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki" | "velero";
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -56,4 +57,5 @@ export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
   externalDns: { namespace: NS.externalDns, name: "external-dns" },
   certManager: { namespace: NS.certManager, name: "cert-manager" },
   loki: { namespace: NS.monitoring, name: "loki" },
+  velero: { namespace: NS.velero, name: "velero" },
 };

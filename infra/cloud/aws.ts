@@ -6,6 +6,7 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
 import { awsAdminAccess } from "./aws/access.ts";
+import { awsBackupStorage } from "./aws/backups.ts";
 import { awsNodeAddons, awsWorkloadAddons } from "./aws/addons.ts";
 import { awsCluster } from "./aws/cluster.ts";
 import { awsDns } from "./aws/dns.ts";
@@ -83,6 +84,7 @@ export class AwsCloud extends CloudComponent {
       externalDnsProvider: "aws",
       secretStore: store,
       logs: awsLogStorage(ctx, irsa, keys.data),
+      backups: awsBackupStorage(ctx, irsa, keys.data),
       postgresHost: db.address,
       kubeconfig: pulumi
         .all([eks.cluster.name, eks.cluster.endpoint, eks.cluster.certificateAuthority])

@@ -25,6 +25,7 @@ export interface CloudParts {
   externalDnsProvider: string;
   secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
+  backups: { storage?: CloudLayer["backupStorage"]; velero: WorkloadIdentity };
   /** Address the services reach the managed Postgres at. */
   postgresHost: pulumi.Output<string>;
   kubeconfig: pulumi.Output<string>;
@@ -46,6 +47,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   declare readonly dns01Solver: CloudLayer["dns01Solver"];
   declare readonly externalDns: CloudLayer["externalDns"];
   declare readonly logStorage: CloudLayer["logStorage"];
+  declare readonly backupStorage: CloudLayer["backupStorage"];
   declare readonly postgres: CloudLayer["postgres"];
 
   /** Sets the layer's outputs from what the cloud built; call once, at the end of the constructor. */
@@ -61,6 +63,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
       secrets,
       secretStoreProvider: parts.secretStore.provider,
       logStorage: parts.logs.values,
+      backupStorage: parts.backups.storage,
       postgres: {
         host: parts.postgresHost,
         port: POSTGRES_PORT,
@@ -72,6 +75,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
         externalDns: parts.dns.externalDns,
         certManager: parts.dns.certManager,
         loki: parts.logs.loki,
+        velero: parts.backups.velero,
       },
       provider: new k8s.Provider(
         `${name}-k8s`,

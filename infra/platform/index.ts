@@ -33,6 +33,7 @@ import { createNamespaces, NS } from "./namespaces.ts";
 import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
+import { installBackups } from "./backups.ts";
 import { installVpaRecommender, VPA_METRICS } from "./vpa.ts";
 import { installWaf } from "./waf.ts";
 
@@ -148,6 +149,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     const vpa = installVpaRecommender(ctx, crdsOf(namespaces.vpa));
     this.verticalPodAutoscaler = vpa !== undefined;
     if (vpa) this.ready.push(vpa);
+    installBackups(ctx, [...crdsOf(namespaces.velero), storage.snapshotClass]);
     this.ready.push(
       gatekeeper.release,
       gatewayApi,

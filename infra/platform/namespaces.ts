@@ -190,6 +190,14 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     // The recommender reads pod usage from the metrics API and writes VPA status: both through the API server.
     flows: { apiServer: true },
   },
+  velero: {
+    owner: "velero",
+    component: "backups",
+    podSecurity: "restricted",
+    // Backups go to the cloud's object storage under Velero's workload identity; volumes are snapshotted
+    // through the CSI API (the API server), not by Velero itself.
+    flows: { apiServer: true, internet: [443], cloudIdentity: true },
+  },
   externalDns: {
     owner: "externalDns",
     component: "dns",

@@ -6,7 +6,9 @@
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
+import { STATEFUL_NAMESPACES } from "../../infra/platform/names.ts";
 import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
+import { chartValueErrors } from "../helpers/chart-values.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -65,7 +67,10 @@ describe("releases: pinned charts from https repositories", () => {
     ["istio-ingress", "istioGateway", "istio-ingress"],
     ["gatekeeper", "gatekeeper", "gatekeeper-system"],
     ["vpa", "vpa", "vpa"],
+    ["velero", "velero", "velero"],
   ];
+  /** Off by default in dev (platform.backups.enabled: dev state is disposable). */
+  const prodOnly = new Set(["velero"]);
   const expected = installs.map(([name, pin, namespace]) => {
     const { chart, repo, version } = CHARTS[pin];
     return [name, chart, repo, version, namespace] as const;
@@ -73,17 +78,20 @@ describe("releases: pinned charts from https repositories", () => {
 
   it("installs exactly these releases (nothing unpinned slips in), one per pin", () => {
     expect(installs.map(([, pin]) => pin).sort()).toEqual(Object.keys(CHARTS).sort());
-    for (const plan of [prod, dev])
+    for (const [plan, names] of [
+      [prod, expected.map((e) => e[0])],
+      [dev, expected.map((e) => e[0]).filter((n) => !prodOnly.has(n))],
+    ] as const)
       expect(
         plan
           .ofType(RELEASE)
           .map((r) => r.name)
           .sort(),
-      ).toEqual(expected.map((e) => e[0]).sort());
+      ).toEqual([...names].sort());
   });
 
   it.each(expected)("%s: %s %s@%s in %s", (name, chart, repo, version, namespace) => {
-    for (const plan of [prod, dev]) {
+    for (const plan of prodOnly.has(name) ? [prod] : [prod, dev]) {
       const r = release(plan, name);
       expect(r.inputs).toMatchObject({ chart, version, namespace, repositoryOpts: { repo } });
       // atomic: a failed install rolls back rather than leaving a half-installed controller.
@@ -418,10 +426,11 @@ describe("workload identity bindings", () => {
     ["externalDns", "external-dns"],
     ["certManager", "cert-manager"],
     ["loki", "loki"],
+    ["velero", "velero"],
   ] as const)(
     "%s runs in the namespace and ServiceAccount its cloud identity trusts",
     (consumer, releaseName) => {
-      for (const plan of [prod, dev]) {
+      for (const plan of releaseName === "velero" ? [prod] : [prod, dev]) {
         expect(release(plan, releaseName).inputs.namespace).toBe(SERVICE_ACCOUNTS[consumer].namespace);
         expect(JSON.stringify(values(plan, releaseName))).toContain(
           `"name":"${SERVICE_ACCOUNTS[consumer].name}"`,
@@ -566,6 +575,81 @@ describe("Istio and the public Gateway (Gateway API)", () => {
 
   it("installs no ingress controller besides the Istio gateway", () => {
     expect(prod.objects("Ingress")).toHaveLength(0);
+  });
+});
+
+describe("backups (Velero)", () => {
+  const v = () => values(prod, "velero");
+
+  it("merged over the chart's defaults, the values pass the chart's values.schema.json", () => {
+    const r = release(prod, "velero");
+    expect(chartValueErrors("velero", r.inputs.version, r.inputs.values)).toEqual([]);
+    // The check bites: a wrong type is refused.
+    expect(
+      chartValueErrors("velero", r.inputs.version, { ...r.inputs.values, deployNodeAgent: "no" }),
+    ).not.toEqual([]);
+  });
+
+  it("a daily schedule with CSI volume snapshots for each namespace that keeps state, one for all objects", () => {
+    const { schedules } = v();
+    expect(Object.keys(schedules).sort()).toEqual(
+      ["cluster-resources", ...STATEFUL_NAMESPACES.map((ns) => `stateful-${ns}`)].sort(),
+    );
+    for (const ns of STATEFUL_NAMESPACES)
+      expect(schedules[`stateful-${ns}`]).toMatchObject({
+        schedule: "0 3 * * *",
+        template: {
+          includedNamespaces: [ns],
+          snapshotVolumes: true,
+          ttl: "720h0m0s",
+          storageLocation: "default",
+        },
+      });
+    expect(schedules["cluster-resources"].template).toMatchObject({
+      includedNamespaces: ["*"],
+      snapshotVolumes: false,
+    });
+    expect(v().configuration.features).toBe("EnableCSI");
+    expect(v().snapshotsEnabled).toBe(false);
+    expect(prod.objects("VolumeSnapshotClass", "csi-snapshots")[0].metadata.labels).toMatchObject({
+      "velero.io/csi-volumesnapshot-class": "true",
+    });
+  });
+
+  it("writes to the cloud layer's bucket under Velero's workload identity, with no credentials Secret", () => {
+    expect(v().configuration.backupStorageLocation).toEqual([
+      expect.objectContaining({
+        name: "default",
+        provider: "aws",
+        default: true,
+        prefix: "llmops-prod",
+        config: { region: "us-east-1" },
+      }),
+    ]);
+    expect(v().credentials).toEqual({ useSecret: false });
+    expect(v().serviceAccount.server.name).toBe(SERVICE_ACCOUNTS.velero.name);
+    expect(release(prod, "velero").inputs.namespace).toBe(SERVICE_ACCOUNTS.velero.namespace);
+    expect(v().initContainers[0].image).toMatch(/^velero\/velero-plugin-for-aws:v\d+\.\d+\.\d+$/);
+  });
+
+  it("runs non-root in a restricted namespace, and alerts on a failed or missing backup", () => {
+    expect(prod.objects("Namespace", "velero")[0].metadata.labels["pod-security.kubernetes.io/enforce"]).toBe(
+      "restricted",
+    );
+    expect(v().podSecurityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(v().deployNodeAgent).toBe(false);
+    const alerts = v().metrics.prometheusRule.spec.map((a: any) => [a.alert, a.labels.severity]);
+    expect(alerts).toEqual([
+      ["VeleroBackupFailed", "critical"],
+      ["VeleroBackupTooOld", "critical"],
+    ]);
+  });
+
+  it("dev keeps no backups by default", () => {
+    expect(dev.ofType(RELEASE).map((r) => r.name)).not.toContain("velero");
   });
 });
 
