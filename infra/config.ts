@@ -6,6 +6,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import {
+  grafanaSsoFields,
+  type PlatformSettings,
+  platformFields,
+  platformSettings,
+} from "./config-platform.ts";
 
 export const PROJECT = "llmops";
 
@@ -89,7 +95,13 @@ const awsSettings = z.strictObject({
 });
 
 /** Keys that carry secrets; they must be set with `pulumi config set --secret`. */
-export const SECRET_KEYS = ["llmProviders", "alerting", "clientApiKeys", "adminApiKeys"] as const;
+export const SECRET_KEYS = [
+  "llmProviders",
+  "alerting",
+  "clientApiKeys",
+  "adminApiKeys",
+  "grafanaSso",
+] as const;
 
 const fields = z.strictObject({
   cloud: z.enum(CLOUDS),
@@ -126,6 +138,9 @@ const fields = z.strictObject({
   gcp: gcpSettings.optional(),
   azure: azureSettings.default({ adminGroupObjectIds: [] }),
   tags: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/), z.string().max(63)).default({}),
+  /** Optional platform pieces (WAF, VPA, backups, tracing); defaults per environment in config-platform.ts. */
+  platform: platformFields.default({ waf: {}, vpa: {}, backups: {}, tracing: {} }),
+  grafanaSso: grafanaSsoFields.optional(),
 });
 
 const schema = fields.superRefine((c, ctx) => {
@@ -183,7 +198,14 @@ export interface AlertingConfig {
 
 export interface StackConfig extends Omit<
   Parsed,
-  "llmProviders" | "alerting" | "clientApiKeys" | "adminApiKeys" | "nodePools" | "region"
+  | "llmProviders"
+  | "alerting"
+  | "clientApiKeys"
+  | "adminApiKeys"
+  | "nodePools"
+  | "region"
+  | "platform"
+  | "grafanaSso"
 > {
   project: string;
   stack: string;
@@ -196,6 +218,19 @@ export interface StackConfig extends Omit<
   adminApiKeys: pulumi.Output<string>[];
   /** Tags/labels every cloud resource carries (project, environment, stack, plus config tags). */
   commonTags: Record<string, string>;
+  /** The optional platform pieces with the environment's defaults applied. */
+  platform: PlatformSettings;
+  grafanaSso?: GrafanaSso;
+}
+
+export interface GrafanaSso {
+  issuerUrl: string;
+  clientId: string;
+  clientSecret: pulumi.Output<string>;
+  name: string;
+  adminGroups: string[];
+  editorGroups: string[];
+  groupsClaim: string;
 }
 
 /** Thrown with every problem in one message; callers print it without a stack trace. */
@@ -275,12 +310,18 @@ export function parseStackConfig(
     clientApiKeys: c.clientApiKeys.map((k) => ({ tenant: k.tenant, key: pulumi.secret(k.key) })),
     adminApiKeys: c.adminApiKeys.map((k) => pulumi.secret(k)),
     commonTags: { ...c.tags, project: context.project, environment: c.environment, stack: context.stack },
+    platform: platformSettings(c.environment, c.platform),
+    grafanaSso: c.grafanaSso
+      ? { ...c.grafanaSso, clientSecret: pulumi.secret(c.grafanaSso.clientSecret) }
+      : undefined,
   };
 }
 
 /** Whether a secret-bearing key's value actually includes a secret field (alerting may hold only a channel). */
 function containsSecretValue(key: (typeof SECRET_KEYS)[number], value: unknown): boolean {
   if (key === "clientApiKeys" || key === "adminApiKeys") return Array.isArray(value) && value.length > 0;
+  if (key === "grafanaSso")
+    return (value as { clientSecret?: unknown } | undefined)?.clientSecret !== undefined;
   if (key === "alerting") {
     const a = (value ?? {}) as Record<string, unknown>;
     return a.slackWebhookUrl !== undefined || a.pagerdutyRoutingKey !== undefined;

@@ -17,6 +17,8 @@ export const NS = {
   istioIngress: "istio-ingress",
   externalSecrets: "external-secrets",
   externalDns: "external-dns",
+  vpa: "vpa",
+  velero: "velero",
 } as const;
 export type NamespaceKey = keyof typeof NS;
 
@@ -48,7 +50,7 @@ export const NODE_AUTOSCALER_SERVICE_ACCOUNT = {
 } as const;
 
 /** Components that read or write cloud APIs from inside the cluster. */
-export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki";
+export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki" | "velero";
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -64,4 +66,5 @@ export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
   externalDns: { namespace: NS.externalDns, name: "external-dns" },
   certManager: { namespace: NS.certManager, name: "cert-manager" },
   loki: { namespace: NS.monitoring, name: "loki" },
+  velero: { namespace: NS.velero, name: "velero" },
 };

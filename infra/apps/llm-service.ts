@@ -16,6 +16,7 @@ import { serviceMonitor } from "./observability/service-monitor.ts";
 import type { ServiceProfile } from "./profile.ts";
 import { autoscaler, disruptionBudget } from "./scaling.ts";
 import { externalSecret, secretName } from "./secrets.ts";
+import { verticalPodAutoscaler } from "./vpa.ts";
 import { deployment, podAnnotations, serviceAccount } from "./workload.ts";
 
 export interface LlmServiceArgs {
@@ -89,6 +90,7 @@ export class LlmService extends pulumi.ComponentResource {
     authorizationPolicy(ctx, profile, labels, cr);
     httpRoute(ctx, profile, labels, cr);
     autoscaler(ctx, profile, sizing, labels, after(cr));
+    verticalPodAutoscaler(ctx, profile, labels, after(cr));
     disruptionBudget(ctx, profile, sizing, labels, after(child));
     serviceMonitor(ctx, profile, labels, cr);
     prometheusRule(ctx, profile, labels, cr);

@@ -6,6 +6,7 @@ import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config.ts";
 import { awsAdminAccess } from "./aws/access.ts";
+import { awsBackupStorage } from "./aws/backups.ts";
 import { awsNodeAddons, awsWorkloadAddons } from "./aws/addons.ts";
 import { awsNodeAutoscaler } from "./aws/autoscaler.ts";
 import { awsCluster } from "./aws/cluster.ts";
@@ -92,6 +93,7 @@ export class AwsCloud extends CloudComponent {
       externalDnsProvider: "aws",
       secretStore: store,
       logs: awsLogStorage(ctx, irsa, keys.data),
+      backups: awsBackupStorage(ctx, irsa, keys.data),
       postgres: { host: db.address, tls },
       nodeAutoscaler: awsNodeAutoscaler(ctx, irsa, eks.cluster),
       kubeconfig: pulumi

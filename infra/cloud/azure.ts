@@ -9,6 +9,7 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { RandomString } from "@pulumi/random/randomString.js";
 import type { StackConfig } from "../config.ts";
+import { azureBackupStorage } from "./azure/backups.ts";
 import { azureCluster } from "./azure/cluster.ts";
 import { AZURE_CLI_CLIENT_ID, type AzureContext } from "./azure/context.ts";
 import { azureDns } from "./azure/dns.ts";
@@ -97,6 +98,7 @@ export class AzureCloud extends CloudComponent {
       externalDnsProvider: "azure",
       secretStore: store,
       logs: azureLogStorage(ctx, aks.cluster, network, suffix),
+      backups: azureBackupStorage(ctx, aks.cluster, network, suffix),
       postgres: { host: db.fullyQualifiedDomainName, tls },
       kubeconfig: azureKubeconfig(ctx, aks.cluster),
       // Azure RBAC, not Kubernetes RBAC, admits the deployer: without the grant every write is a 403.

@@ -25,6 +25,7 @@ export interface CloudParts {
   externalDnsProvider: string;
   secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
+  backups: { storage?: CloudLayer["backupStorage"]; velero: WorkloadIdentity };
   /** Address the services reach the managed Postgres at, and how they verify it. */
   postgres: { host: pulumi.Output<string>; tls: PostgresTls };
   kubeconfig: pulumi.Output<string>;
@@ -48,6 +49,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   declare readonly dns01Solver: CloudLayer["dns01Solver"];
   declare readonly externalDns: CloudLayer["externalDns"];
   declare readonly logStorage: CloudLayer["logStorage"];
+  declare readonly backupStorage: CloudLayer["backupStorage"];
   declare readonly postgres: CloudLayer["postgres"];
   declare readonly nodeAutoscaler: CloudLayer["nodeAutoscaler"];
 
@@ -64,6 +66,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
       secrets,
       secretStoreProvider: parts.secretStore.provider,
       logStorage: parts.logs.values,
+      backupStorage: parts.backups.storage,
       postgres: {
         host: parts.postgres.host,
         port: POSTGRES_PORT,
@@ -77,6 +80,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
         externalDns: parts.dns.externalDns,
         certManager: parts.dns.certManager,
         loki: parts.logs.loki,
+        velero: parts.backups.velero,
       },
       provider: new k8s.Provider(
         `${name}-k8s`,

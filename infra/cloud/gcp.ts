@@ -10,6 +10,7 @@ import { RandomId } from "@pulumi/random/randomId.js";
 import type { StackConfig } from "../config.ts";
 import type { CloudContext } from "./context.ts";
 import { gcpApis } from "./gcp/apis.ts";
+import { gcpBackupStorage } from "./gcp/backups.ts";
 import { gcpCluster } from "./gcp/cluster.ts";
 import { gcpDns } from "./gcp/dns.ts";
 import { gcpControlPlaneFirewall } from "./gcp/firewall.ts";
@@ -91,6 +92,7 @@ export class GcpCloud extends CloudComponent {
       externalDnsProvider: "google",
       secretStore: store,
       logs: gcpLogStorage(ctx, project, gke.cluster, suffix),
+      backups: gcpBackupStorage(ctx, project, gke.cluster, suffix),
       postgres: {
         host: db.privateIpAddress,
         tls: { caBundle: cloudSqlCaBundle(db), sslmode: CLOUD_SQL_TLS_MODE },

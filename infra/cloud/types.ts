@@ -73,6 +73,19 @@ export interface CloudPostgres {
   tls: PostgresTls;
 }
 
+/**
+ * Where Velero keeps backups: a private bucket of the cloud's object storage written by Velero's own
+ * workload identity (no static credential), shaped as Velero's BackupStorageLocation takes it.
+ */
+export interface BackupStorage {
+  /** Velero object-store provider name (its plugin implements it): aws | gcp | azure. */
+  provider: "aws" | "gcp" | "azure";
+  /** Bucket (S3, GCS) or blob container (Azure). */
+  bucket: pulumi.Output<string>;
+  /** BackupStorageLocation `config` (region, storage account, signing service account...). */
+  config: pulumi.Output<Record<string, unknown>>;
+}
+
 export interface StorageClassSpec {
   provisioner: string;
   parameters: Record<string, string>;
@@ -96,6 +109,8 @@ export interface CloudLayer {
   externalDns: { provider: string; values: pulumi.Output<Record<string, unknown>> };
   /** Loki object storage (prod): chart `loki.storage` values; undefined keeps filesystem storage. */
   logStorage?: pulumi.Output<Record<string, unknown>>;
+  /** Velero's object storage; undefined when the stack keeps no backups (platform.backups.enabled). */
+  backupStorage?: BackupStorage;
   postgres: CloudPostgres;
   /**
    * Set where the cloud does not scale node pools itself (EKS managed node groups): the identity and

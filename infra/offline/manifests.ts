@@ -45,6 +45,7 @@ const CRD_PACKAGES: Record<string, string> = {
   "networking.istio.io": "@kubernetes-models/istio",
   "security.istio.io": "@kubernetes-models/istio",
   "telemetry.istio.io": "@kubernetes-models/istio",
+  "extensions.istio.io": "@kubernetes-models/istio",
   "keda.sh": "@kubernetes-models/keda",
   "external-secrets.io": "@kubernetes-models/external-secrets",
   "generators.external-secrets.io": "@kubernetes-models/external-secrets",

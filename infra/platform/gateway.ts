@@ -13,6 +13,8 @@ import { NS } from "./namespaces.ts";
 import { GATEWAY_API } from "./versions.ts";
 
 const GATEWAY_API_VERSION = "gateway.networking.k8s.io/v1";
+/** The gateway chart labels its pods istio=<release name without the istio- prefix>. */
+export const GATEWAY_POD_LABELS = { istio: GATEWAY.deployment.replace(/^istio-/, "") };
 export const PUBLIC_TLS_SECRET = "public-tls";
 
 /**
@@ -136,8 +138,7 @@ export function createPublicGateway(
         kind: "EnvoyFilter",
         metadata: meta("edge-policy", name),
         spec: {
-          // The gateway chart labels its pods istio=<name without the istio- prefix>.
-          workloadSelector: { labels: { istio: GATEWAY.deployment.replace(/^istio-/, "") } },
+          workloadSelector: { labels: GATEWAY_POD_LABELS },
           configPatches: patches,
         },
       },

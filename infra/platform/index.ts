@@ -35,6 +35,9 @@ import { createNamespaces, NS } from "./namespaces.ts";
 import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
+import { installBackups } from "./backups.ts";
+import { installVpaRecommender, VPA_METRICS } from "./vpa.ts";
+import { installWaf } from "./waf.ts";
 
 export interface PlatformArgs {
   config: StackConfig;
@@ -63,7 +66,11 @@ export interface PlatformOutputs {
     dashboardLabel: string;
     /** Alertmanager's v2 API: the URL, and the pods and port a NetworkPolicy admits. */
     alertmanager: { url: string; port: number; podLabels: Record<string, string> };
+    /** kube-state-metrics series of the VPA recommendations (labels namespace, target_name, container, resource). */
+    vpaRecommendation: typeof VPA_METRICS;
   };
+  /** Whether the VerticalPodAutoscaler CRD and recommender are installed (VPA objects may be created). */
+  verticalPodAutoscaler: boolean;
   /** Resources custom resources must wait for (CRD-installing releases). */
   ready: pulumi.Resource[];
 }
@@ -91,7 +98,9 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       port: ALERTMANAGER.port,
       podLabels: { ...ALERTMANAGER.podLabels },
     },
+    vpaRecommendation: VPA_METRICS,
   };
+  readonly verticalPodAutoscaler: boolean;
   readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -140,6 +149,11 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       istiod: istio.istiod,
       ingressGateway: istio.gateway,
     });
+    installWaf(ctx, { istioBase: istio.base, ingressGateway: istio.gateway });
+    const vpa = installVpaRecommender(ctx, crdsOf(namespaces.vpa));
+    this.verticalPodAutoscaler = vpa !== undefined;
+    if (vpa) this.ready.push(vpa);
+    installBackups(ctx, [...crdsOf(namespaces.velero), storage.snapshotClass]);
     this.ready.push(
       gatekeeper.release,
       gatewayApi,

@@ -12,6 +12,7 @@ import { DASHBOARD_LABEL, SECRET_STORE } from "./names.ts";
 import { KUBE_SYSTEM, NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
 import { STORAGE_CLASSES } from "./storage.ts";
+import { vpaStateMetrics } from "./vpa.ts";
 
 export const PROMETHEUS_RELEASE = "kube-prometheus-stack";
 /** Secret the ExternalSecret writes and Alertmanager mounts at /etc/alertmanager/secrets/<name>/. */
@@ -104,6 +105,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
         },
         additionalDataSources: [{ name: "Loki", type: "loki", uid: "loki", url: LOKI_URL, access: "proxy" }],
       },
+      ...(config.platform.vpa.enabled ? { "kube-state-metrics": vpaStateMetrics() } : {}),
       // node-exporter needs hostNetwork/hostPID: it runs in kube-system (privileged), not here.
       "prometheus-node-exporter": { namespaceOverride: KUBE_SYSTEM },
     },

@@ -24,6 +24,13 @@ export const ISSUERS = { staging: "letsencrypt-staging", prod: "letsencrypt-prod
 
 export const SECRET_STORE = "cloud-secrets";
 
+/**
+ * Namespaces whose pods keep state on persistent volumes (Kafka's logs; Prometheus, Alertmanager and
+ * Loki's volumes): each gets a Velero schedule with volume snapshots. The apps namespace keeps none
+ * (its data is in the managed Postgres, backed up by the cloud).
+ */
+export const STATEFUL_NAMESPACES = [NS.kafka, NS.monitoring] as const;
+
 /** The label Grafana's sidecar watches: ConfigMaps carrying it become dashboards. */
 export const DASHBOARD_LABEL = "grafana_dashboard";
 

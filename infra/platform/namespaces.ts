@@ -56,6 +56,8 @@ interface NamespaceSpec {
   perWorkloadFlows?: boolean;
   extraLabels?: Record<string, string>;
   flows: Flows;
+  /** Flows that exist only when an optional platform piece is on (stack setting). */
+  optionalFlows?: (settings: PlatformContext["config"]["platform"]) => Flows;
 }
 
 const ISTIOD_PORTS = [15010, 15012, 15014];
@@ -167,6 +169,8 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       egressTo: [TO_ISTIOD],
       egressToCluster: true,
     },
+    // istio-agent pulls the WAF's Wasm module from its OCI registry.
+    optionalFlows: (p) => (p.waf.enabled ? { internet: [443] } : {}),
   },
   externalSecrets: {
     owner: "externalSecrets",
@@ -178,6 +182,21 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       cloudIdentity: true,
       fromApiServer: [WEBHOOK_PORTS.controllers],
     },
+  },
+  vpa: {
+    owner: "vpa",
+    component: "autoscaling",
+    podSecurity: "restricted",
+    // The recommender reads pod usage from the metrics API and writes VPA status: both through the API server.
+    flows: { apiServer: true },
+  },
+  velero: {
+    owner: "velero",
+    component: "backups",
+    podSecurity: "restricted",
+    // Backups go to the cloud's object storage under Velero's workload identity; volumes are snapshotted
+    // through the CSI API (the API server), not by Velero itself.
+    flows: { apiServer: true, internet: [443], cloudIdentity: true },
   },
   externalDns: {
     owner: "externalDns",
@@ -207,7 +226,8 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
       },
       { parent: ctx.parent },
     );
-    for (const policy of networkPolicies(name, spec, ctx)) {
+    const flows = mergeFlows(spec.flows, spec.optionalFlows?.(ctx.config.platform) ?? {});
+    for (const policy of networkPolicies(name, { ...spec, flows }, ctx)) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,
         {
@@ -220,6 +240,16 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
     out[key] = ns;
   }
   return out;
+}
+
+/** A namespace's fixed flows plus its optional ones (lists concatenated, flags or-ed). */
+function mergeFlows(a: Flows, b: Flows): Flows {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = Array.isArray(v) ? [...((prev as unknown[]) ?? []), ...v] : (v ?? prev);
+  }
+  return out as Flows;
 }
 
 function namespaceLabels(ctx: PlatformContext, spec: NamespaceSpec, name: string) {

@@ -48,7 +48,11 @@ export function createStorage(ctx: PlatformContext): Storage {
     {
       apiVersion: "snapshot.storage.k8s.io/v1",
       kind: "VolumeSnapshotClass",
-      metadata: { name: SNAPSHOT_CLASS, labels: labels(SNAPSHOT_CLASS) },
+      // Velero snapshots CSI volumes with the class carrying this label (one per driver).
+      metadata: {
+        name: SNAPSHOT_CLASS,
+        labels: { ...labels(SNAPSHOT_CLASS), "velero.io/csi-volumesnapshot-class": "true" },
+      },
       driver: storageClasses.snapshotDriver,
       deletionPolicy: ctx.sizing.snapshotDeletionPolicy,
     },

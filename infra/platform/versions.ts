@@ -85,6 +85,14 @@ export const CHARTS = {
     version: "9.59.0",
     appVersion: "1.35.0",
   },
+  velero: {
+    chart: "velero",
+    repo: "https://vmware-tanzu.github.io/helm-charts",
+    version: "12.1.0",
+    appVersion: "v1.18.1",
+  },
+  // Fairwinds' chart of the upstream VerticalPodAutoscaler (kubernetes/autoscaler publishes none yet).
+  vpa: { chart: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", appVersion: "1.7.1" },
 } as const satisfies Record<string, ChartPin>;
 
 /** cluster-autoscaler image per Kubernetes minor (the newest patch of each release line). */
@@ -111,3 +119,23 @@ export const GATEWAY_API = {
     return `https://github.com/kubernetes-sigs/gateway-api/releases/download/${this.version}/${this.channel}-install.yaml`;
   },
 };
+
+/**
+ * Wasm modules the gateway's Envoy loads (Istio WasmPlugin), pinned by tag and by the digest of the
+ * image manifest istio-agent fetches (linux/amd64; the OCI index has another digest and would fail
+ * istio-agent's check). coraza-proxy-wasm bundles the OWASP Core Rule Set 4 (@owasp_crs, @crs-setup-conf).
+ */
+export const WASM_MODULES = {
+  coraza: {
+    url: "oci://ghcr.io/corazawaf/coraza-proxy-wasm:0.6.0",
+    sha256: "65d6009b9da2e8965e592a08b74a86725435fc01aa39c756dce0bd5ea64b3f4e",
+    appVersion: "0.6.0",
+  },
+} as const;
+
+/** Velero's object-store plugins, by the provider name the cloud layer's BackupStorage carries (Velero 1.18 pairs with 1.14). */
+export const VELERO_PLUGINS = {
+  aws: "velero/velero-plugin-for-aws:v1.14.2",
+  gcp: "velero/velero-plugin-for-gcp:v1.14.0",
+  azure: "velero/velero-plugin-for-microsoft-azure:v1.14.0",
+} as const;

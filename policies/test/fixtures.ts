@@ -414,6 +414,46 @@ export const gatekeeperRelease = () =>
     },
   );
 
+/** The gateway's WAF as the platform renders it: Coraza with the CRS, blocking, failing closed. */
+export function wasmPlugin(ns = "istio-ingress") {
+  return {
+    apiVersion: "extensions.istio.io/v1alpha1",
+    kind: "WasmPlugin",
+    metadata: { name: "coraza-waf", namespace: ns, labels: labels("coraza-waf", "waf") },
+    spec: {
+      selector: { matchLabels: { istio: "ingress" } },
+      url: "oci://ghcr.io/corazawaf/coraza-proxy-wasm:0.6.0",
+      phase: "AUTHN",
+      failStrategy: "FAIL_CLOSE",
+      pluginConfig: {
+        directives_map: {
+          default: [
+            "Include @recommended-conf",
+            "SecRuleEngine On",
+            "Include @crs-setup-conf",
+            "Include @owasp_crs/*.conf",
+          ],
+        },
+        default_directives: "default",
+      },
+    },
+  };
+}
+
+/** Velero with a snapshotting schedule per stateful namespace (kafka, monitoring), 30 days. */
+export const veleroRelease = () =>
+  helmRelease("velero", "velero", "12.1.0", "https://vmware-tanzu.github.io/helm-charts", "velero", {
+    schedules: Object.fromEntries(
+      ["kafka", "monitoring"].map((ns) => [
+        `stateful-${ns}`,
+        {
+          schedule: "0 3 * * *",
+          template: { includedNamespaces: [ns], snapshotVolumes: true, ttl: "720h0m0s" },
+        },
+      ]),
+    ),
+  });
+
 export const eks = () => ({
   name: "llmops-prod",
   version: "1.33",
@@ -482,6 +522,9 @@ export const T = {
   topic: K("kafka.strimzi.io/v1:KafkaTopic"),
   pool: K("kafka.strimzi.io/v1:KafkaNodePool"),
   helm: K("helm.sh/v3:Release"),
+  wasm: K("extensions.istio.io/v1alpha1:WasmPlugin"),
+  pvc: K("core/v1:PersistentVolumeClaim"),
+  schedule: K("velero.io/v1:Schedule"),
   eks: "aws:eks/cluster:Cluster",
   kms: "aws:kms/key:Key",
   secret: "aws:secretsmanager/secret:Secret",
@@ -514,6 +557,7 @@ export function compliantInventory(): Inventory {
     res(T.so, "cost-api", scaledObject("cost-api")),
     res(T.cm, "router-config", configMap()),
     res(T.gw, "public", gateway()),
+    res(T.wasm, "coraza-waf", wasmPlugin()),
     res(T.route, "router", httpRoute()),
     res(T.kafka, "llmops", kafka()),
     res(T.topic, "llm-traces", kafkaTopic()),
@@ -521,6 +565,7 @@ export function compliantInventory(): Inventory {
     res(T.helm, "kube-prometheus-stack", promStack()),
     res(T.helm, "loki", loki()),
     res(T.helm, "gatekeeper", gatekeeperRelease()),
+    res(T.helm, "velero", veleroRelease()),
     res(T.eks, "cluster", eks()),
     res(T.kms, "key", kmsKey()),
     res(T.secret, "providers", awsSecret()),

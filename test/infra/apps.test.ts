@@ -560,6 +560,33 @@ describe("scaling and disruption", () => {
     }
   });
 
+  it("a VerticalPodAutoscaler per listed service, recommending only (updateMode Off) beside its HPA or ScaledObject", () => {
+    for (const [, plan] of plans()) {
+      const vpas = apps(plan).filter((m) => m.kind === "VerticalPodAutoscaler");
+      // The services come from the list (services/services.ts), none hand-picked.
+      expect(vpas.map((v) => v.metadata.name).sort()).toEqual(CONTRACTS.map((c) => c.name).sort());
+      for (const v of vpas) {
+        const s = v.metadata.name as Service;
+        expect(v.apiVersion).toBe("autoscaling.k8s.io/v1");
+        expect(v.spec.targetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: s });
+        expect(v.spec.updatePolicy).toEqual({ updateMode: "Off" });
+        const policies = Object.fromEntries(
+          v.spec.resourcePolicy.containerPolicies.map((p: any) => [p.containerName, p]),
+        );
+        expect(policies[s].controlledResources).toEqual(["cpu", "memory"]);
+        expect(policies["istio-proxy"].mode).toBe("Off");
+      }
+    }
+  });
+
+  it("the VPAs wait for the recommender release that installs their CRD", () => {
+    const vpa = prod.inventory.resources.find(
+      (r) => r.inputs?.kind === "VerticalPodAutoscaler" && r.inputs.metadata.name === "router",
+    )!;
+    const release = prod.one("kubernetes:helm.sh/v3:Release", "vpa");
+    expect(vpa.dependsOn).toContain(release.urn);
+  });
+
   it("the ResourceQuota admits every service at its maximum mid-rollout", () => {
     const hard = obj(prod, "ResourceQuota", "apps").spec.hard;
     const peak = [20, 10, 50, 12].reduce((n, max) => n + Math.ceil(max * 1.25), 0);
@@ -760,6 +787,22 @@ describe("observability", () => {
     const board = JSON.parse(cm.data[`${s}.json`]);
     expect(board.panels.length).toBeGreaterThanOrEqual(6);
     expect(board.panels.every((p: any) => p.targets.length > 0)).toBe(true);
+  });
+
+  it.each(SERVICES)("%s: the dashboard puts the VPA recommendation beside the request and the usage", (s) => {
+    const board = JSON.parse(obj(prod, "ConfigMap", `${s}-dashboard`, "monitoring").data[`${s}.json`]);
+    const cpu = board.panels.find((p: any) => p.title.startsWith("CPU: VPA recommendation"));
+    const memory = board.panels.find((p: any) => p.title.startsWith("Memory: VPA recommendation"));
+    expect(cpu.targets[0].expr).toBe(
+      `max(kube_customresource_vpa_container_recommendation_target{namespace="llmops", target_name="${s}", container="${s}", resource="cpu"})`,
+    );
+    expect(memory.targets[0].expr).toContain('resource="memory"');
+    // The request line is the sizing table's figure, in the recommendation's unit.
+    const request = containerOf(prod, s).resources.requests;
+    const cores = request.cpu.endsWith("m") ? Number(request.cpu.slice(0, -1)) / 1000 : Number(request.cpu);
+    expect(cpu.targets.find((t: any) => t.legendFormat === "request (sizing.ts)").expr).toBe(
+      `vector(${cores})`,
+    );
   });
 });
 

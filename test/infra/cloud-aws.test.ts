@@ -45,6 +45,8 @@ const UNTAGGABLE = new Set([
   T.bucketEncryption,
   T.bucketPublicAccess,
   "aws:s3/bucketPolicy:BucketPolicy",
+  "aws:s3/bucketVersioning:BucketVersioning",
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
 ]);
 
 let prod: Plan;
@@ -371,7 +373,7 @@ describe("aws Postgres", () => {
 
 describe("aws log storage", () => {
   it("prod: private, KMS-encrypted, TLS-only buckets for Loki chunks and ruler; dev: none", () => {
-    expect(prod.ofType(T.bucket)).toHaveLength(2);
+    expect(byName(prod, T.bucket, "-loki-")).toHaveLength(2);
     for (const e of prod.ofType(T.bucketEncryption)) {
       expect(e.inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
     }
@@ -382,12 +384,47 @@ describe("aws log storage", () => {
         restrictPublicBuckets: true,
       });
     }
-    expect(prod.ofType("aws:s3/bucketPolicy:BucketPolicy")).toHaveLength(2);
+    expect(prod.ofType("aws:s3/bucketPolicy:BucketPolicy")).toHaveLength(3);
     for (const p of prod.ofType("aws:s3/bucketPolicy:BucketPolicy")) {
       const [deny] = JSON.parse(p.inputs.policy).Statement;
       expect(deny).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
     }
     expect(dev.ofType(T.bucket)).toHaveLength(0);
+  });
+});
+
+describe("aws backup storage (Velero)", () => {
+  const velero = (plan: Plan) => byName(plan, T.bucket, "-velero");
+
+  it("prod: one private, versioned, KMS-encrypted, TLS-only bucket with a lifecycle past the backup TTL; dev: none", () => {
+    expect(velero(prod)).toHaveLength(1);
+    const name = velero(prod)[0]!.name;
+    const of = (type: string) => prod.ofType(type).find((r) => r.name === name)!;
+    expect(of(T.bucketEncryption).inputs.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe(
+      "aws:kms",
+    );
+    expect(of(T.bucketPublicAccess).inputs).toMatchObject({
+      blockPublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(of("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({
+      status: "Enabled",
+    });
+    const [rule] = of("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
+    // 30 days of backups (prod default) plus a week of grace.
+    expect(rule.expiration.days).toBe(37);
+    const [deny] = JSON.parse(of("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).Statement;
+    expect(deny.Condition).toEqual({ Bool: { "aws:SecureTransport": "false" } });
+    expect(velero(dev)).toHaveLength(0);
+  });
+
+  it("prod: Velero's ServiceAccount writes objects of that bucket only, through IRSA (no snapshot or EC2 rights)", () => {
+    const role = irsaRole(prod, SERVICE_ACCOUNTS.velero);
+    const policy = prod.ofType(T.rolePolicy).find((p) => p.name === role.name)!;
+    const statements = JSON.parse(policy.inputs.policy).Statement;
+    const actions = statements.flatMap((s: any) => s.Action);
+    expect(actions).toEqual(expect.arrayContaining(["s3:PutObject", "s3:GetObject", "s3:ListBucket"]));
+    expect(actions.some((a: string) => a.startsWith("ec2:"))).toBe(false);
   });
 });
 

@@ -38,6 +38,7 @@ const UNTAGGABLE = new Set<string>([
   T.postgresConfig,
   T.container,
   "azure-native:dbforpostgresql:Database",
+  "azure-native:storage:BlobServiceProperties",
 ]);
 
 /** Built-in role definition GUIDs the assertions refer to. */
@@ -345,19 +346,50 @@ describe("azure Postgres: Flexible Server", () => {
 
 describe("azure log storage", () => {
   it("prod: Entra-only, private blob storage for Loki written through workload identity; dev: none", () => {
-    expect(prod.one(T.storage).inputs).toMatchObject({
+    const logs = prod.ofType(T.storage).find((s) => s.name.endsWith("-logs"))!;
+    expect(logs.inputs).toMatchObject({
       allowBlobPublicAccess: false,
       allowSharedKeyAccess: false,
       minimumTlsVersion: "TLS1_2",
       sku: { name: "Standard_ZRS" },
       networkRuleSet: { defaultAction: "Deny" },
     });
-    expect(prod.ofType(T.container).map((c) => c.inputs.containerName)).toEqual(["chunks", "ruler"]);
+    expect(
+      prod
+        .ofType(T.container)
+        .filter((c) => c.name.includes("-loki-"))
+        .map((c) => c.inputs.containerName),
+    ).toEqual(["chunks", "ruler"]);
     const loki = federatedIdentity(prod, SERVICE_ACCOUNTS.loki);
-    const [grant] = rolesOf(prod, ROLE.storageBlobDataContributor);
+    const [grant] = rolesOf(prod, ROLE.storageBlobDataContributor).filter((r) => r.name.includes("loki"));
     expect(grant!.inputs.scope).toMatch(/StorageAccount\/llmops-prod-logs$/);
     expect(loki).toBeDefined();
     expect(dev.ofType(T.storage)).toHaveLength(0);
+  });
+});
+
+describe("azure backup storage (Velero)", () => {
+  it("prod: an Entra-only, private, versioned storage account written by Velero's workload identity; dev: none", () => {
+    const account = prod.ofType(T.storage).find((s) => s.name.endsWith("-backups"))!;
+    expect(account.inputs).toMatchObject({
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: false,
+      minimumTlsVersion: "TLS1_2",
+      sku: { name: "Standard_ZRS" },
+      networkRuleSet: { defaultAction: "Deny" },
+    });
+    expect(prod.one("azure-native:storage:BlobServiceProperties").inputs).toMatchObject({
+      isVersioningEnabled: true,
+      deleteRetentionPolicy: { enabled: true, days: 7 },
+    });
+    expect(prod.ofType(T.container).find((c) => c.name.endsWith("-velero"))!.inputs.containerName).toBe(
+      "velero",
+    );
+    const velero = federatedIdentity(prod, SERVICE_ACCOUNTS.velero);
+    expect(velero).toBeDefined();
+    const grant = rolesOf(prod, ROLE.storageBlobDataContributor).find((r) => r.name.includes("velero"))!;
+    expect(grant.inputs.scope).toMatch(/StorageAccount\/llmops-prod-backups$/);
+    expect(dev.ofType(T.storage).filter((s) => s.name.endsWith("-backups"))).toHaveLength(0);
   });
 });
 

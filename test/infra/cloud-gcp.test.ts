@@ -405,7 +405,7 @@ describe("gcp Postgres: Cloud SQL", () => {
 
 describe("gcp log storage", () => {
   it("prod: private uniform-access buckets for Loki, written only by Loki's identity; dev: none", () => {
-    const buckets = prod.ofType(T.bucket);
+    const buckets = prod.ofType(T.bucket).filter((b) => b.name.includes("-loki-"));
     expect(buckets).toHaveLength(2);
     for (const b of buckets) {
       expect(b.inputs).toMatchObject({
@@ -415,8 +415,36 @@ describe("gcp log storage", () => {
       });
     }
     const loki = `serviceAccount:${emailOf(prod, wiAccount(prod, SERVICE_ACCOUNTS.loki))}`;
-    expect(prod.ofType(T.bucketRole).map((g) => g.inputs.member)).toEqual([loki, loki]);
+    expect(
+      prod
+        .ofType(T.bucketRole)
+        .filter((g) => g.name.includes("-loki-"))
+        .map((g) => g.inputs.member),
+    ).toEqual([loki, loki]);
     expect(dev.ofType(T.bucket)).toHaveLength(0);
+  });
+});
+
+describe("gcp backup storage (Velero)", () => {
+  it("prod: a private, versioned bucket written only by Velero's Workload Identity, which may sign URLs as itself; dev: none", () => {
+    const [bucket, ...more] = prod.ofType(T.bucket).filter((b) => b.name.includes("-velero"));
+    expect(more).toEqual([]);
+    expect(bucket!.inputs).toMatchObject({
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+      versioning: { enabled: true },
+      forceDestroy: false,
+    });
+    expect(bucket!.inputs.lifecycleRules[0].condition.age).toBe(37);
+    const account = wiAccount(prod, SERVICE_ACCOUNTS.velero);
+    const member = `serviceAccount:${emailOf(prod, account)}`;
+    const grants = prod.ofType(T.bucketRole).filter((g) => g.name.includes("-velero"));
+    expect(grants.map((g) => [g.inputs.role, g.inputs.member])).toEqual([
+      ["roles/storage.objectAdmin", member],
+    ]);
+    const signer = prod.ofType(T.wiBinding).find((b) => b.name.endsWith("-velero-signer"))!;
+    expect(signer.inputs).toMatchObject({ role: "roles/iam.serviceAccountTokenCreator", member });
+    expect(dev.ofType(T.bucket).filter((b) => b.name.includes("-velero"))).toHaveLength(0);
   });
 });
 

@@ -246,3 +246,71 @@ describe("Pulumi project and stack files", () => {
     for (const key of CONFIG_KEYS) expect(section).toContain(`\`${key}\``);
   });
 });
+
+describe("platform settings (WAF, VPA, backups, tracing): environment defaults, stack overrides", () => {
+  it("dev detects, keeps no backups and samples every trace; prod blocks, backs up and samples 10%", () => {
+    expect(parseRaw(valid()).platform).toEqual({
+      waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
+      vpa: { enabled: true },
+      backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
+      tracing: { enabled: true, sampleRatio: 1, retentionDays: 3 },
+    });
+    const prod = parseRaw(valid({ environment: "prod", alerting: { pagerdutyRoutingKey: "k" } })).platform;
+    expect(prod).toMatchObject({
+      waf: { mode: "block" },
+      backups: { enabled: true, ttlDays: 30 },
+      tracing: { sampleRatio: 0.1 },
+    });
+  });
+
+  it("a stack overrides single keys and keeps the other defaults", () => {
+    const p = parseRaw(
+      valid({ platform: { tracing: { enabled: false }, backups: { enabled: true } } }),
+    ).platform;
+    expect(p.tracing).toEqual({ enabled: false, sampleRatio: 1, retentionDays: 3 });
+    expect(p.backups).toEqual({ enabled: true, schedule: "0 3 * * *", ttlDays: 7 });
+  });
+
+  it("reports bad values by key", () => {
+    expect(
+      problems(
+        valid({
+          platform: { waf: { mode: "panic" }, backups: { schedule: "daily" }, tracing: { sampleRatio: 2 } },
+        }),
+      ),
+    ).toEqual([
+      expect.stringMatching(/^platform\.waf\.mode: expected one of detect \| block/),
+      expect.stringMatching(/^platform\.backups\.schedule: a five-field cron/),
+      expect.stringMatching(/^platform\.tracing\.sampleRatio: /),
+    ]);
+    expect(problems(valid({ platform: { vpa: { on: true } } }))).toEqual(["platform.vpa: unknown key 'on'"]);
+  });
+});
+
+describe("Grafana single sign-on", () => {
+  const sso = {
+    issuerUrl: "https://login.example.com/realms/acme",
+    clientId: "grafana",
+    clientSecret: "s3cr3t",
+    adminGroups: ["platform-admins"],
+  };
+
+  it("keeps the client secret secret and fills the defaults", async () => {
+    const c = parseRaw(valid({ grafanaSso: sso }), new Set([...SECRET, "grafanaSso"]));
+    expect(c.grafanaSso).toMatchObject({ name: "SSO", groupsClaim: "groups", editorGroups: [] });
+    expect(pulumi.Output.isInstance(c.grafanaSso!.clientSecret)).toBe(true);
+    expect(await reveal(c.grafanaSso!.clientSecret)).toBe("s3cr3t");
+  });
+
+  it("refuses a client secret set in plain text, and a plain-http issuer", () => {
+    expect(problems(valid({ grafanaSso: sso }))).toEqual([
+      expect.stringMatching(/^grafanaSso: holds secret values; set it with `pulumi config set --secret`/),
+    ]);
+    expect(
+      problems(
+        valid({ grafanaSso: { ...sso, issuerUrl: "http://login" } }),
+        new Set([...SECRET, "grafanaSso"]),
+      ),
+    ).toEqual(["grafanaSso.issuerUrl: an https:// URL"]);
+  });
+});

@@ -7,7 +7,9 @@ import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { CHART_CRDS, crdFiles } from "../../infra/platform/crds.ts";
+import { STATEFUL_NAMESPACES } from "../../infra/platform/names.ts";
 import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
+import { chartValueErrors } from "../helpers/chart-values.ts";
 import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -67,7 +69,11 @@ describe("releases: pinned charts from https repositories", () => {
     ["gatekeeper", "gatekeeper", "gatekeeper-system"],
     // The aws stacks (prod, dev): EKS managed node groups scale only through it.
     ["cluster-autoscaler", "clusterAutoscaler", "kube-system"],
+    ["vpa", "vpa", "vpa"],
+    ["velero", "velero", "velero"],
   ];
+  /** Off by default in dev (platform.backups.enabled: dev state is disposable). */
+  const prodOnly = new Set(["velero"]);
   const expected = installs.map(([name, pin, namespace]) => {
     const { chart, repo, version } = CHARTS[pin];
     return [name, chart, repo, version, namespace] as const;
@@ -75,17 +81,20 @@ describe("releases: pinned charts from https repositories", () => {
 
   it("installs exactly these releases (nothing unpinned slips in), one per pin", () => {
     expect(installs.map(([, pin]) => pin).sort()).toEqual(Object.keys(CHARTS).sort());
-    for (const plan of [prod, dev])
+    for (const [plan, names] of [
+      [prod, expected.map((e) => e[0])],
+      [dev, expected.map((e) => e[0]).filter((n) => !prodOnly.has(n))],
+    ] as const)
       expect(
         plan
           .ofType(RELEASE)
           .map((r) => r.name)
           .sort(),
-      ).toEqual(expected.map((e) => e[0]).sort());
+      ).toEqual([...names].sort());
   });
 
   it.each(expected)("%s: %s %s@%s in %s", (name, chart, repo, version, namespace) => {
-    for (const plan of [prod, dev]) {
+    for (const plan of prodOnly.has(name) ? [prod] : [prod, dev]) {
       const r = release(plan, name);
       expect(r.inputs).toMatchObject({ chart, version, namespace, repositoryOpts: { repo } });
       // atomic: a failed install rolls back rather than leaving a half-installed controller.
@@ -259,6 +268,7 @@ describe("namespaces", () => {
       "kafka",
       "cert-manager",
       "keda",
+      "vpa",
       "gatekeeper-system",
       "external-secrets",
       "external-dns",
@@ -521,10 +531,11 @@ describe("workload identity bindings", () => {
     ["externalDns", "external-dns"],
     ["certManager", "cert-manager"],
     ["loki", "loki"],
+    ["velero", "velero"],
   ] as const)(
     "%s runs in the namespace and ServiceAccount its cloud identity trusts",
     (consumer, releaseName) => {
-      for (const plan of [prod, dev]) {
+      for (const plan of releaseName === "velero" ? [prod] : [prod, dev]) {
         expect(release(plan, releaseName).inputs.namespace).toBe(SERVICE_ACCOUNTS[consumer].namespace);
         expect(JSON.stringify(values(plan, releaseName))).toContain(
           `"name":"${SERVICE_ACCOUNTS[consumer].name}"`,
@@ -669,6 +680,185 @@ describe("Istio and the public Gateway (Gateway API)", () => {
 
   it("installs no ingress controller besides the Istio gateway", () => {
     expect(prod.objects("Ingress")).toHaveLength(0);
+  });
+});
+
+describe("backups (Velero)", () => {
+  const v = () => values(prod, "velero");
+
+  it("merged over the chart's defaults, the values pass the chart's values.schema.json", () => {
+    const r = release(prod, "velero");
+    expect(chartValueErrors("velero", r.inputs.version, r.inputs.values)).toEqual([]);
+    // The check bites: a wrong type is refused.
+    expect(
+      chartValueErrors("velero", r.inputs.version, { ...r.inputs.values, deployNodeAgent: "no" }),
+    ).not.toEqual([]);
+  });
+
+  it("a daily schedule with CSI volume snapshots for each namespace that keeps state, one for all objects", () => {
+    const { schedules } = v();
+    expect(Object.keys(schedules).sort()).toEqual(
+      ["cluster-resources", ...STATEFUL_NAMESPACES.map((ns) => `stateful-${ns}`)].sort(),
+    );
+    for (const ns of STATEFUL_NAMESPACES)
+      expect(schedules[`stateful-${ns}`]).toMatchObject({
+        schedule: "0 3 * * *",
+        template: {
+          includedNamespaces: [ns],
+          snapshotVolumes: true,
+          ttl: "720h0m0s",
+          storageLocation: "default",
+        },
+      });
+    expect(schedules["cluster-resources"].template).toMatchObject({
+      includedNamespaces: ["*"],
+      snapshotVolumes: false,
+    });
+    expect(v().configuration.features).toBe("EnableCSI");
+    expect(v().snapshotsEnabled).toBe(false);
+    expect(prod.objects("VolumeSnapshotClass", "csi-snapshots")[0].metadata.labels).toMatchObject({
+      "velero.io/csi-volumesnapshot-class": "true",
+    });
+  });
+
+  it("writes to the cloud layer's bucket under Velero's workload identity, with no credentials Secret", () => {
+    expect(v().configuration.backupStorageLocation).toEqual([
+      expect.objectContaining({
+        name: "default",
+        provider: "aws",
+        default: true,
+        prefix: "llmops-prod",
+        config: { region: "us-east-1" },
+      }),
+    ]);
+    expect(v().credentials).toEqual({ useSecret: false });
+    expect(v().serviceAccount.server.name).toBe(SERVICE_ACCOUNTS.velero.name);
+    expect(release(prod, "velero").inputs.namespace).toBe(SERVICE_ACCOUNTS.velero.namespace);
+    expect(v().initContainers[0].image).toMatch(/^velero\/velero-plugin-for-aws:v\d+\.\d+\.\d+$/);
+  });
+
+  it("runs non-root in a restricted namespace, and alerts on a failed or missing backup", () => {
+    expect(prod.objects("Namespace", "velero")[0].metadata.labels["pod-security.kubernetes.io/enforce"]).toBe(
+      "restricted",
+    );
+    expect(v().podSecurityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: "RuntimeDefault" },
+    });
+    expect(v().deployNodeAgent).toBe(false);
+    const alerts = v().metrics.prometheusRule.spec.map((a: any) => [a.alert, a.labels.severity]);
+    expect(alerts).toEqual([
+      ["VeleroBackupFailed", "critical"],
+      ["VeleroBackupTooOld", "critical"],
+    ]);
+  });
+
+  it("dev keeps no backups by default", () => {
+    expect(dev.ofType(RELEASE).map((r) => r.name)).not.toContain("velero");
+  });
+});
+
+describe("VerticalPodAutoscaler: the recommender only", () => {
+  it("installs the recommender, never the updater or the admission controller (nothing evicts or mutates pods)", () => {
+    for (const plan of [prod, dev]) {
+      const v = values(plan, "vpa");
+      expect(v.recommender).toMatchObject({ enabled: true, podMonitor: { enabled: true } });
+      expect(v.updater).toEqual({ enabled: false });
+      expect(v.admissionController).toEqual({ enabled: false });
+      expect(v["metrics-server"]).toEqual({ enabled: false });
+    }
+    expect(values(prod, "vpa").recommender).toMatchObject({
+      replicaCount: 2,
+      extraArgs: { "leader-elect": true },
+      podDisruptionBudget: { maxUnavailable: 1 },
+    });
+    expect(values(dev, "vpa").recommender.replicaCount).toBe(1);
+  });
+
+  it("kube-state-metrics exports the recommendations (target and bounds, cpu and memory)", () => {
+    const ksm = values(prod, "kube-prometheus-stack")["kube-state-metrics"];
+    expect(ksm.rbac.extraRules).toEqual([
+      { apiGroups: ["autoscaling.k8s.io"], resources: ["verticalpodautoscalers"], verbs: ["list", "watch"] },
+    ]);
+    const resource = ksm.customResourceState.config.spec.resources[0];
+    expect(resource.groupVersionKind).toEqual({
+      group: "autoscaling.k8s.io",
+      kind: "VerticalPodAutoscaler",
+      version: "v1",
+    });
+    const metrics = resource.metrics.map((m: any) => `${m.name}/${m.each.gauge.valueFrom.join(".")}`);
+    expect(metrics.sort()).toEqual([
+      "vpa_container_recommendation_lower_bound/lowerBound.cpu",
+      "vpa_container_recommendation_lower_bound/lowerBound.memory",
+      "vpa_container_recommendation_target/target.cpu",
+      "vpa_container_recommendation_target/target.memory",
+      "vpa_container_recommendation_upper_bound/upperBound.cpu",
+      "vpa_container_recommendation_upper_bound/upperBound.memory",
+    ]);
+  });
+
+  it("runs in its own restricted namespace that reaches only the API server", () => {
+    const ns = prod.objects("Namespace", "vpa")[0];
+    expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    expect(waitsFor(prod, release(prod, "vpa"), "kube-prometheus-stack")).toBe(true);
+  });
+});
+
+describe("WAF: Coraza with the OWASP Core Rule Set on the ingress gateway", () => {
+  const plugin = (plan: Plan) => {
+    const found = plan.objects("WasmPlugin", "coraza-waf");
+    expect(found).toHaveLength(1);
+    return found[0];
+  };
+  const directives = (plan: Plan): string[] => plugin(plan).spec.pluginConfig.directives_map.default;
+
+  it("runs on the gateway's pods (the Envoy in front of every routed service), before authentication", () => {
+    for (const plan of [prod, dev]) {
+      const p = plugin(plan);
+      expect(p.apiVersion).toBe("extensions.istio.io/v1alpha1");
+      expect(p.metadata.namespace).toBe("istio-ingress");
+      // The same pods the edge EnvoyFilters select.
+      expect(p.spec.selector.matchLabels).toEqual(
+        plan.objects("EnvoyFilter", "local-rate-limit")[0].spec.workloadSelector.labels,
+      );
+      expect(p.spec).toMatchObject({ phase: "AUTHN", type: "HTTP", imagePullPolicy: "IfNotPresent" });
+      expect(p.spec.pluginConfig.default_directives).toBe("default");
+    }
+  });
+
+  it("pins the module by tag and by the image manifest digest istio-agent verifies", () => {
+    const p = plugin(prod);
+    expect(p.spec.url).toMatch(/^oci:\/\/ghcr\.io\/corazawaf\/coraza-proxy-wasm:\d+\.\d+\.\d+$/);
+    expect(p.spec.sha256).toMatch(/^[a-f0-9]{64}$/);
+    expect(plugin(dev).spec).toMatchObject({ url: p.spec.url, sha256: p.spec.sha256 });
+  });
+
+  it("prod blocks (and fails closed), dev only detects (and fails open)", () => {
+    expect(directives(prod)).toContain("SecRuleEngine On");
+    expect(plugin(prod).spec.failStrategy).toBe("FAIL_CLOSE");
+    expect(directives(dev)).toContain("SecRuleEngine DetectionOnly");
+    expect(plugin(dev).spec.failStrategy).toBe("FAIL_OPEN");
+  });
+
+  it("loads the Core Rule Set the module embeds, setup before rules", () => {
+    for (const plan of [prod, dev]) {
+      const d = directives(plan);
+      expect(d.indexOf("Include @crs-setup-conf")).toBeLessThan(d.indexOf("Include @owasp_crs/*.conf"));
+      expect(d).toContain("SecResponseBodyAccess Off");
+    }
+  });
+
+  it("waits for Istio's CRDs and the gateway; the gateway may fetch the module over HTTPS", () => {
+    const r = crUrn(prod, "WasmPlugin", "coraza-waf");
+    expect(waitsFor(prod, r, "istio-base")).toBe(true);
+    expect(waitsFor(prod, r, "istio-ingress")).toBe(true);
+    const egress = prod
+      .objects("NetworkPolicy", "allow-egress")
+      .find((p) => p.metadata.namespace === "istio-ingress").spec.egress;
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+      ports: [{ port: 443, protocol: "TCP" }],
+    });
   });
 });
 
@@ -847,6 +1037,12 @@ describe("the same platform on every cloud (prod on azure)", () => {
     expect(
       Object.keys(annotations(azure)).some((k) => k.startsWith("service.beta.kubernetes.io/azure")),
     ).toBe(true);
+  });
+
+  it("the same WAF in blocking mode", () => {
+    expect(azure.objects("WasmPlugin", "coraza-waf")[0].spec).toEqual(
+      prod.objects("WasmPlugin", "coraza-waf")[0].spec,
+    );
   });
 
   it("every Kubernetes object validates", () => {

@@ -195,6 +195,24 @@ const gaps: Gap[] = [
     ["k8s-autoscaling", "k8s-default-deny", "k8s-no-default-namespace", "k8s-pdb-coverage"],
     (i) => delete router(i).metadata.namespace,
   ],
+  [
+    "the gateway's WAF only detects (a prod rollout left in DetectionOnly)",
+    ["waf-blocking"],
+    (i) => {
+      const waf = i.resources.find((r) => r.inputs?.kind === "WasmPlugin")!.inputs.spec;
+      waf.pluginConfig.directives_map.default = waf.pluginConfig.directives_map.default.map((d: string) =>
+        d.startsWith("SecRuleEngine") ? "SecRuleEngine DetectionOnly" : d,
+      );
+    },
+  ],
+  [
+    "Kafka's backup schedule dropped",
+    ["backups-stateful-namespaces"],
+    (i) => {
+      const velero = i.resources.find((r) => r.type === K("helm.sh/v3:Release") && r.name === "velero")!;
+      delete velero.inputs.values.schedules["stateful-kafka"];
+    },
+  ],
 ];
 
 describe("the policy pack on the prod plan", () => {

@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../../lib/labels.ts";
 import type { AppsContext } from "../context.ts";
 import type { ServiceProfile } from "../profile.ts";
+import { mebibytes, millicores } from "../quantity.ts";
 import { jobSelector, METRICS } from "./metrics.ts";
 
 /** Grafana's variable syntax (not a JS template): panels follow the dashboard's datasource picker. */
@@ -216,7 +217,43 @@ export function dashboardPanels(ctx: AppsContext, profile: ServiceProfile): Pane
         },
       ],
     },
+    ...(ctx.platform.verticalPodAutoscaler ? vpaPanels(ctx, profile) : []),
     ...(DOMAIN_PANELS[profile.name]?.(job) ?? []),
+  ];
+}
+
+/**
+ * What the VPA recommender would give the service's container, beside what sizing.ts requests and
+ * what it uses: the data to tune the sizing tables from (the VPA itself never changes a pod).
+ */
+function vpaPanels(ctx: AppsContext, profile: ServiceProfile): Panel[] {
+  const ns = ctx.platform.appNamespace;
+  const vpa = ctx.platform.monitoring.vpaRecommendation;
+  const sizing = profile.sizing[ctx.config.environment].resources;
+  const rec = (metric: string, resource: string) =>
+    `max(${metric}{namespace="${ns}", target_name="${profile.name}", container="${profile.name}", resource="${resource}"})`;
+  const pods = `namespace="${ns}", pod=~"${profile.name}-.*", container="${profile.name}"`;
+  return [
+    {
+      title: "CPU: VPA recommendation vs request vs usage (cores)",
+      unit: "short",
+      targets: [
+        { expr: rec(vpa.target, "cpu"), legend: "VPA target" },
+        { expr: rec(vpa.upperBound, "cpu"), legend: "VPA upper bound" },
+        { expr: `vector(${millicores(sizing.requests.cpu) / 1000})`, legend: "request (sizing.ts)" },
+        { expr: `max(rate(${METRICS.cpu}{${pods}}[5m]))`, legend: "busiest pod" },
+      ],
+    },
+    {
+      title: "Memory: VPA recommendation vs request vs usage",
+      unit: "bytes",
+      targets: [
+        { expr: rec(vpa.target, "memory"), legend: "VPA target" },
+        { expr: rec(vpa.upperBound, "memory"), legend: "VPA upper bound" },
+        { expr: `vector(${mebibytes(sizing.requests.memory) * 1024 * 1024})`, legend: "request (sizing.ts)" },
+        { expr: `max(${METRICS.memory}{${pods}})`, legend: "busiest pod" },
+      ],
+    },
   ];
 }
 
