@@ -61,7 +61,7 @@ function busContract(impl: () => Impl) {
     });
     await bus.publish(topic, null, { id: "after-idle" });
     await bus.flush(5_000);
-    await until(() => got.length === 1, "the event published after an idle flush", 15_000);
+    await until(() => got.length === 1, "the event published after an idle flush");
     expect(got).toEqual([{ id: "after-idle" }]);
     await sub.close();
   });
