@@ -47,6 +47,25 @@ function busContract(impl: () => Impl) {
     await sub.close();
   });
 
+  it("an idle flush (nothing pending) leaves the bus sending: later events are still delivered", async () => {
+    const topic = await impl().topic();
+    const bus = await newBus();
+    // A producer pass that finds nothing to do must not be left behind as the pass in progress.
+    await bus.flush();
+    await bus.flush();
+    const got: unknown[] = [];
+    const sub = await bus.subscribe({
+      topic,
+      groupId: `g-${randomUUID()}`,
+      handler: (value) => void got.push(value),
+    });
+    await bus.publish(topic, null, { id: "after-idle" });
+    await bus.flush(5_000);
+    await until(() => got.length === 1, "the event published after an idle flush");
+    expect(got).toEqual([{ id: "after-idle" }]);
+    await sub.close();
+  });
+
   it("keeps the order of events with the same key", async () => {
     const topic = await impl().topic(3);
     const bus = await newBus();

@@ -209,37 +209,43 @@ export class KafkaBus implements EventBus {
 
   private drain(): Promise<void> {
     if (this.running) return this.running;
-    this.running = (async () => {
-      try {
-        while (true) {
-          if (this.outboxPending && this.opts.db) {
-            if ((await this.drainOutboxOnce()) > 0) continue;
-          }
-          if (this.buffer.length === 0) break;
-          const batch = this.buffer.slice(0, this.batchSize);
-          await this.send(batch);
-          this.buffer.splice(0, batch.length);
-          this.m.buffered.set(this.buffer.length);
+    // A pass with nothing to send completes synchronously, so the run is recorded first and
+    // cleared when it settles; clearing it inside the pass would leave a settled promise behind
+    // as "running" and no later drain would ever start.
+    const run = this.drainPass().finally(() => {
+      if (this.running === run) this.running = null;
+    });
+    this.running = run;
+    return run;
+  }
+
+  private async drainPass(): Promise<void> {
+    try {
+      while (true) {
+        if (this.outboxPending && this.opts.db) {
+          if ((await this.drainOutboxOnce()) > 0) continue;
         }
-        this.up = true;
-      } catch (err) {
-        this.up = false;
-        this.m.sendErrors.inc();
-        this.connected = false;
-        await this.producer.disconnect().catch(noop);
-        if (Date.now() - this.lastErrorLog > 5000) {
-          this.lastErrorLog = Date.now();
-          this.opts.logger?.warn(
-            { err: (err as Error).message, buffered: this.buffer.length },
-            "kafka produce failed; will retry",
-          );
-        }
-        if (!this.closed) this.schedule(this.retryBackoffMs);
-      } finally {
-        this.running = null;
+        if (this.buffer.length === 0) break;
+        const batch = this.buffer.slice(0, this.batchSize);
+        await this.send(batch);
+        this.buffer.splice(0, batch.length);
+        this.m.buffered.set(this.buffer.length);
       }
-    })();
-    return this.running;
+      this.up = true;
+    } catch (err) {
+      this.up = false;
+      this.m.sendErrors.inc();
+      this.connected = false;
+      await this.producer.disconnect().catch(noop);
+      if (Date.now() - this.lastErrorLog > 5000) {
+        this.lastErrorLog = Date.now();
+        this.opts.logger?.warn(
+          { err: (err as Error).message, buffered: this.buffer.length },
+          "kafka produce failed; will retry",
+        );
+      }
+      if (!this.closed) this.schedule(this.retryBackoffMs);
+    }
   }
 
   private async drainOutboxOnce(): Promise<number> {
