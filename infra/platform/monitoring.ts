@@ -96,7 +96,10 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
         ...onSystemNodes(config),
         admissionWebhooks: { patch: onSystemNodes(config) },
       },
-      "kube-state-metrics": onSystemNodes(config),
+      "kube-state-metrics": {
+        ...onSystemNodes(config),
+        ...(config.platform.vpa.enabled ? vpaStateMetrics() : {}),
+      },
       grafana: {
         ...onSystemNodes(config),
         admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
@@ -105,7 +108,6 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
         },
         additionalDataSources: [{ name: "Loki", type: "loki", uid: "loki", url: LOKI_URL, access: "proxy" }],
       },
-      ...(config.platform.vpa.enabled ? { "kube-state-metrics": vpaStateMetrics() } : {}),
       // node-exporter needs hostNetwork/hostPID: it runs in kube-system (privileged), not here.
       "prometheus-node-exporter": { namespaceOverride: KUBE_SYSTEM },
     },

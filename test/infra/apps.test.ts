@@ -500,10 +500,8 @@ describe("mesh: mTLS STRICT and identity-based authorization", () => {
       s === "router" || s === "trace-proxy" ? [{ namespaces: ["istio-ingress"] }] : [];
     for (const s of SERVICES) {
       // The gateway for the north-south services, then each service whose contract calls this one.
-      const expected = [
-        ...gateway(s),
-        ...callersOf(s).map((c) => ({ principals: [`cluster.local/ns/llmops/sa/${c}`] })),
-      ];
+      const callers = callersOf(s).map((c) => `cluster.local/ns/llmops/sa/${c}`);
+      const expected = [...gateway(s), ...(callers.length ? [{ principals: callers }] : [])];
       // ALLOW with no rules allows nothing: a service nobody calls.
       if (expected.length) expect(sources(s)).toEqual(expected);
       else expect(authz(s).rules).toBeUndefined();
