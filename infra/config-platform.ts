@@ -1,5 +1,5 @@
 /**
- * The platform's optional pieces (WAF, VerticalPodAutoscaler, backups, tracing) and Grafana's single
+ * The platform's optional pieces (WAF, VerticalPodAutoscaler, backups) and Grafana's single
  * sign-on: their stack keys, their schema and their per-environment defaults, resolved once while the
  * stack config is parsed (config.ts) so the platform and apps layers receive plain, complete settings.
  *
@@ -13,9 +13,6 @@
  *   platform.backups.enabled     false          true      (dev state is disposable; Velero is heavy)
  *   platform.backups.schedule    0 3 * * *      0 3 * * *  (UTC)
  *   platform.backups.ttlDays     7              30
- *   platform.tracing.enabled     true           true
- *   platform.tracing.sampleRatio 1              0.1       (parent-based: a trace is kept or dropped whole)
- *   platform.tracing.retentionDays 3            14
  */
 import { z } from "zod";
 import type { Environment } from "./config.ts";
@@ -45,13 +42,6 @@ export const platformFields = z.strictObject({
       ttlDays: z.int().min(1).max(365).optional(),
     })
     .default({}),
-  tracing: z
-    .strictObject({
-      enabled: z.boolean().optional(),
-      sampleRatio: z.number().min(0).max(1).optional(),
-      retentionDays: z.int().min(1).max(90).optional(),
-    })
-    .default({}),
 });
 
 /**
@@ -59,8 +49,13 @@ export const platformFields = z.strictObject({
  * secret; the cloud layer stores it in the secret store and external-secrets hands it to Grafana.
  */
 export const grafanaSsoFields = z.strictObject({
-  /** The provider's issuer, e.g. https://login.example.com/realms/acme (discovery at /.well-known/...). */
-  issuerUrl: z.url({ protocol: /^https$/, error: "an https:// URL" }),
+  /**
+   * The provider's endpoints (its /.well-known/openid-configuration lists them: authorization_endpoint,
+   * token_endpoint, userinfo_endpoint); Grafana's generic OAuth client does not discover them itself.
+   */
+  authUrl: z.url({ protocol: /^https$/, error: "an https:// URL" }),
+  tokenUrl: z.url({ protocol: /^https$/, error: "an https:// URL" }),
+  userinfoUrl: z.url({ protocol: /^https$/, error: "an https:// URL" }),
   clientId: z.string().min(1),
   clientSecret: z.string().min(1, "the OIDC client secret (set it as a secret)"),
   /** Display name on Grafana's login button. */
@@ -81,7 +76,6 @@ export interface PlatformSettings {
   waf: { enabled: boolean; mode: "detect" | "block"; paranoiaLevel: number };
   vpa: { enabled: boolean };
   backups: { enabled: boolean; schedule: string; ttlDays: number };
-  tracing: { enabled: boolean; sampleRatio: number; retentionDays: number };
 }
 
 const DEFAULTS: Record<Environment, PlatformSettings> = {
@@ -89,13 +83,11 @@ const DEFAULTS: Record<Environment, PlatformSettings> = {
     waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
     vpa: { enabled: true },
     backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
-    tracing: { enabled: true, sampleRatio: 1, retentionDays: 3 },
   },
   prod: {
     waf: { enabled: true, mode: "block", paranoiaLevel: 1 },
     vpa: { enabled: true },
     backups: { enabled: true, schedule: "0 3 * * *", ttlDays: 30 },
-    tracing: { enabled: true, sampleRatio: 0.1, retentionDays: 14 },
   },
 };
 
@@ -109,6 +101,5 @@ export function platformSettings(environment: Environment, raw: PlatformFields):
     waf: { ...d.waf, ...defined(raw.waf) },
     vpa: { ...d.vpa, ...defined(raw.vpa) },
     backups: { ...d.backups, ...defined(raw.backups) },
-    tracing: { ...d.tracing, ...defined(raw.tracing) },
   };
 }

@@ -138,8 +138,8 @@ const fields = z.strictObject({
   gcp: gcpSettings.optional(),
   azure: azureSettings.default({ adminGroupObjectIds: [] }),
   tags: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/), z.string().max(63)).default({}),
-  /** Optional platform pieces (WAF, VPA, backups, tracing); defaults per environment in config-platform.ts. */
-  platform: platformFields.default({ waf: {}, vpa: {}, backups: {}, tracing: {} }),
+  /** Optional platform pieces (WAF, VPA, backups); defaults per environment in config-platform.ts. */
+  platform: platformFields.default({ waf: {}, vpa: {}, backups: {} }),
   grafanaSso: grafanaSsoFields.optional(),
 });
 
@@ -224,7 +224,9 @@ export interface StackConfig extends Omit<
 }
 
 export interface GrafanaSso {
-  issuerUrl: string;
+  authUrl: string;
+  tokenUrl: string;
+  userinfoUrl: string;
   clientId: string;
   clientSecret: pulumi.Output<string>;
   name: string;

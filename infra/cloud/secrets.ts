@@ -32,6 +32,7 @@ export function secretCatalogue(config: StackConfig): SecretCatalogue {
       : {}),
     ...(config.clientApiKeys.length > 0 ? { clientApiKeys: `${base}-client-api-keys` } : {}),
     ...(config.adminApiKeys.length > 0 ? { adminApiKeys: `${base}-admin-api-keys` } : {}),
+    ...(config.grafanaSso ? { grafanaOidc: `${base}-grafana-oidc` } : {}),
   };
 }
 
@@ -130,6 +131,14 @@ export function secretEntries(config: StackConfig, postgres: PostgresEndpoint): 
       key: names.adminApiKeys,
       description: "Admin API keys (ADMIN_API_KEYS list)",
       value: pulumi.secret(pulumi.all(config.adminApiKeys).apply((keys) => keys.join(","))),
+    });
+  }
+  if (names.grafanaOidc && config.grafanaSso) {
+    entries.push({
+      id: "grafana-oidc",
+      key: names.grafanaOidc,
+      description: "Grafana's OpenID Connect client secret",
+      value: pulumi.secret(config.grafanaSso.clientSecret),
     });
   }
   return entries;

@@ -42,6 +42,8 @@ export interface SecretCatalogue {
   clientApiKeys?: string;
   /** ADMIN_API_KEYS format "key,key"; absent when none are configured. */
   adminApiKeys?: string;
+  /** Grafana's OIDC client secret (plain string); absent without grafanaSso. */
+  grafanaOidc?: string;
 }
 
 export interface DnsZone {

@@ -90,11 +90,15 @@ export function createPublicGateway(
             port: 443,
             protocol: "HTTPS",
             tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: PUBLIC_TLS_SECRET }] },
-            // Only the app namespace may attach routes to the public listener.
+            // Only the app namespace (and Grafana, behind single sign-on) may attach routes to the public listener.
             allowedRoutes: {
               namespaces: {
                 from: "Selector",
-                selector: { matchLabels: { "kubernetes.io/metadata.name": NS.apps } },
+                selector: {
+                  matchExpressions: [
+                    { key: "kubernetes.io/metadata.name", operator: "In", values: [NS.apps, NS.monitoring] },
+                  ],
+                },
               },
             },
           },

@@ -36,6 +36,7 @@ import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
 import { createStorage } from "./storage.ts";
 import { installBackups } from "./backups.ts";
+import { grafanaOidcSecret, grafanaRoute, platformDashboards } from "./grafana.ts";
 import { installVpaRecommender, VPA_METRICS } from "./vpa.ts";
 import { installWaf } from "./waf.ts";
 
@@ -115,7 +116,15 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     const storage = createStorage(ctx);
     // external-secrets first: Grafana's admin Secret and Alertmanager's receivers come through it.
     const secrets = installExternalSecrets(ctx, [namespaces.externalSecrets]);
-    const monitoring = installMonitoring(ctx, [namespaces.monitoring, ...storage.classes, secrets.release]);
+    // Grafana mounts its OIDC client secret: the ExternalSecret (on the ClusterSecretStore) comes first.
+    const oidc = grafanaOidcSecret(ctx, [secrets.release, secrets.store, namespaces.monitoring]);
+    const monitoring = installMonitoring(ctx, [
+      namespaces.monitoring,
+      ...storage.classes,
+      secrets.release,
+      ...(oidc ? [oidc] : []),
+    ]);
+    platformDashboards(ctx, [namespaces.monitoring]);
     // Every chart below ships a ServiceMonitor: its CRD comes with kube-prometheus-stack.
     const crdsOf = (ns: pulumi.Resource) => [ns, monitoring.release];
     alertReceiversSecret(ctx, [secrets.release, secrets.store, namespaces.monitoring]);
@@ -150,6 +159,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       ingressGateway: istio.gateway,
     });
     installWaf(ctx, { istioBase: istio.base, ingressGateway: istio.gateway });
+    grafanaRoute(ctx, [gatewayApi, monitoring.release]);
     const vpa = installVpaRecommender(ctx, crdsOf(namespaces.vpa));
     this.verticalPodAutoscaler = vpa !== undefined;
     if (vpa) this.ready.push(vpa);

@@ -12,6 +12,7 @@ import { DASHBOARD_LABEL, SECRET_STORE } from "./names.ts";
 import { KUBE_SYSTEM, NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
 import { STORAGE_CLASSES } from "./storage.ts";
+import { grafanaSsoValues } from "./grafana.ts";
 import { vpaStateMetrics } from "./vpa.ts";
 
 export const PROMETHEUS_RELEASE = "kube-prometheus-stack";
@@ -107,6 +108,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
           dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },
         },
         additionalDataSources: [{ name: "Loki", type: "loki", uid: "loki", url: LOKI_URL, access: "proxy" }],
+        ...grafanaSsoValues(ctx),
       },
       // node-exporter needs hostNetwork/hostPID: it runs in kube-system (privileged), not here.
       "prometheus-node-exporter": { namespaceOverride: KUBE_SYSTEM },

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
 import { KUBE_SYSTEM, NS, type NamespaceKey, WEBHOOK_PORTS } from "../names.ts";
+import { GRAFANA } from "./grafana.ts";
 import { ALERTMANAGER } from "./names.ts";
 import type { ChartKey } from "./versions.ts";
 
@@ -57,7 +58,7 @@ interface NamespaceSpec {
   extraLabels?: Record<string, string>;
   flows: Flows;
   /** Flows that exist only when an optional platform piece is on (stack setting). */
-  optionalFlows?: (settings: PlatformContext["config"]["platform"]) => Flows;
+  optionalFlows?: (config: PlatformContext["config"]) => Flows;
 }
 
 const ISTIOD_PORTS = [15010, 15012, 15014];
@@ -123,6 +124,20 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       egressToCluster: true,
       egressToNodes: [10250, 9100],
     },
+    // With single sign-on Grafana is published on the Gateway (grafana.ts).
+    optionalFlows: (c) =>
+      c.grafanaSso
+        ? {
+            ingressToPods: [
+              {
+                name: "grafana",
+                pods: GRAFANA.podLabels,
+                from: NS.istioIngress,
+                ports: [GRAFANA.containerPort],
+              },
+            ],
+          }
+        : {},
   },
   keda: {
     owner: "keda",
@@ -170,7 +185,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       egressToCluster: true,
     },
     // istio-agent pulls the WAF's Wasm module from its OCI registry.
-    optionalFlows: (p) => (p.waf.enabled ? { internet: [443] } : {}),
+    optionalFlows: (c) => (c.platform.waf.enabled ? { internet: [443] } : {}),
   },
   externalSecrets: {
     owner: "externalSecrets",
@@ -226,7 +241,7 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
       },
       { parent: ctx.parent },
     );
-    const flows = mergeFlows(spec.flows, spec.optionalFlows?.(ctx.config.platform) ?? {});
+    const flows = mergeFlows(spec.flows, spec.optionalFlows?.(ctx.config) ?? {});
     for (const policy of networkPolicies(name, { ...spec, flows }, ctx)) {
       new k8s.networking.v1.NetworkPolicy(
         `${name}-${policy.name}`,

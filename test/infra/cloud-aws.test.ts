@@ -271,7 +271,7 @@ describe("aws DNS zone", () => {
 });
 
 describe("aws secret store: Secrets Manager under a customer key", () => {
-  it("stores Postgres, each LLM provider key, alerting, client and admin keys", () => {
+  it("stores Postgres, each LLM provider key, alerting, client and admin keys, Grafana's OIDC client secret", () => {
     expect(prod.ofType(T.secret).map((s) => s.inputs.name)).toEqual([
       "llmops-prod-postgres",
       "llmops-prod-llm-openai",
@@ -279,6 +279,7 @@ describe("aws secret store: Secrets Manager under a customer key", () => {
       "llmops-prod-alerting",
       "llmops-prod-client-api-keys",
       "llmops-prod-admin-api-keys",
+      "llmops-prod-grafana-oidc",
     ]);
   });
 

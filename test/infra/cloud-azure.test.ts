@@ -277,7 +277,7 @@ describe("azure secret store: Key Vault", () => {
     });
   });
 
-  it("stores Postgres, each LLM provider key, alerting, client and admin keys as secret values", () => {
+  it("stores Postgres, each LLM provider key, alerting, client and admin keys, Grafana's OIDC client secret as secret values", () => {
     const secrets = prod.ofType(T.secret);
     expect(secrets.map((s) => s.inputs.secretName)).toEqual([
       "llmops-prod-postgres",
@@ -286,6 +286,7 @@ describe("azure secret store: Key Vault", () => {
       "llmops-prod-alerting",
       "llmops-prod-client-api-keys",
       "llmops-prod-admin-api-keys",
+      "llmops-prod-grafana-oidc",
     ]);
     // A secret value makes the whole properties object secret on the wire.
     for (const s of secrets) expect(isSecret(s.inputs.properties), s.name).toBe(true);

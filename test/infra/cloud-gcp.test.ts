@@ -309,7 +309,7 @@ describe("gcp DNS zone", () => {
 });
 
 describe("gcp secret store: Secret Manager under a customer key", () => {
-  it("stores Postgres, each LLM provider key, alerting, client and admin keys", () => {
+  it("stores Postgres, each LLM provider key, alerting, client and admin keys, Grafana's OIDC client secret", () => {
     expect(prod.ofType(T.secret).map((s) => s.inputs.secretId)).toEqual([
       "llmops-prod-postgres",
       "llmops-prod-llm-openai",
@@ -317,6 +317,7 @@ describe("gcp secret store: Secret Manager under a customer key", () => {
       "llmops-prod-alerting",
       "llmops-prod-client-api-keys",
       "llmops-prod-admin-api-keys",
+      "llmops-prod-grafana-oidc",
     ]);
   });
 

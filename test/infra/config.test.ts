@@ -247,41 +247,30 @@ describe("Pulumi project and stack files", () => {
   });
 });
 
-describe("platform settings (WAF, VPA, backups, tracing): environment defaults, stack overrides", () => {
-  it("dev detects, keeps no backups and samples every trace; prod blocks, backs up and samples 10%", () => {
+describe("platform settings (WAF, VPA, backups): environment defaults, stack overrides", () => {
+  it("dev detects and keeps no backups; prod blocks and backs up 30 days", () => {
     expect(parseRaw(valid()).platform).toEqual({
       waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
       vpa: { enabled: true },
       backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
-      tracing: { enabled: true, sampleRatio: 1, retentionDays: 3 },
     });
     const prod = parseRaw(valid({ environment: "prod", alerting: { pagerdutyRoutingKey: "k" } })).platform;
-    expect(prod).toMatchObject({
-      waf: { mode: "block" },
-      backups: { enabled: true, ttlDays: 30 },
-      tracing: { sampleRatio: 0.1 },
-    });
+    expect(prod).toMatchObject({ waf: { mode: "block" }, backups: { enabled: true, ttlDays: 30 } });
   });
 
   it("a stack overrides single keys and keeps the other defaults", () => {
-    const p = parseRaw(
-      valid({ platform: { tracing: { enabled: false }, backups: { enabled: true } } }),
-    ).platform;
-    expect(p.tracing).toEqual({ enabled: false, sampleRatio: 1, retentionDays: 3 });
+    const p = parseRaw(valid({ platform: { waf: { mode: "block" }, backups: { enabled: true } } })).platform;
+    expect(p.waf).toEqual({ enabled: true, mode: "block", paranoiaLevel: 1 });
     expect(p.backups).toEqual({ enabled: true, schedule: "0 3 * * *", ttlDays: 7 });
   });
 
   it("reports bad values by key", () => {
     expect(
-      problems(
-        valid({
-          platform: { waf: { mode: "panic" }, backups: { schedule: "daily" }, tracing: { sampleRatio: 2 } },
-        }),
-      ),
+      problems(valid({ platform: { waf: { mode: "panic" }, backups: { schedule: "daily", ttlDays: 0 } } })),
     ).toEqual([
       expect.stringMatching(/^platform\.waf\.mode: expected one of detect \| block/),
       expect.stringMatching(/^platform\.backups\.schedule: a five-field cron/),
-      expect.stringMatching(/^platform\.tracing\.sampleRatio: /),
+      expect.stringMatching(/^platform\.backups\.ttlDays: /),
     ]);
     expect(problems(valid({ platform: { vpa: { on: true } } }))).toEqual(["platform.vpa: unknown key 'on'"]);
   });
@@ -289,7 +278,9 @@ describe("platform settings (WAF, VPA, backups, tracing): environment defaults, 
 
 describe("Grafana single sign-on", () => {
   const sso = {
-    issuerUrl: "https://login.example.com/realms/acme",
+    authUrl: "https://login.example.com/realms/acme/protocol/openid-connect/auth",
+    tokenUrl: "https://login.example.com/realms/acme/protocol/openid-connect/token",
+    userinfoUrl: "https://login.example.com/realms/acme/protocol/openid-connect/userinfo",
     clientId: "grafana",
     clientSecret: "s3cr3t",
     adminGroups: ["platform-admins"],
@@ -308,9 +299,9 @@ describe("Grafana single sign-on", () => {
     ]);
     expect(
       problems(
-        valid({ grafanaSso: { ...sso, issuerUrl: "http://login" } }),
+        valid({ grafanaSso: { ...sso, tokenUrl: "http://login/token" } }),
         new Set([...SECRET, "grafanaSso"]),
       ),
-    ).toEqual(["grafanaSso.issuerUrl: an https:// URL"]);
+    ).toEqual(["grafanaSso.tokenUrl: an https:// URL"]);
   });
 });

@@ -473,7 +473,9 @@ describe("monitoring (kube-prometheus-stack)", () => {
     );
     expect(am.alertmanagerSpec.secrets).toEqual(["alertmanager-receivers"]);
     const text = JSON.stringify(values(prod, "kube-prometheus-stack"));
-    expect(text).not.toMatch(/hooks\.slack\.com|\[secret\]|api_url"|routing_key"|service_key/);
+    expect(text).not.toMatch(/hooks\.slack\.com|\[secret\]|routing_key"|service_key/);
+    // Alertmanager's literal-URL key (Grafana's OAuth client has an api_url of its own: a public endpoint).
+    expect(JSON.stringify(am)).not.toMatch(/api_url"/);
     const es = prod.objects("ExternalSecret", "alertmanager-receivers")[0];
     expect(es.metadata.namespace).toBe("monitoring");
     expect(es.spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "cloud-secrets" });
@@ -494,6 +496,83 @@ describe("monitoring (kube-prometheus-stack)", () => {
     expect(g.additionalDataSources[0]).toMatchObject({ type: "loki" });
     // The admin password is generated in-cluster, so no password appears anywhere in the plan.
     expect(prod.objects("Password", "grafana-admin-password")).toHaveLength(1);
+  });
+});
+
+describe("Grafana: single sign-on and platform dashboards", () => {
+  const grafana = (plan: Plan) => values(plan, "kube-prometheus-stack").grafana;
+
+  it("prod signs in through the stack's OIDC provider, the client secret mounted from an ExternalSecret", () => {
+    const oauth = grafana(prod)["grafana.ini"]["auth.generic_oauth"];
+    expect(oauth).toMatchObject({
+      enabled: true,
+      name: "Acme SSO",
+      client_id: "grafana-llmops-prod",
+      client_secret: "$__file{/etc/secrets/grafana-oidc/client-secret}",
+      token_url: "https://login.example.com/realms/acme/protocol/openid-connect/token",
+      use_pkce: true,
+      groups_attribute_path: "groups",
+    });
+    expect(oauth.role_attribute_path).toBe(
+      "contains(groups[*], 'platform-admins') && 'Admin' || contains(groups[*], 'llmops-engineers') && 'Editor' || 'Viewer'",
+    );
+    expect(grafana(prod)["grafana.ini"].server.root_url).toBe("https://grafana.llm.example.com");
+    expect(grafana(prod).extraSecretMounts).toEqual([
+      expect.objectContaining({
+        secretName: "grafana-oidc",
+        mountPath: "/etc/secrets/grafana-oidc",
+        readOnly: true,
+      }),
+    ]);
+    const es = prod.objects("ExternalSecret", "grafana-oidc")[0];
+    expect(es.spec).toMatchObject({
+      secretStoreRef: { kind: "ClusterSecretStore", name: "cloud-secrets" },
+      data: [{ secretKey: "client-secret", remoteRef: { key: "llmops-prod-grafana-oidc" } }],
+    });
+    // Grafana starts only once the Secret it mounts can exist.
+    expect(release(prod, "kube-prometheus-stack").dependsOn).toContain(
+      crUrn(prod, "ExternalSecret", "grafana-oidc").urn,
+    );
+    expect(crUrn(prod, "ExternalSecret", "grafana-oidc").dependsOn).toContain(
+      crUrn(prod, "ClusterSecretStore", "cloud-secrets").urn,
+    );
+  });
+
+  it("with SSO Grafana is published on the Gateway, and only the gateway may reach its pods", () => {
+    const [route] = prod.objects("HTTPRoute").filter((r) => r.metadata.namespace === "monitoring");
+    expect(route.spec.hostnames).toEqual(["grafana.llm.example.com"]);
+    expect(route.spec.parentRefs[0]).toMatchObject({
+      name: "public",
+      namespace: "istio-ingress",
+      sectionName: "https",
+    });
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: "kube-prometheus-stack-grafana", port: 80 }]);
+    const np = prod
+      .objects("NetworkPolicy", "allow-ingress-grafana")
+      .find((p) => p.metadata.namespace === "monitoring");
+    expect(np.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "grafana" });
+    expect(np.spec.ingress[0].ports).toEqual([{ port: 3000, protocol: "TCP" }]);
+  });
+
+  it("without SSO (dev) Grafana stays internal, behind its generated admin password", () => {
+    expect(grafana(dev)["grafana.ini"]).toBeUndefined();
+    expect(dev.objects("ExternalSecret", "grafana-oidc")).toHaveLength(0);
+    expect(dev.objects("HTTPRoute").filter((r) => r.metadata.namespace === "monitoring")).toHaveLength(0);
+    expect(dev.objects("NetworkPolicy", "allow-ingress-grafana")).toHaveLength(0);
+  });
+
+  it.each([
+    ["kafka", ["kafka_topic_partition_current_offset", "kafka_consumergroup_lag"]],
+    ["gateway", ["istio_requests_total", "certmanager_certificate_expiration_timestamp_seconds"]],
+    ["loki", ["loki_distributor_lines_received_total", "loki_request_duration_seconds_bucket"]],
+  ])("a %s dashboard the sidecar loads, reading %j", (key, metrics) => {
+    for (const plan of [prod, dev]) {
+      const cm = plan.objects("ConfigMap", `platform-${key}-dashboard`)[0];
+      expect(cm.metadata).toMatchObject({ namespace: "monitoring", labels: { grafana_dashboard: "1" } });
+      const board = JSON.parse(cm.data[`platform-${key}.json`]);
+      const exprs = board.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join("\n");
+      for (const m of metrics) expect(exprs).toContain(m);
+    }
   });
 });
 
@@ -640,9 +719,9 @@ describe("Istio and the public Gateway (Gateway API)", () => {
       hostname: "*.llm.example.com",
       tls: { mode: "Terminate", certificateRefs: [{ kind: "Secret", name: "public-tls" }] },
     });
-    expect(https.allowedRoutes.namespaces.selector.matchLabels).toEqual({
-      "kubernetes.io/metadata.name": "llmops",
-    });
+    expect(https.allowedRoutes.namespaces.selector.matchExpressions).toEqual([
+      { key: "kubernetes.io/metadata.name", operator: "In", values: ["llmops", "monitoring"] },
+    ]);
     expect(http).toMatchObject({
       name: "http",
       protocol: "HTTP",
