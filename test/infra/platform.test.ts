@@ -366,6 +366,11 @@ describe("network flows beyond the default deny", () => {
     );
 
   it("admission webhooks are reachable from the API server", () => {
+    // EKS: the control plane's ENIs share the subnets the VPC CNI gives pods, so only the port narrows.
+    expect(
+      policy("keda", "allow-ingress").spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 9443))
+        .from,
+    ).toBeUndefined();
     expect(ingressPorts("cert-manager")).toContain(10250);
     expect(ingressPorts("gatekeeper-system")).toContain(8443);
     expect(ingressPorts("istio-system")).toContain(15017);
