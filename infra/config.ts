@@ -127,6 +127,13 @@ const fields = z.strictObject({
     .refine((ps) => new Set(ps.map((p) => p.name)).size === ps.length, "provider names must be unique"),
   alerting: alerting.default({}),
   acmeEmail: z.email("an e-mail address for Let's Encrypt"),
+  /**
+   * Set once the parent zone delegates `domain` to the stack's zone (its NS records list the
+   * dnsZone.nameServers output). Until then the public certificate comes from Let's Encrypt staging
+   * in every environment: DNS-01 cannot pass on an undelegated zone, and failed validations against
+   * Let's Encrypt production count towards its rate limits.
+   */
+  dnsDelegated: z.boolean().default(false),
   apiAllowedCidrs: z.array(cidr).default([]),
   vpcCidr: cidr.default("10.40.0.0/16"),
   /** Client keys of the router and trace proxy, each mapped to its tenant. */

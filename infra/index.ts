@@ -29,4 +29,12 @@ const apps = new Apps("apps", { config: stack, cloud, platform }, { provider: cl
 export const clusterName = cloud.clusterName;
 export const kubeconfig = pulumi.secret(cloud.kubeconfig);
 export const dnsZone = { name: cloud.dnsZone.name, nameServers: cloud.dnsZone.nameServers };
+/** The one manual step of a new stack, and whether the stack says it is done (README, "DNS delegation"). */
+export const dnsDelegation = stack.dnsDelegated
+  ? { delegated: true, issuer: "the environment's Let's Encrypt issuer" }
+  : {
+      delegated: false,
+      issuer: "letsencrypt-staging",
+      next: pulumi.interpolate`Create NS records for ${stack.domain} at its parent zone listing ${cloud.dnsZone.nameServers.apply((ns) => ns.join(", "))}; once \`dig NS ${stack.domain}\` returns them, run \`pulumi config set dnsDelegated true\` and \`pulumi up\``,
+    };
 export const endpoints = apps.endpoints;

@@ -29,6 +29,8 @@ export interface CloudParts {
   /** Address the services reach the managed Postgres at, and how they verify it. */
   postgres: { host: pulumi.Output<string>; tls: PostgresTls };
   kubeconfig: pulumi.Output<string>;
+  /** CIDRs the API server's webhook calls come from, where a NetworkPolicy can select them. */
+  apiServerSources?: string[];
   /** The in-cluster node autoscaler's identity and values, where the cloud runs none itself. */
   nodeAutoscaler?: CloudLayer["nodeAutoscaler"];
   /** What must exist before the first Kubernetes write (nodes, CSI and DNS addons, RBAC). */
@@ -52,6 +54,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   declare readonly backupStorage: CloudLayer["backupStorage"];
   declare readonly postgres: CloudLayer["postgres"];
   declare readonly nodeAutoscaler: CloudLayer["nodeAutoscaler"];
+  declare readonly apiServerSources: CloudLayer["apiServerSources"];
 
   /** Sets the layer's outputs from what the cloud built; call once, at the end of the constructor. */
   protected publish(name: string, parts: CloudParts): void {
@@ -75,6 +78,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
         tls: parts.postgres.tls,
       },
       nodeAutoscaler: parts.nodeAutoscaler,
+      apiServerSources: parts.apiServerSources,
       identities: {
         externalSecrets: parts.secretStore.externalSecrets,
         externalDns: parts.dns.externalDns,

@@ -93,6 +93,8 @@ export class GcpCloud extends CloudComponent {
       secretStore: store,
       logs: gcpLogStorage(ctx, project, gke.cluster, suffix),
       backups: gcpBackupStorage(ctx, project, gke.cluster, suffix),
+      // Private cluster: the control plane dials webhooks from its own /28 (the firewall admits it too).
+      apiServerSources: [network.ranges.master],
       postgres: {
         host: db.privateIpAddress,
         tls: { caBundle: cloudSqlCaBundle(db), sslmode: CLOUD_SQL_TLS_MODE },

@@ -115,6 +115,13 @@ export interface CloudLayer {
   backupStorage?: BackupStorage;
   postgres: CloudPostgres;
   /**
+   * Where the API server's webhook and aggregated-API calls come from, when a NetworkPolicy can
+   * select it: GKE private clusters dial from the control plane's /28. Undefined where it cannot: on
+   * EKS the calls arrive from control-plane ENIs inside the cluster's subnets, whose addresses the VPC
+   * CNI also gives to pods; on AKS they come through the konnectivity tunnel from inside the cluster.
+   */
+  apiServerSources?: string[];
+  /**
    * Set where the cloud does not scale node pools itself (EKS managed node groups): the identity and
    * cloud-specific values of the cluster-autoscaler the platform installs. GKE and AKS autoscale
    * their pools natively (enabled in their node pool definitions) and leave it undefined.

@@ -8,7 +8,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { chartMeta, type PlatformContext } from "./context.ts";
-import { GATEWAY } from "./names.ts";
+import { GATEWAY, ISSUERS } from "./names.ts";
 import { NS } from "./namespaces.ts";
 import { GATEWAY_API } from "./versions.ts";
 
@@ -45,6 +45,14 @@ export function installGatewayApiCrds(ctx: PlatformContext): k8s.yaml.v2.ConfigF
   );
 }
 
+/**
+ * The issuer of the public certificate: the environment's (production in prod) once the stack says
+ * its zone is delegated, staging before, so a first run cannot spend Let's Encrypt's production limits.
+ */
+export function publicIssuer(ctx: PlatformContext): string {
+  return ctx.config.dnsDelegated ? ctx.sizing.publicIssuer : ISSUERS.staging;
+}
+
 export interface PublicGateway {
   gateway: k8s.apiextensions.CustomResource;
   redirect: k8s.apiextensions.CustomResource;
@@ -75,7 +83,7 @@ export function createPublicGateway(
       metadata: chartMeta(ctx, "istioGateway", "gateway", GATEWAY.name, GATEWAY.namespace, {
         // cert-manager's gateway-shim issues the listener certificate (Secret public-tls, the
         // listener's hostname) from this issuer and renews it; DNS-01 covers the wildcard.
-        annotations: { "cert-manager.io/cluster-issuer": ctx.sizing.publicIssuer },
+        annotations: { "cert-manager.io/cluster-issuer": publicIssuer(ctx) },
       }),
       spec: {
         gatewayClassName: GATEWAY.className,

@@ -382,7 +382,14 @@ export function networkPolicies(
     policies.push({ name: "allow-egress", spec: { ...all, policyTypes: ["Egress"], egress } });
 
   const ingress: IngressRule[] = [];
-  if (flows.fromApiServer) ingress.push({ ports: tcp(flows.fromApiServer) });
+  // Narrowed to the control plane where the cloud can name its addresses (GKE); elsewhere by port.
+  if (flows.fromApiServer) {
+    const sources = ctx.cloud.apiServerSources;
+    ingress.push({
+      ...(sources ? { from: sources.map((cidr) => ({ ipBlock: { cidr } })) } : {}),
+      ports: tcp(flows.fromApiServer),
+    });
+  }
   if (flows.fromAnywhere)
     ingress.push({ from: [{ ipBlock: { cidr: ANYWHERE } }], ports: tcp(flows.fromAnywhere) });
   for (const i of flows.ingressFrom ?? [])

@@ -181,11 +181,12 @@ describe("gcp GKE: private, regional in prod, Workload Identity, Dataplane V2", 
     for (const pool of prod.ofType(T.nodePool))
       expect(pool.inputs.nodeConfig.tags).toEqual(["llmops-prod-node"]);
     const reachable = new Set([443, 10250, ...rule.allows[0].ports.map(Number)]);
-    // An ingress rule with no `from` is how a namespace admits the API server (its address is not selectable).
-    const apiServerPorts = prod
-      .objects("NetworkPolicy")
-      .flatMap((p) => p.spec.ingress ?? [])
-      .filter((rule: any) => !rule.from)
+    // On GKE the namespaces admit the API server from the control plane's /28 only, not from any pod.
+    const master = prod.one(T.cluster).inputs.privateClusterConfig.masterIpv4CidrBlock;
+    const rules = prod.objects("NetworkPolicy").flatMap((p) => p.spec.ingress ?? []);
+    expect(rules.filter((rule: any) => !rule.from)).toEqual([]);
+    const apiServerPorts = rules
+      .filter((rule: any) => JSON.stringify(rule.from) === JSON.stringify([{ ipBlock: { cidr: master } }]))
       .flatMap((rule: any) => rule.ports.map((p: any) => p.port));
     expect(apiServerPorts).toEqual(expect.arrayContaining([15017, 8443, 9443, 6443]));
     for (const port of apiServerPorts) expect(reachable, `port ${port}`).toContain(port);

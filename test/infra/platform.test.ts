@@ -158,6 +158,20 @@ describe("CRD upgrades: a version bump in versions.ts upgrades every chart's CRD
   });
 });
 
+describe("Let's Encrypt: staging until the zone is delegated", () => {
+  const issuerOf = (plan: Plan) =>
+    plan.objects("Gateway")[0].metadata.annotations["cert-manager.io/cluster-issuer"];
+
+  it("prod takes Let's Encrypt production only once the stack says its zone is delegated", () => {
+    expect(issuerOf(prod)).toBe("letsencrypt-staging");
+    expect(issuerOf(planStack("prod", { dnsDelegated: "true" }))).toBe("letsencrypt-prod");
+  });
+
+  it("dev stays on staging even when delegated", () => {
+    expect(issuerOf(planStack("dev", { dnsDelegated: "true" }))).toBe("letsencrypt-staging");
+  });
+});
+
 describe("node autoscaling and placement", () => {
   it("EKS: cluster-autoscaler discovers this cluster's node groups, with its IRSA role and a matching image", () => {
     const v = values(prod, "cluster-autoscaler");
@@ -362,6 +376,11 @@ describe("network flows beyond the default deny", () => {
     );
 
   it("admission webhooks are reachable from the API server", () => {
+    // EKS: the control plane's ENIs share the subnets the VPC CNI gives pods, so only the port narrows.
+    expect(
+      policy("keda", "allow-ingress").spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === 9443))
+        .from,
+    ).toBeUndefined();
     expect(ingressPorts("cert-manager")).toContain(10250);
     expect(ingressPorts("gatekeeper-system")).toContain(8443);
     expect(ingressPorts("istio-system")).toContain(15017);
@@ -707,7 +726,8 @@ describe("Istio and the public Gateway (Gateway API)", () => {
     const gw = gws[0];
     expect(gw.apiVersion).toBe("gateway.networking.k8s.io/v1");
     expect(gw.metadata).toMatchObject({ name: "public", namespace: "istio-ingress" });
-    expect(gw.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-prod");
+    // The stack files do not claim a delegated zone: even prod starts on staging.
+    expect(gw.metadata.annotations["cert-manager.io/cluster-issuer"]).toBe("letsencrypt-staging");
     expect(dev.objects("Gateway")[0].metadata.annotations["cert-manager.io/cluster-issuer"]).toBe(
       "letsencrypt-staging",
     );
