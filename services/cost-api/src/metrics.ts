@@ -8,7 +8,8 @@ export function costMetrics(registry: Registry) {
     httpRequests: new Counter({
       name: "http_requests_total",
       help: "HTTP requests answered",
-      labelNames: ["method", "route", "status"],
+      // status_code: the label the apps layer's SLO and error-rate rules read (its HTTP_SLI)
+      labelNames: ["method", "route", "status_code"],
       registers,
     }),
     httpDuration: new Histogram({
@@ -73,7 +74,7 @@ export type CostMetrics = ReturnType<typeof costMetrics>;
 export function httpMetrics(app: FastifyInstance, m: CostMetrics): void {
   app.addHook("onResponse", (req, reply, done) => {
     const route = req.routeOptions.url ?? "unmatched";
-    m.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    m.httpRequests.inc({ method: req.method, route, status_code: String(reply.statusCode) });
     m.httpDuration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
     done();
   });
