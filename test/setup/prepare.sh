@@ -49,3 +49,15 @@ if ! command -v openssl >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends openssl >/dev/null
 fi
+
+# Postgres: Debian's postgresql server, so the suites that matter run on a real server as well as PGlite
+# (test/helpers/postgres.ts initdb's a throwaway cluster and starts it as the postgres system user).
+if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
+  echo "[prepare] installing postgresql (apt-get)" >&2
+  SUDO=""
+  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # The package's own cluster is not used (nor started: there is no init system here).
+  $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+fi

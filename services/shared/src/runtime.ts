@@ -15,7 +15,7 @@ import { kafkaSslFromConfig, loadConfig, tenantKeysFromConfig } from "./config.t
 import { consumerGroupId, type ServiceContract } from "./contract.ts";
 import { type Database, type Migration, migrate, openDatabase } from "./db.ts";
 import type { CommonConfig } from "./env.ts";
-import type { EventHandler } from "./bus/typed.ts";
+import type { BatchEventHandler, EventHandler } from "./bus/typed.ts";
 import type { EventOf, TopicName } from "./events.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createRegistry, type Registry } from "./metrics.ts";
@@ -43,6 +43,12 @@ export interface ServiceContext<C extends ServiceContract, Cfg> {
   publish<T extends TopicName>(topic: T, event: EventOf<T>): Promise<void>;
   /** Consumes a topic the contract declares, in the declared consumer group. */
   consume<T extends TopicName>(topic: T, handler: EventHandler<T>): Promise<Subscription>;
+  /** Like consume, in batches of up to maxBatch waiting events; the handler is idempotent on ids itself. */
+  consumeBatch<T extends TopicName>(
+    topic: T,
+    maxBatch: number,
+    handler: BatchEventHandler<T>,
+  ): Promise<Subscription>;
   /** Runs at shutdown after HTTP has drained and consumers stopped, in reverse order of registration. */
   onClose(name: string, close: () => Promise<void> | void): void;
   /** Adds a check to /ready. */
@@ -187,6 +193,12 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
     });
 
     const http = app;
+    const consumerOf = (topic: TopicName) => {
+      const decl = contract.consumes.find((c) => c.topic === topic);
+      if (!decl)
+        throw new Error(`${contract.name} consumes ${topic}, which its contract does not list in consumes`);
+      return { group: consumerGroupId(groupPrefix, decl, instanceId), ephemeral: decl.perReplica ?? false };
+    };
     const ctx: ServiceContext<C, Cfg> = {
       contract,
       config,
@@ -205,11 +217,12 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
         return bus.publish(topic, event);
       },
       async consume(topic, handler) {
-        const decl = contract.consumes.find((c) => c.topic === topic);
-        if (!decl)
-          throw new Error(`${contract.name} consumes ${topic}, which its contract does not list in consumes`);
-        const group = consumerGroupId(groupPrefix, decl, instanceId);
-        const sub = await bus.consume(topic, { group, ephemeral: decl.perReplica ?? false }, handler);
+        const sub = await bus.consume(topic, consumerOf(topic), handler);
+        subscriptions.push(sub);
+        return sub;
+      },
+      async consumeBatch(topic, maxBatch, handler) {
+        const sub = await bus.consumeBatch(topic, { ...consumerOf(topic), maxBatch }, handler);
         subscriptions.push(sub);
         return sub;
       },

@@ -136,6 +136,35 @@ function busContract(impl: () => Impl) {
     await sub.close();
   });
 
+  it("hands waiting events over in batches, in order, and redelivers a whole batch whose handler failed", async () => {
+    const topic = await impl().topic();
+    const bus = await newBus();
+    for (let n = 0; n < 40; n++) await bus.publish(topic, "k", { id: String(n), n });
+    await bus.flush();
+    const sizes: number[] = [];
+    const got: number[] = [];
+    let failed = false;
+    const sub = await bus.subscribeBatch!({
+      topic,
+      groupId: `g-${randomUUID()}`,
+      maxBatch: 16,
+      handler: (items) => {
+        if (!failed && items.some((i) => (i.value as { n: number }).n === 20)) {
+          failed = true;
+          throw new Error("transient failure");
+        }
+        sizes.push(items.length);
+        got.push(...items.map((i) => (i.value as { n: number }).n));
+      },
+    });
+    await until(() => got.includes(39), "40 events", 45_000);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(16);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    // Everything once and in order, the failed batch included (after its retry).
+    expect(got).toEqual([...Array(40).keys()]);
+    await sub.close();
+  });
+
   it("loses nothing across a consumer restart: a new member of the group resumes after the committed events", async () => {
     const topic = await impl().topic();
     const bus = await newBus();

@@ -1,10 +1,16 @@
 import type { Dispatcher } from "undici";
+import { estimateUsage, loadTokenizer } from "./estimate.ts";
 
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cachedInputTokens: number;
+  /** "provider": the provider's figures; "estimated": counted by the proxy (the provider sent none). */
+  source?: "provider" | "estimated";
 }
+
+/** At most this much forwarded SSE data is kept per stream for a token estimate. */
+const FORWARDED_MAX_CHARS = 4 * 1024 * 1024;
 
 /** Where a finished call goes (metrics, the trace store, the bus): told exactly once per call. */
 export interface CallRecorder {
@@ -27,7 +33,12 @@ export class Call {
   status = 0;
   errorType: string | null = null;
   ttftMs: number | null = null;
-  readonly usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+  usage: Usage = { inputTokens: 0, outputTokens: 0, cachedInputTokens: 0 };
+  /** The parsed request body (a stream's prompt, counted if the provider sends no usage). */
+  requestBody: unknown = undefined;
+  /** The SSE data payloads forwarded to the client, kept until the stream ends (bounded). */
+  private forwarded: string[] = [];
+  private forwardedChars = 0;
   securityScore = 0;
   securityFlags: string[] = [];
   responseModel: string | undefined = undefined;
@@ -66,6 +77,7 @@ export class Call {
   sawUsage(u: any): void {
     if (!u || typeof u !== "object") return;
     const usage = this.usage;
+    usage.source = "provider";
     usage.inputTokens = count(u.prompt_tokens ?? u.input_tokens);
     usage.outputTokens = count(u.completion_tokens ?? u.output_tokens);
     usage.cachedInputTokens = count(
@@ -117,6 +129,13 @@ export class Call {
     this.streaming = true;
   }
 
+  /** An SSE data payload went to the client. */
+  forwardedData(data: string): void {
+    if (this.forwardedChars + data.length > FORWARDED_MAX_CHARS) return;
+    this.forwarded.push(data);
+    this.forwardedChars += data.length;
+  }
+
   /**
    * The client's socket closed. Before an answer was sent, that is the end of the call (499); while an
    * upstream request is under way, it is aborted (a stream then ends through the exchange).
@@ -141,6 +160,22 @@ export class Call {
     this.status = status;
     if (status >= 400 && !this.errorType)
       this.errorType = status === 499 ? "client_aborted" : "upstream_error";
+    if (this.streaming && this.usage.source !== "provider") {
+      // Every streamed call is billed: without the provider's usage (cut, cancelled, or a provider that
+      // sends none), count what was asked and what was forwarded. Recorded once the count is done.
+      const payloads = this.forwarded;
+      this.forwarded = [];
+      loadTokenizer()
+        .then((tk) => {
+          this.usage = estimateUsage(tk, this.requestBody, payloads);
+        })
+        .catch(() => {
+          // no tokenizer: the trace still goes out, with the zero usage it has
+        })
+        .finally(() => this.recorder.record(this));
+      return;
+    }
+    this.forwarded = [];
     this.recorder.record(this);
   }
 }

@@ -115,6 +115,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
       if (call && parsed && typeof parsed === "object") {
         const b = parsed as Record<string, unknown>;
         call.requested(b.model, b.stream);
+        if (b.stream === true) call.requestBody = parsed;
       }
       done(null, parsed);
     },

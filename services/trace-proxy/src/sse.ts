@@ -67,7 +67,10 @@ export class SseRelay {
       const event = pending.slice(start, end);
       start = end;
       const data = sseData(event);
-      if (data && data !== "[DONE]" && !this.inspect(data)) continue;
+      if (data && data !== "[DONE]") {
+        if (!this.inspect(data)) continue;
+        this.call.forwardedData(data);
+      }
       outText += this.stripUsage ? event.replace(NULL_USAGE, "") : event;
     }
     this.pending = start === 0 ? pending : pending.slice(start);

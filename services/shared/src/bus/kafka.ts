@@ -4,7 +4,7 @@ import { type Database, migrate } from "../db.ts";
 import type { Logger } from "../logger.ts";
 import { busMigrations } from "./migrations.ts";
 import { Undecodable } from "./typed.ts";
-import type { EventBus, SubscribeOptions, Subscription } from "./types.ts";
+import type { BatchItem, BatchSubscribeOptions, EventBus, SubscribeOptions, Subscription } from "./types.ts";
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -29,6 +29,25 @@ interface Pending {
 }
 
 const noop = () => {};
+
+/** A Kafka message as the handlers see it: JSON, or an Undecodable with the parse error. */
+function decodeMessage(
+  topic: string,
+  partition: number,
+  message: { key: Buffer | null; value: Buffer | null; offset: string },
+): BatchItem {
+  const text = message.value?.toString("utf8") ?? "null";
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    value = new Undecodable(text, (err as Error).message);
+  }
+  return {
+    value,
+    meta: { topic, key: message.key?.toString("utf8") ?? null, partition, offset: message.offset },
+  };
+}
 
 /**
  * kafkajs-backed bus. Producer: idempotent (acks=all, one in-flight request), batched (linger + batch size),
@@ -307,6 +326,36 @@ export class KafkaBus implements EventBus {
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    return this.join(opts, {
+      eachMessage: async ({ topic, partition, message }) => {
+        const item = decodeMessage(topic, partition, message);
+        await opts.handler(item.value, item.meta);
+      },
+    });
+  }
+
+  async subscribeBatch(opts: BatchSubscribeOptions): Promise<Subscription> {
+    const max = Math.max(1, Math.floor(opts.maxBatch));
+    return this.join(opts, {
+      // Offsets are resolved chunk by chunk, only after the handler took the chunk: a failure
+      // redelivers from the first message of the chunk that failed.
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        for (let i = 0; i < batch.messages.length; i += max) {
+          if (!isRunning() || isStale()) return;
+          const chunk = batch.messages.slice(i, i + max);
+          await opts.handler(chunk.map((m) => decodeMessage(batch.topic, batch.partition, m)));
+          resolveOffset(chunk.at(-1)!.offset);
+          await heartbeat();
+        }
+      },
+    });
+  }
+
+  private async join(
+    opts: Omit<SubscribeOptions, "handler">,
+    run: Parameters<Consumer["run"]>[0],
+  ): Promise<Subscription> {
     const consumer = this.kafka.consumer({
       groupId: opts.groupId,
       sessionTimeout: 10_000,
@@ -325,23 +374,7 @@ export class KafkaBus implements EventBus {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [opts.topic], fromBeginning: opts.fromBeginning ?? true });
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const text = message.value?.toString("utf8") ?? "null";
-        let value: unknown;
-        try {
-          value = JSON.parse(text);
-        } catch (err) {
-          value = new Undecodable(text, (err as Error).message);
-        }
-        await opts.handler(value, {
-          topic,
-          key: message.key?.toString("utf8") ?? null,
-          partition,
-          offset: message.offset,
-        });
-      },
-    });
+    await consumer.run(run);
     this.consumers.add(consumer);
     await joined;
     return {

@@ -1,4 +1,12 @@
-import type { EventBus, Handler, MessageMeta, SubscribeOptions, Subscription } from "./types.ts";
+import type {
+  BatchHandler,
+  BatchSubscribeOptions,
+  EventBus,
+  Handler,
+  MessageMeta,
+  SubscribeOptions,
+  Subscription,
+} from "./types.ts";
 
 interface Entry {
   key: string | null;
@@ -7,6 +15,8 @@ interface Entry {
 
 interface Member {
   handler: Handler;
+  /** A batch member takes up to maxBatch waiting events at a time. */
+  batch?: { handler: BatchHandler; maxBatch: number };
   active: boolean;
 }
 
@@ -68,6 +78,16 @@ export class MemoryBus implements EventBus {
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    return this.join(opts, { handler: opts.handler, active: true });
+  }
+
+  async subscribeBatch(opts: BatchSubscribeOptions): Promise<Subscription> {
+    const batch = { handler: opts.handler, maxBatch: Math.max(1, Math.floor(opts.maxBatch)) };
+    const handler: Handler = (value, meta) => batch.handler([{ value, meta }]);
+    return this.join(opts, { handler, batch, active: true });
+  }
+
+  private async join(opts: Omit<SubscribeOptions, "handler">, member: Member): Promise<Subscription> {
     const t = this.topic(opts.topic);
     let g = t.groups.get(opts.groupId);
     if (!g) {
@@ -80,7 +100,6 @@ export class MemoryBus implements EventBus {
       };
       t.groups.set(opts.groupId, g);
     }
-    const member: Member = { handler: opts.handler, active: true };
     g.members.push(member);
     const group = g;
     this.pump(opts.topic, t, group);
@@ -105,6 +124,16 @@ export class MemoryBus implements EventBus {
           const member = g.members[g.next++ % g.members.length]!;
           const meta: MessageMeta = { topic: name, key: entry.key, partition: 0, offset: String(g.offset) };
           try {
+            if (member.batch) {
+              const n = Math.min(member.batch.maxBatch, t.log.length - idx);
+              const items = t.log.slice(idx, idx + n).map((e, i) => ({
+                value: JSON.parse(e.value) as unknown,
+                meta: { topic: name, key: e.key, partition: 0, offset: String(g.offset + i) },
+              }));
+              await member.batch.handler(items);
+              g.offset += n;
+              continue;
+            }
             await member.handler(JSON.parse(entry.value), meta);
             g.offset++;
           } catch (err) {

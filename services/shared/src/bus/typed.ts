@@ -5,7 +5,7 @@ import type { Database } from "../db.ts";
 import { type EventOf, TOPIC_SPECS, type TopicName } from "../events.ts";
 import type { Logger } from "../logger.ts";
 import { Deduper } from "./dedupe.ts";
-import type { EventBus, MessageMeta, Subscription } from "./types.ts";
+import type { BatchItem, EventBus, MessageMeta, Subscription } from "./types.ts";
 
 /** A message whose bytes are not JSON: handed on so the consumer can dead-letter it instead of losing it. */
 export class Undecodable {
@@ -18,6 +18,14 @@ export class Undecodable {
 export type EventHandler<T extends TopicName> = (
   event: EventOf<T>,
   meta: MessageMeta,
+) => Promise<void> | void;
+
+/**
+ * Gets the valid, not yet seen events of a batch, in order. It must be idempotent on the event id itself
+ * (e.g. insert ... on conflict do nothing): batch consumers skip the per-event processed-ids table.
+ */
+export type BatchEventHandler<T extends TopicName> = (
+  events: Array<{ event: EventOf<T>; meta: MessageMeta }>,
 ) => Promise<void> | void;
 
 export interface DeadLetter {
@@ -47,6 +55,8 @@ export interface ConsumeOptions {
 }
 
 const MEMORY_DEAD_LETTERS = 1000;
+/** Event ids a batch consumer remembers to drop quick redeliveries without asking its handler. */
+const RECENT_IDS = 100_000;
 
 // Every event is checked twice (publish and consume) on the hottest paths of the platform: the topics'
 // zod schemas, compiled once to JSON Schema validators, check an event in a third of zod's time.
@@ -143,6 +153,59 @@ export class TypedBus {
         (fresh ? this.m.consumed : this.m.duplicates).inc(labels);
       },
     });
+  }
+
+  /**
+   * Consumes in batches of up to `maxBatch` waiting events (one database round trip per batch instead of
+   * per event). Invalid events are dead-lettered as in consume; redeliveries seen recently by this
+   * process are dropped here, older ones must be absorbed by the handler's own idempotency.
+   */
+  async consumeBatch<T extends TopicName>(
+    topic: T,
+    opts: ConsumeOptions & { maxBatch: number },
+    handler: BatchEventHandler<T>,
+  ): Promise<Subscription> {
+    const validate = VALIDATORS[topic];
+    const id = TOPIC_SPECS[topic].id as (e: EventOf<T>) => string;
+    const recent = new Set<string>();
+    const labels = { topic, group: opts.group };
+    const onBatch = async (items: BatchItem[]) => {
+      const fresh: Array<{ event: EventOf<T>; meta: MessageMeta }> = [];
+      const ids = new Set<string>();
+      for (const { value, meta } of items) {
+        if (value instanceof Undecodable) {
+          await this.deadLetter(opts.group, meta, value.raw, `malformed JSON: ${value.error}`);
+          continue;
+        }
+        if (!validate(value)) {
+          const reason = `schema: ${firstProblem(validate.errors)}`;
+          await this.deadLetter(opts.group, meta, JSON.stringify(value), reason);
+          continue;
+        }
+        const event = value as EventOf<T>;
+        const key = id(event);
+        if (recent.has(key) || ids.has(key)) {
+          this.m.duplicates.inc(labels);
+          continue;
+        }
+        ids.add(key);
+        fresh.push({ event, meta });
+      }
+      if (fresh.length) await handler(fresh);
+      this.m.consumed.inc(labels, fresh.length);
+      for (const key of ids) {
+        recent.add(key);
+        if (recent.size > RECENT_IDS) recent.delete(recent.values().next().value!);
+      }
+    };
+    const common = {
+      topic,
+      groupId: opts.group,
+      ...(opts.fromBeginning === undefined ? {} : { fromBeginning: opts.fromBeginning }),
+    };
+    if (this.raw.subscribeBatch)
+      return this.raw.subscribeBatch({ ...common, maxBatch: opts.maxBatch, handler: onBatch });
+    return this.raw.subscribe({ ...common, handler: (value, meta) => onBatch([{ value, meta }]) });
   }
 
   /** The newest dead letters of a consumer group (from the table when there is a database). */

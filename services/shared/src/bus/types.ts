@@ -17,6 +17,21 @@ export interface SubscribeOptions {
   handler: Handler;
 }
 
+/** One message of a batch: the decoded value (or an Undecodable) and where it came from. */
+export interface BatchItem {
+  value: unknown;
+  meta: MessageMeta;
+}
+
+/** Gets consecutive messages of one partition; when it resolves, all of them count as processed. */
+export type BatchHandler = (items: BatchItem[]) => Promise<void> | void;
+
+export interface BatchSubscribeOptions extends Omit<SubscribeOptions, "handler"> {
+  /** At most this many messages per call (fewer when fewer are waiting: no lingering). */
+  maxBatch: number;
+  handler: BatchHandler;
+}
+
 export interface Subscription {
   close(): Promise<void>;
 }
@@ -31,6 +46,11 @@ export interface EventBus {
   /** Accepts the event for delivery (buffered, batched); resolves once accepted, not once delivered. */
   publish(topic: string, key: string | null, value: unknown): Promise<void>;
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
+  /**
+   * Like subscribe, handing over the messages already waiting in batches (a throwing handler gets the
+   * whole batch again). Optional: TypedBus falls back to batches of one on a bus without it.
+   */
+  subscribeBatch?(opts: BatchSubscribeOptions): Promise<Subscription>;
   /** Waits until everything accepted so far is delivered to the broker (or parked in the outbox). */
   flush(timeoutMs?: number): Promise<void>;
   /** True when the bus can deliver right now (for /ready). */

@@ -1,0 +1,137 @@
+/**
+ * Postgres backends for suites that must hold on both: embedded PGlite (the default) and a real
+ * PostgreSQL server. The real one is DATABASE_URL when set, else a throwaway cluster from Debian's
+ * postgresql package (installed by test/setup/prepare.sh): initdb into a temp dir, pg_ctl on a free
+ * loopback port, run as the `postgres` system user when we are root (the server refuses to run as root).
+ */
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+export interface PostgresBackend {
+  name: string;
+  /** Env for the service under test: {} for PGlite, DATABASE_URL of a fresh database otherwise. */
+  env(): Promise<Record<string, string>>;
+  cleanup?(): Promise<void>;
+}
+
+function pgBin(): string {
+  const root = "/usr/lib/postgresql";
+  const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  const bin = versions.map((v) => join(root, v, "bin")).find((d) => existsSync(join(d, "pg_ctl")));
+  if (!bin)
+    throw new Error(
+      `PostgreSQL server not installed: run "bash test/setup/prepare.sh" (npm test does it as pretest)`,
+    );
+  return bin;
+}
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+export interface TestPostgres {
+  url: string;
+  version: string;
+  stop(): Promise<void>;
+}
+
+/** Starts a throwaway PostgreSQL cluster (trust auth, loopback only, no fsync: test data). */
+export async function startPostgres(): Promise<TestPostgres> {
+  const bin = pgBin();
+  const dir = mkdtempSync(join(tmpdir(), "llmops-pg-"));
+  const data = join(dir, "data");
+  const asRoot = process.getuid?.() === 0;
+  // The server started by pg_ctl would hold a piped stdout open (and execFileSync waiting on it): its
+  // output goes to server.log, ours is ignored; a failure's reason is in the thrown error or that log.
+  const run = (cmd: string, args: string[], stdio: "pipe" | "ignore" = "pipe") =>
+    asRoot
+      ? execFileSync("runuser", ["-u", "postgres", "--", join(bin, cmd), ...args], { stdio })
+      : execFileSync(join(bin, cmd), args, { stdio });
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(execFileSync("id", ["-u", "postgres"]).toString()),
+      Number(execFileSync("id", ["-g", "postgres"]).toString()),
+    );
+  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const port = await freePort();
+  try {
+    run(
+      "pg_ctl",
+      [
+        "-D",
+        data,
+        "-l",
+        join(dir, "server.log"),
+        "-w",
+        "-o",
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        "start",
+      ],
+      "ignore",
+    );
+  } catch (err) {
+    const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8") : "";
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
+  }
+  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const version = (await client.query("show server_version")).rows[0].server_version as string;
+  await client.end();
+  return {
+    url,
+    version,
+    async stop() {
+      try {
+        run("pg_ctl", ["-D", data, "-m", "immediate", "-w", "stop"], "ignore");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+/** A fresh, empty database on a server (so suites sharing a server never see each other's rows). */
+export async function createDatabase(serverUrl: string): Promise<string> {
+  const name = `t_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  await client.query(`create database ${name}`);
+  await client.end();
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** PGlite, then the real server (DATABASE_URL, or one started for this file); env() gives a new database each call. */
+export async function postgresBackends(): Promise<PostgresBackend[]> {
+  let server: TestPostgres | undefined;
+  const external = process.env.DATABASE_URL;
+  return [
+    { name: "PGlite (embedded)", env: async () => ({}) },
+    {
+      name: external ? "PostgreSQL (DATABASE_URL)" : "PostgreSQL (Debian package)",
+      async env() {
+        if (external) return { DATABASE_URL: await createDatabase(external) };
+        server ??= await startPostgres();
+        return { DATABASE_URL: await createDatabase(server.url) };
+      },
+      async cleanup() {
+        await server?.stop();
+      },
+    },
+  ];
+}
