@@ -1,7 +1,8 @@
 /**
  * The loop a user judges the platform by, with every service real and on one bus: calls through the
- * router are traced by the trace proxy, watched by the sentinel, and when a provider degrades the
- * sentinel's anomaly steers every router replica away from it, including one that never saw a failure.
+ * router are traced by the trace proxy, priced and budgeted by the cost API, watched by the sentinel;
+ * a tenant over budget is refused, and when a provider degrades the sentinel's anomaly steers every
+ * router replica away from it, including one that never saw a failure.
  * (The sentinel runs with buckets of a fraction of a second, so minutes of detection happen in seconds.)
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -45,6 +46,9 @@ models:
   - name: solo
     deployments:
       - { provider: primary, model: model-a }
+  - name: pair-b
+    deployments:
+      - { provider: secondary, model: model-b }
 `;
 
 type Running = Awaited<ReturnType<typeof startService>>;
@@ -73,6 +77,7 @@ async function start(name: string, env: Record<string, string>): Promise<Running
 }
 
 let proxy: Running;
+let costApi: Running;
 const router = (extra: Record<string, string> = {}) =>
   start("router", {
     TRACE_PROXY_URL: proxy.url,
@@ -104,15 +109,78 @@ beforeAll(async () => {
     PROVIDERS: `primary=${upstreams.primary.url},secondary=${upstreams.secondary.url}`,
     STORAGE_PROFILE: "memory",
   });
-  await start("sentinel", { SENTINEL_CONFIG_FILE: file("sentinel.yaml", SENTINEL_CONFIG) });
+  costApi = await start("cost-api", { BUDGET_CHECK_INTERVAL_MS: "200", REPRICE_INTERVAL_MS: "200" });
+  await start("sentinel", {
+    SENTINEL_CONFIG_FILE: file("sentinel.yaml", SENTINEL_CONFIG),
+    COST_API_URL: costApi.url,
+  });
 });
+
+const admin = (path: string, method = "GET", body?: unknown) =>
+  fetch(`${costApi.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 afterAll(async () => {
   for (const svc of running.reverse()) await svc.close();
   await bus.close();
   for (const u of Object.values(upstreams ?? {})) await u.close();
 });
 
-describe("the loop: routed, traced, watched, steered", () => {
+describe("the loop: routed, traced, priced, budgeted, watched, steered", () => {
+  it("a call through the router is traced once and priced; a tenant over its budget is refused with budget_exceeded", async () => {
+    const caller = await router();
+    expect(
+      (
+        await admin("/api/v1/prices", "PUT", {
+          provider: "secondary",
+          model: "model-b",
+          inputPerMTok: "1000000",
+          cachedInputPerMTok: "1000000",
+          outputPerMTok: "1000000",
+          effectiveFrom: "2020-01-01T00:00:00Z",
+        })
+      ).status,
+    ).toBeLessThan(300);
+    expect(
+      (await admin("/api/v1/budgets/acme", "PUT", { limitUsd: "5", period: "day" })).status,
+    ).toBeLessThan(300);
+    // Each call costs a dollar per token: a handful of calls is far over five dollars.
+    const before = traces.length;
+    for (let i = 0; i < 3; i++) expect((await ask(caller, "pair-b")).status).toBe(200);
+    await expect.poll(() => traces.length - before).toBe(3);
+    await expect
+      .poll(async () => (await admin("/api/v1/costs?groupBy=provider&tenant=acme")).body.rows, {
+        timeout: 10_000,
+      })
+      .toContainEqual(expect.objectContaining({ provider: "secondary", requests: 3 }));
+    const { body: costs } = await admin("/api/v1/costs?groupBy=provider&tenant=acme");
+    const spent = costs.rows.find((r: any) => r.provider === "secondary").costUsd;
+    expect(Number(spent)).toBeGreaterThan(5);
+    // The cost API announces the crossing on llm.budgets; the proxy refuses, the router passes it on.
+    await expect
+      .poll(
+        async () => {
+          const r = await fetch(`${caller.url}/v1/chat/completions`, {
+            method: "POST",
+            headers: { authorization: `Bearer ${TENANT_KEY}`, "content-type": "application/json" },
+            body: JSON.stringify({ model: "pair-b", messages: [{ role: "user", content: "more" }] }),
+          });
+          return [r.status, ((await r.json()) as any).error?.code];
+        },
+        { timeout: 15_000, interval: 200 },
+      )
+      .toEqual([429, "budget_exceeded"]);
+    // Lift the cap for what follows.
+    expect(
+      (await admin("/api/v1/budgets/acme", "PUT", { limitUsd: "1000000000", period: "day" })).status,
+    ).toBeLessThan(300);
+    await expect
+      .poll(async () => (await ask(caller, "solo")).status, { timeout: 15_000, interval: 200 })
+      .toBe(200);
+  });
+
   it("a provider that starts failing is flagged by the sentinel and avoided by a replica that never saw it fail", async () => {
     const caller = await router();
     const bystander = await router();
