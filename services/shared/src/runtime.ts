@@ -208,7 +208,8 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
         if (!decl)
           throw new Error(`${contract.name} consumes ${topic}, which its contract does not list in consumes`);
         const group = consumerGroupId(groupPrefix, decl, instanceId);
-        const sub = await bus.consume(topic, { group, ephemeral: decl.perReplica ?? false }, handler);
+        const ephemeral = (decl.perReplica ?? false) || decl.dedupe === "memory";
+        const sub = await bus.consume(topic, { group, ephemeral }, handler);
         subscriptions.push(sub);
         return sub;
       },
