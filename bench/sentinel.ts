@@ -1,12 +1,12 @@
 /**
- * Sentinel benchmarks (`npm run bench -- sentinel`), each one JSON line with its baseline from the same run:
+ * Sentinel benchmarks (`tsx bench/sentinel.ts`, part of `npm run bench`), each one JSON line with its baseline from the same run:
  *   detectors_throughput   events/s through the detection engine on one core, vs a JSON round trip of the
  *                          same events (the least any consumer does per event)
  *   consume_to_anomaly     p50/p99 from publishing the event that closes a bucket to its anomaly arriving,
  *                          on the in-process bus, vs the bus delivering an event to a no-op consumer
  *   kafka_consume_to_anomaly  the same through Kafka (librdkafka's mock cluster, or KAFKA_BROKERS)
  *   replay_1m              `replay` of a 1M-event file (BENCH_SCALE scales it), vs reading and parsing it
- * BENCH_SCALE=0.1 for a smoke run.
+ * BENCH_SCALE=0.1 for a smoke run; BENCH_ONLY=detectors,memory,kafka,replay picks some.
  */
 import { spawn } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -265,27 +265,39 @@ async function replay1m(): Promise<void> {
   });
 }
 
+/** BENCH_ONLY=detectors|memory|kafka|replay (comma list) runs a subset. */
+const only = new Set((process.env.BENCH_ONLY ?? "detectors,memory,kafka,replay").split(","));
+
 async function main() {
-  detectorsThroughput();
-  const memory = await consumeToAnomaly({});
-  emit({
-    bench: "consume_to_anomaly",
-    bus: "memory",
-    ...memory,
-    target: "p99 < 5 ms on the in-process bus",
-    pass: (memory.p99_ms as number) < 5,
-  });
-  let kafka: Awaited<ReturnType<typeof startKafka>> | undefined;
-  try {
-    kafka = await startKafka({ "llm.traces": 1, "llm.anomalies": 1, "llm.budgets": 1 });
-    const viaKafka = await consumeToAnomaly({ kafka: kafka.brokers });
-    emit({ bench: "kafka_consume_to_anomaly", bus: kafka.kind, ...viaKafka, target: "reported (no target)" });
-  } catch (err) {
-    emit({ bench: "kafka_consume_to_anomaly", error: (err as Error).message });
-  } finally {
-    await kafka?.stop();
+  if (only.has("detectors")) detectorsThroughput();
+  if (only.has("memory")) {
+    const memory = await consumeToAnomaly({});
+    emit({
+      bench: "consume_to_anomaly",
+      bus: "memory",
+      ...memory,
+      target: "p99 < 5 ms on the in-process bus",
+      pass: (memory.p99_ms as number) < 5,
+    });
   }
-  await replay1m();
+  if (only.has("kafka")) {
+    let kafka: Awaited<ReturnType<typeof startKafka>> | undefined;
+    try {
+      kafka = await startKafka({ "llm.traces": 1, "llm.anomalies": 1, "llm.budgets": 1 });
+      const viaKafka = await consumeToAnomaly({ kafka: kafka.brokers });
+      emit({
+        bench: "kafka_consume_to_anomaly",
+        bus: kafka.kind,
+        ...viaKafka,
+        target: "reported (no target)",
+      });
+    } catch (err) {
+      emit({ bench: "kafka_consume_to_anomaly", error: (err as Error).message });
+    } finally {
+      await kafka?.stop();
+    }
+  }
+  if (only.has("replay")) await replay1m();
 }
 
 await main();

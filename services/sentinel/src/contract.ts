@@ -31,7 +31,9 @@ export const contract = defineContract({
     ROLLUP_FLUSH_SECONDS: envs.int(5, 1),
   },
   postgres: true,
-  consumes: [{ topic: TOPICS.traces, group: "detectors" }],
+  // The detectors' state is saved every BASELINE_SAVE_SECONDS, not per event: after a restart they must
+  // see again what came after that save, so redeliveries are remembered in memory only.
+  consumes: [{ topic: TOPICS.traces, group: "detectors", dedupe: "memory" }],
   produces: [TOPICS.anomalies],
   calls: { "cost-api": "COST_API_URL" },
   platform: { alertmanagerUrl: "ALERTMANAGER_URL" },

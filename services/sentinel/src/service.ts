@@ -138,16 +138,25 @@ export default defineService({
     // Anomalies the bus did not accept are kept and published ahead of the next ones (order preserved):
     // throwing would redeliver the event and run it through the detectors twice.
     const unpublished: AnomalyEvent[] = [];
+    // Published first, stored after: storing is not on the path from an event to its anomaly.
     const emit = async (a: AnomalyEvent) => {
       await ctx.publish(TOPICS.anomalies, a);
       metrics.anomalies.inc({ metric: a.metric, severity: a.severity, state: a.state ?? "firing" });
       for (const s of sinks) s.send(a);
-      try {
-        await storeAnomaly(db, a);
-      } catch (err) {
-        metrics.storageErrors.inc({ op: "anomalies" });
-        logger.error({ err: (err as Error).message, id: a.id }, "anomaly not stored");
-      }
+    };
+    // Stored off the consumer's path, in order (a slow insert must not hold up the next event's anomaly);
+    // the close drains what is queued.
+    let storing: Promise<void> = Promise.resolve();
+    const store = (published: AnomalyEvent[]) => {
+      storing = storing.then(async () => {
+        for (const a of published)
+          try {
+            await storeAnomaly(db, a);
+          } catch (err) {
+            metrics.storageErrors.inc({ op: "anomalies" });
+            logger.error({ err: (err as Error).message, id: a.id }, "anomaly not stored");
+          }
+      });
     };
 
     const stats = { processed: 0 };
@@ -159,10 +168,11 @@ export default defineService({
       const failed = isProviderFailure(event);
       rollups.add(event, failed, config.COST_API_URL && !failed ? priceOf(event) : undefined);
       unpublished.push(...anomalies);
+      const published: AnomalyEvent[] = [];
       while (unpublished.length) {
         try {
           await emit(unpublished[0]!);
-          unpublished.shift();
+          published.push(unpublished.shift()!);
         } catch (err) {
           logger.error(
             { err: (err as Error).message, pending: unpublished.length },
@@ -172,6 +182,7 @@ export default defineService({
         }
       }
       metrics.latency.observe((performance.now() - started) / 1000);
+      if (published.length) store(published);
     });
 
     const pricer = bookPricer(() => book);
@@ -185,6 +196,7 @@ export default defineService({
     await ctx.app.register(sentinelApi, { db, keys: ctx.keys });
     ctx.onClose("sentinel", async () => {
       for (const t of timers) clearInterval(t);
+      await storing;
       await flushRollups();
       await saveAll();
       await Promise.all(sinks.map((s) => s.close(Math.min(5000, config.SHUTDOWN_TIMEOUT_MS))));

@@ -87,6 +87,13 @@ describe("sentinel service", () => {
     expect(tel.data.reduce((n: number, r: any) => n + r.requests, 0)).toBe(events.length);
     expect(tel.data[0]).toMatchObject({ provider: "openai", model: "gpt-4o-mini", errors: 0 });
 
+    // Anomalies are stored off the consumer's path: wait for the last one to land.
+    let stored: any[] = [];
+    for (let i = 0; i < 100 && stored.length < s.anomalies.length; i++) {
+      stored = ((await (await s.get("/api/v1/anomalies")).json()) as any).data;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(stored).toHaveLength(s.anomalies.length);
     const firing = (await (await s.get("/api/v1/anomalies?state=firing")).json()) as any;
     expect(firing.data.length).toBeGreaterThan(0);
     expect(firing.data.every((a: AnomalyEvent) => a.state === "firing")).toBe(true);
@@ -173,7 +180,7 @@ describe("sentinel service", () => {
     await cold.publish(spike);
     await cold.processed(spike.length);
     expect(cold.anomalies).toEqual([]);
-  });
+  }, 180_000);
 });
 
 describe("sentinel startup", () => {

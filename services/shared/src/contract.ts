@@ -23,6 +23,12 @@ export interface ConsumerDecl {
    * Without it the replicas share the events (one group for the service).
    */
   perReplica?: boolean;
+  /**
+   * Where redeliveries are remembered: "database" (default with Postgres: survives restarts) or
+   * "memory", for a consumer whose own state is not saved per event, so that after a restart it must
+   * see again what it saw since its last save.
+   */
+  dedupe?: "database" | "memory";
 }
 
 /**

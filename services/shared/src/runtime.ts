@@ -197,7 +197,9 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
       const decl = contract.consumes.find((c) => c.topic === topic);
       if (!decl)
         throw new Error(`${contract.name} consumes ${topic}, which its contract does not list in consumes`);
-      return { group: consumerGroupId(groupPrefix, decl, instanceId), ephemeral: decl.perReplica ?? false };
+      // A per-replica group, or one whose dedupe lives in memory, never resumes a shared offset.
+      const ephemeral = (decl.perReplica ?? false) || decl.dedupe === "memory";
+      return { group: consumerGroupId(groupPrefix, decl, instanceId), ephemeral };
     };
     const ctx: ServiceContext<C, Cfg> = {
       contract,
