@@ -187,11 +187,14 @@ export class RateLimiter {
   }
 }
 
+/** A tenant's limits; `countsTokens` when any tenant has a tpm (so prompts must be counted). */
+export type TenantLimits = ((tenant: string) => RateLimit) & { countsTokens: boolean };
+
 /**
  * TENANT_LIMITS: "tenant:rpm:tpm" entries, comma-separated; "*" is every tenant without its own entry;
  * an empty or 0 field means no limit of that kind ("acme:600:1000000,*:60:").
  */
-export function parseTenantLimits(text: string): (tenant: string) => RateLimit {
+export function parseTenantLimits(text: string): TenantLimits {
   const limits = new Map<string, RateLimit>();
   const problems: string[] = [];
   for (const entry of text
@@ -210,5 +213,7 @@ export function parseTenantLimits(text: string): (tenant: string) => RateLimit {
   }
   if (problems.length) throw new ConfigError(problems);
   const fallback = limits.get("*") ?? {};
-  return (tenant) => limits.get(tenant) ?? fallback;
+  return Object.assign((tenant: string) => limits.get(tenant) ?? fallback, {
+    countsTokens: [...limits.values()].some((l) => l.tpm !== undefined),
+  });
 }

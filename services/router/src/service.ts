@@ -15,6 +15,7 @@ import { ChatPipeline } from "./pipeline.ts";
 import { routerRoutes } from "./routes.ts";
 import { CostPrices } from "./prices.ts";
 import { Steering } from "./steering.ts";
+import { loadTokenizer } from "./tokens.ts";
 import { TraceProxyClient } from "./upstream.ts";
 import { wsRoutes } from "./ws.ts";
 
@@ -60,6 +61,9 @@ export default defineService({
   },
   async setup(ctx) {
     const { config } = ctx;
+    const deployments = [...config.catalogue.groups.values()].flatMap((g) => g.deployments);
+    if (config.tenantLimit.countsTokens || deployments.some((d) => d.tpm || d.contextWindow))
+      await loadTokenizer();
     const metrics = routerMetrics(ctx.registry);
     const proxy = new TraceProxyClient(
       config.TRACE_PROXY_URL,

@@ -3,8 +3,15 @@
  * deployment's context window) with the o200k tokenizer of current OpenAI models. Counting runs at
  * about 1 MB of text per 50 ms, so it runs only when a limit or a context window needs the figure, and
  * a prompt whose UTF-8 size already fits (a token is at least one byte) is never counted for a window.
+ * The tokenizer's tables cost ~70 MB and ~0.6 s to load, so the router loads them at start only when
+ * its configuration can ask for a count (loadTokenizer); until then a count is the UTF-8 bound.
  */
-import { countTokens } from "gpt-tokenizer";
+let countTokens: ((text: string) => number) | null = null;
+
+/** Loads the tokenizer once; PromptSize counts with it from then on. */
+export async function loadTokenizer(): Promise<void> {
+  countTokens ??= (await import("gpt-tokenizer")).countTokens;
+}
 
 /** Per-message framing tokens of the chat format (role and separators), as OpenAI counts them. */
 const PER_MESSAGE = 3;
@@ -48,9 +55,10 @@ export class PromptSize {
     return bytes + n * PER_MESSAGE;
   }
 
-  /** The prompt's tokens, counted once. */
+  /** The prompt's tokens, counted once (the UTF-8 bound, an overestimate, without the tokenizer). */
   get tokens(): number {
     if (this.counted === null) {
+      if (!countTokens) return (this.counted = this.bound);
       let n = PER_REPLY;
       for (const t of texts(this.body.messages)) n += countTokens(t);
       const messages = Array.isArray(this.body.messages) ? this.body.messages.length : 0;
