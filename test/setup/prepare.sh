@@ -7,15 +7,24 @@ OUT="$ROOT/test/.kafka"
 SRC="$ROOT/test/setup/mock-kafka.c"
 BIN="$OUT/mock-kafka"
 
+# Installs Debian packages (as root, or through sudo); `apt-get update` once per run.
+UPDATED=""
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  if [ -z "$UPDATED" ]; then
+    $sudo apt-get update -qq
+    UPDATED=1
+  fi
+  $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # Kafka: librdkafka's mock cluster (a real wire-protocol broker), unless tests use KAFKA_BROKERS.
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   if [ ! -f /usr/include/librdkafka/rdkafka_mock.h ] || ! command -v cc >/dev/null 2>&1; then
     echo "[prepare] installing librdkafka-dev and a C compiler (apt-get)" >&2
-    SUDO=""
-    if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-    export DEBIAN_FRONTEND=noninteractive
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq --no-install-recommends librdkafka-dev gcc libc6-dev >/dev/null
+    apt_install librdkafka-dev gcc libc6-dev
   fi
   if [ ! -x "$BIN" ] || [ "$SRC" -nt "$BIN" ]; then
     mkdir -p "$OUT"
@@ -43,21 +52,13 @@ fi
 # openssl: the Postgres TLS spec (services/shared/test/db-tls.test.ts) issues its CA and server certificates.
 if ! command -v openssl >/dev/null 2>&1; then
   echo "[prepare] installing openssl (apt-get)" >&2
-  SUDO=""
-  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends openssl >/dev/null
+  apt_install openssl
 fi
 
 # Postgres: Debian's postgresql server, so the suites that matter run on a real server as well as PGlite
 # (test/helpers/postgres.ts initdb's a throwaway cluster and starts it as the postgres system user).
 if [ -z "${DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
   echo "[prepare] installing postgresql (apt-get)" >&2
-  SUDO=""
-  if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
-  export DEBIAN_FRONTEND=noninteractive
-  $SUDO apt-get update -qq
   # The package's own cluster is not used (nor started: there is no init system here).
-  $SUDO apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+  apt_install postgresql
 fi

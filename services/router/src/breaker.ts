@@ -20,8 +20,11 @@ export interface BreakerOptions {
   cooldownMs: number;
 }
 
-/** The window is kept as BUCKETS counters, so recording and reading cost the same at any rate. */
+import { BucketWindow } from "./window.ts";
+
 const BUCKETS = 10;
+const OK = 0;
+const FAILED = 1;
 
 export class Breaker {
   state: BreakerState = "closed";
@@ -33,14 +36,14 @@ export class Breaker {
   /** Epoch ms of the latest failure (0 = never): when all are open, the least recently failed is tried. */
   lastFailureAt = 0;
   private probing = false;
-  private readonly ok = new Array<number>(BUCKETS).fill(0);
-  private readonly failed = new Array<number>(BUCKETS).fill(0);
-  private bucketAt = 0;
+  private readonly outcomes: BucketWindow;
 
   constructor(
     private readonly opts: BreakerOptions,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.outcomes = new BucketWindow(BUCKETS, opts.windowMs / BUCKETS, 2, now);
+  }
 
   /** Whether a request may be sent now; a half-open breaker lets one probe through at a time. */
   admits(): boolean {
@@ -57,15 +60,13 @@ export class Breaker {
   }
 
   success(): void {
-    this.roll();
-    this.ok[this.index()]!++;
+    this.outcomes.add(OK, 1);
     if (this.state !== "closed") this.close();
   }
 
   /** The deployment failed; `retryAfterMs` is what it asked for, and opens the breaker regardless of rate. */
   failure(reason: string, retryAfterMs?: number): void {
-    this.roll();
-    this.failed[this.index()]!++;
+    this.outcomes.add(FAILED, 1);
     const now = this.now();
     this.lastFailureAt = now;
     this.probing = false;
@@ -86,14 +87,8 @@ export class Breaker {
 
   /** Requests and failures in the rolling window. */
   window(): { requests: number; failures: number } {
-    this.roll();
-    let ok = 0;
-    let failures = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      ok += this.ok[i]!;
-      failures += this.failed[i]!;
-    }
-    return { requests: ok + failures, failures };
+    const failures = this.outcomes.sum(FAILED);
+    return { requests: this.outcomes.sum(OK) + failures, failures };
   }
 
   /** Tells the breaker how it stands now: an open breaker whose cooldown ran out is half-open. */
@@ -108,22 +103,5 @@ export class Breaker {
     this.pausedUntil = 0;
     this.reason = null;
     this.probing = false;
-  }
-
-  private index(): number {
-    return this.bucketAt % BUCKETS;
-  }
-
-  /** Moves the window forward to now, clearing the buckets it leaves behind. */
-  private roll(): void {
-    const size = this.opts.windowMs / BUCKETS;
-    const current = Math.floor(this.now() / size);
-    const steps = Math.min(BUCKETS, current - this.bucketAt);
-    for (let s = 1; s <= steps; s++) {
-      const i = (this.bucketAt + s) % BUCKETS;
-      this.ok[i] = 0;
-      this.failed[i] = 0;
-    }
-    if (steps > 0) this.bucketAt = current;
   }
 }

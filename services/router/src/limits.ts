@@ -3,6 +3,7 @@
  * requests and tokens per minute, per tenant and per deployment.
  */
 import { ConfigError } from "@llmops/shared";
+import { BucketWindow } from "./window.ts";
 
 export interface GateOptions {
   maxConcurrent: number;
@@ -82,57 +83,11 @@ export interface RateLimit {
   tpm?: number | undefined;
 }
 
-/** Seconds per bucket of the one-minute sliding window. */
+/** The one-minute sliding window: per-second buckets of requests and tokens. */
 const BUCKET_MS = 1_000;
 const BUCKETS = 60;
-
-/** A one-minute sliding window of requests and tokens, kept as per-second buckets. */
-class MinuteWindow {
-  private readonly requests = new Float64Array(BUCKETS);
-  private readonly tokens = new Float64Array(BUCKETS);
-  private at = 0;
-
-  constructor(private readonly now: () => number) {}
-
-  totals(): { requests: number; tokens: number; oldestAt: number } {
-    this.roll();
-    let requests = 0;
-    let tokens = 0;
-    for (let i = 0; i < BUCKETS; i++) {
-      requests += this.requests[i]!;
-      tokens += this.tokens[i]!;
-    }
-    return { requests, tokens, oldestAt: (this.at - BUCKETS + 1) * BUCKET_MS };
-  }
-
-  add(requests: number, tokens: number): void {
-    this.roll();
-    const i = this.at % BUCKETS;
-    this.requests[i]! += requests;
-    this.tokens[i]! += tokens;
-  }
-
-  /** Ms until the oldest non-empty bucket leaves the window (when room opens up). */
-  msUntilRoom(): number {
-    this.roll();
-    for (let k = BUCKETS - 1; k >= 0; k--) {
-      const i = (this.at - k + BUCKETS * 2) % BUCKETS;
-      if (this.requests[i]! || this.tokens[i]!) return (this.at - k + BUCKETS) * BUCKET_MS - this.now();
-    }
-    return 0;
-  }
-
-  private roll(): void {
-    const current = Math.floor(this.now() / BUCKET_MS);
-    const steps = Math.min(BUCKETS, current - this.at);
-    for (let s = 1; s <= steps; s++) {
-      const i = (this.at + s) % BUCKETS;
-      this.requests[i] = 0;
-      this.tokens[i] = 0;
-    }
-    if (steps > 0) this.at = current;
-  }
-}
+const REQUESTS = 0;
+const TOKENS = 1;
 
 /**
  * Requests and tokens per minute per key (a tenant, a deployment). Tokens are reserved from an estimate
@@ -140,14 +95,20 @@ class MinuteWindow {
  * before the first answer reports its size.
  */
 export class RateLimiter {
-  private readonly windows = new Map<string, MinuteWindow>();
+  private readonly windows = new Map<string, BucketWindow>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  private window(key: string): MinuteWindow {
+  private window(key: string): BucketWindow {
     let w = this.windows.get(key);
-    if (!w) this.windows.set(key, (w = new MinuteWindow(this.now)));
+    if (!w) this.windows.set(key, (w = new BucketWindow(BUCKETS, BUCKET_MS, 2, this.now)));
     return w;
+  }
+
+  private add(key: string, requests: number, tokens: number): void {
+    const w = this.window(key);
+    if (requests) w.add(REQUESTS, requests);
+    if (tokens) w.add(TOKENS, tokens);
   }
 
   /**
@@ -156,8 +117,11 @@ export class RateLimiter {
    */
   fits(key: string, limit: RateLimit, tokens: () => number): boolean {
     if (!limit.rpm && !limit.tpm) return true;
-    const t = this.window(key).totals();
-    return (!limit.rpm || t.requests + 1 <= limit.rpm) && (!limit.tpm || t.tokens + tokens() <= limit.tpm);
+    const w = this.window(key);
+    return (
+      (!limit.rpm || w.sum(REQUESTS) + 1 <= limit.rpm) &&
+      (!limit.tpm || w.sum(TOKENS) + tokens() <= limit.tpm)
+    );
   }
 
   /** Takes one request and its tokens if they fit; otherwise how long until room opens up. */
@@ -167,23 +131,23 @@ export class RateLimiter {
     tokens: () => number,
   ): { ok: true } | { ok: false; retryAfterMs: number } {
     if (!this.fits(key, limit, tokens)) return { ok: false, retryAfterMs: this.msUntilRoom(key) };
-    if (limit.rpm || limit.tpm) this.window(key).add(1, limit.tpm ? tokens() : 0);
+    if (limit.rpm || limit.tpm) this.add(key, 1, limit.tpm ? tokens() : 0);
     return { ok: true };
   }
 
   /** How long until the window of `key` has room again (at least a second: the window's grain). */
   msUntilRoom(key: string): number {
-    return Math.max(BUCKET_MS, this.window(key).msUntilRoom());
+    return Math.max(BUCKET_MS, this.window(key).msUntilOldestLeaves());
   }
 
   /** Replaces the reservation with the real usage, when the answer reported it. */
   settle(key: string, limit: RateLimit, reserved: () => number, used: number | null): void {
-    if (limit.tpm && used !== null) this.window(key).add(0, used - reserved());
+    if (limit.tpm && used !== null) this.add(key, 0, used - reserved());
   }
 
   /** Gives a whole reservation back (a call refused further along never ran). */
   refund(key: string, limit: RateLimit, reserved: () => number): void {
-    if (limit.rpm || limit.tpm) this.window(key).add(-1, limit.tpm ? -reserved() : 0);
+    if (limit.rpm || limit.tpm) this.add(key, -1, limit.tpm ? -reserved() : 0);
   }
 }
 
