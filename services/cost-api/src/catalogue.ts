@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import type { Database, Logger } from "@llmops/shared";
 import { formatDecimal, type Price, PriceBook, parseDecimal } from "@llmops/shared/pricing";
 import { readLiteLLMTable } from "./litellm.ts";
+// Imported, not read from disk: the image's bundle carries it (there is no src/ next to dist/).
+import snapshot from "./prices/litellm-snapshot.json" with { type: "json" };
 
 /** The seed: a pinned subset of LiteLLM's public price table (prices/SOURCE.md says which and when). */
-export const SNAPSHOT_URL = new URL("./prices/litellm-snapshot.json", import.meta.url);
 export const SNAPSHOT_SOURCE = "litellm model_prices_and_context_window.json@00035b69 (2026-12-01)";
 export const SNAPSHOT_EFFECTIVE_FROM = "1970-01-01T00:00:00.000Z";
 
@@ -56,7 +57,6 @@ export class PriceCatalogue {
 
   /** Seeds the snapshot (idempotent: prices already there are kept) and an optional file, then loads. */
   async init(pricesFile?: string): Promise<void> {
-    const snapshot = JSON.parse(readFileSync(SNAPSHOT_URL, "utf8"));
     const seeded = readLiteLLMTable(snapshot, {
       effectiveFrom: SNAPSHOT_EFFECTIVE_FROM,
       source: SNAPSHOT_SOURCE,
