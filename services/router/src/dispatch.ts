@@ -15,6 +15,7 @@ import type { RouterCall } from "./call.ts";
 import type { Catalogue, Deployment, ModelGroup } from "./catalogue.ts";
 import type { RateLimiter } from "./limits.ts";
 import type { RouterMetrics } from "./metrics.ts";
+import { reportedTokens } from "./tokens.ts";
 import type { ProxyResponse, TraceProxyClient } from "./upstream.ts";
 
 export interface Sink {
@@ -258,7 +259,7 @@ export class Dispatcher {
       // An answer, a client error or a budget refusal: the deployment is not at fault, never retried.
       if (res.status < 400) {
         balancer.succeeded(d, { latencyMs: performance.now() - t0 });
-        call.usedTokens = usedTokens(body);
+        call.usedTokens = reportedTokens(body.subarray(Math.max(0, body.length - 4096)).toString("utf8"));
         limiter.settle(d.id, d, reserved, call.usedTokens);
       } else {
         balancer.released(d);
@@ -300,11 +301,4 @@ function errorCode(status: number, body: Buffer): string | null {
   } catch {
     return null;
   }
-}
-
-/** The usage an answer reports, read without parsing the whole body when it is large. */
-export function usedTokens(body: Buffer): number | null {
-  const tail = body.subarray(Math.max(0, body.length - 4096)).toString("utf8");
-  const m = /"total_tokens"\s*:\s*(\d+)/.exec(tail);
-  return m ? Number(m[1]) : null;
 }

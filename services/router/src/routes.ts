@@ -8,6 +8,7 @@ import type { Balancer } from "./balancer.ts";
 import type { Catalogue } from "./catalogue.ts";
 import type { Sink } from "./dispatch.ts";
 import type { ChatPipeline } from "./pipeline.ts";
+import { reportedTokens } from "./tokens.ts";
 import type { ProxyResponse } from "./upstream.ts";
 
 export interface RouteOptions {
@@ -80,9 +81,6 @@ function httpSink(reply: FastifyReply): Sink {
   };
 }
 
-/** Reads total_tokens from the final usage chunk a stream carries (stream_options.include_usage). */
-const USAGE = /"total_tokens"\s*:\s*(\d+)/;
-
 /**
  * Streams the proxy's SSE answer through. Once bytes have gone out there is no failover: an upstream
  * failure ends the stream with an SSE error event, never a clean end.
@@ -123,6 +121,5 @@ async function relayStream(
       );
   }
   out.end();
-  const m = USAGE.exec(tail);
-  return { sent: !first, completed: !first && !cutMidway, usedTokens: m ? Number(m[1]) : null };
+  return { sent: !first, completed: !first && !cutMidway, usedTokens: reportedTokens(tail) };
 }

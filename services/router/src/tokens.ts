@@ -74,3 +74,14 @@ export class PromptSize {
     return this.tokens + this.maxOutput <= contextWindow;
   }
 }
+
+const TOTAL_TOKENS = /"total_tokens"\s*:\s*(\d+)/;
+
+/**
+ * The total tokens an answer reports, read from the end of its text (the usage object of a completion,
+ * or a stream's final usage chunk with stream_options.include_usage) without parsing it all.
+ */
+export function reportedTokens(tail: string): number | null {
+  const m = TOTAL_TOKENS.exec(tail);
+  return m ? Number(m[1]) : null;
+}

@@ -23,6 +23,7 @@ import type { WebSocket } from "ws";
 import type { Sink } from "./dispatch.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { ChatPipeline } from "./pipeline.ts";
+import { reportedTokens } from "./tokens.ts";
 
 export interface WsOptions {
   pipeline: ChatPipeline;
@@ -232,8 +233,7 @@ function wsSink(socket: WebSocket, send: (m: unknown) => void, tag: Record<strin
           });
         }
       }
-      const m = /"total_tokens"\s*:\s*(\d+)/.exec(tail);
-      return { sent: !first, completed: !first && !failed, usedTokens: m ? Number(m[1]) : null };
+      return { sent: !first, completed: !first && !failed, usedTokens: reportedTokens(tail) };
     },
   };
 }
