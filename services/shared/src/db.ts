@@ -25,6 +25,7 @@ export interface OpenDatabaseOptions {
   /** Directory for PGlite data; "memory" (or unset) keeps it in memory. */
   dataDir?: string | undefined;
   logger?: Logger;
+  /** Pool size for DATABASE_URL (the embedded PGlite always has one connection). */
   maxConnections?: number;
 }
 
@@ -54,9 +55,13 @@ export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Data
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 16 });
   await server.start();
   const conn = server.getServerConn();
+  // One connection: PGlite is a single session, and pglite-socket interleaves the protocol messages
+  // of concurrent connections outside transactions, so one caller's Bind can meet another's Parse
+  // (wrong rows or "unnamed prepared statement does not exist"; electric-sql/pglite#1046). pg queues
+  // callers on the one connection, which is all the parallelism a single session has anyway.
   const pool = new pg.Pool({
     connectionString: `postgres://postgres:postgres@${conn}/postgres?sslmode=disable`,
-    max: opts.maxConnections ?? 4,
+    max: 1,
   });
   pool.on("error", (err) => opts.logger?.warn({ err: err.message }, "pglite pool error"));
   opts.logger?.info({ dataDir: dir ?? "memory", conn }, "embedded PGlite started");

@@ -41,6 +41,29 @@ describe("embedded Postgres (PGlite over pglite-socket, real pg driver)", () => 
     await again.close();
   });
 
+  it("serves many concurrent parameterised queries and transactions, each with its own answer", async () => {
+    // Parse/Bind/Execute of one caller must never meet another caller's statement (pglite-socket
+    // serialises protocol messages, not statements, across connections: electric-sql/pglite#1046).
+    const db = await openDatabase({ dataDir: "memory" });
+    await db.query("create table t (k int primary key, v text not null)");
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        i % 4 === 0
+          ? db.tx(async (c) => {
+              await c.query("insert into t (k, v) values ($1, $2)", [i, `v${i}`]);
+              return (await c.query("select v from t where k = $1", [i])).rows[0].v;
+            })
+          : i % 2
+            ? db.query("select $1::int + 1 as x", [i]).then((r) => r.rows[0].x)
+            : db.query("select $1::text || $2::text as x", ["s", String(i)]).then((r) => r.rows[0].x),
+      ),
+    );
+    expect(answers).toEqual(
+      Array.from({ length: 200 }, (_, i) => (i % 4 === 0 ? `v${i}` : i % 2 ? i + 1 : `s${i}`)),
+    );
+    await db.close();
+  });
+
   it("reports a failing migration by name and leaves nothing half-applied", async () => {
     const db = await openDatabase({ dataDir: "memory" });
     await expect(
