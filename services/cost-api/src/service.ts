@@ -69,21 +69,8 @@ export default defineService({
       await budgets.evaluate(r.tenants);
     });
 
-    // Periodic work, never overlapping itself; a failure is logged and retried on the next tick.
-    const every = (name: string, ms: number, fn: () => Promise<void>) => {
-      let running = false;
-      const timer = setInterval(() => {
-        if (running) return;
-        running = true;
-        fn()
-          .catch((err) => logger.error({ err: (err as Error).message, task: name }, "periodic task failed"))
-          .finally(() => (running = false));
-      }, ms);
-      timer.unref();
-      ctx.onClose(name, () => clearInterval(timer));
-    };
-    every("reprice", config.REPRICE_INTERVAL_MS, reprice);
-    every("budget periods", config.BUDGET_CHECK_INTERVAL_MS, async () =>
+    ctx.every("reprice", config.REPRICE_INTERVAL_MS, reprice);
+    ctx.every("budget periods", config.BUDGET_CHECK_INTERVAL_MS, async () =>
       budgets.evaluate(await budgets.flaggedTenants()),
     );
     await refreshUnpriced();

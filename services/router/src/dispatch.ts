@@ -82,7 +82,13 @@ export class Dispatcher {
   }
 
   /** Candidates in the order to try them, and the last resort when none is available. */
-  plan(call: RouterCall): { candidates: Deployment[]; lastResort: Deployment | null; limited: Deployment[] } {
+  plan(call: RouterCall): {
+    candidates: Deployment[];
+    lastResort: Deployment | null;
+    limited: Deployment[];
+    /** Epoch ms when the first pause of an unavailable deployment ends (0 = none paused). */
+    pauseEndsAt: number;
+  } {
     const { balancer, limiter } = this.deps;
     const seen = new Set<string>();
     const candidates: Deployment[] = [];
@@ -117,11 +123,15 @@ export class Dispatcher {
         .filter((d) => balancer.of(d).breaker.pausedUntil <= call.deadline)
         .sort((a, b) => balancer.of(a).breaker.lastFailureAt - balancer.of(b).breaker.lastFailureAt)[0] ??
       null;
-    return { candidates, lastResort, limited };
+    // When all that is left asked to pause: the earliest end of those pauses (never a deployment
+    // that did not pause, which would make Retry-After say "now").
+    const pauses = unavailable.map((d) => balancer.of(d).breaker.pausedUntil).filter((t) => t > Date.now());
+    const pauseEndsAt = pauses.length ? Math.min(...pauses) : 0;
+    return { candidates, lastResort, limited, pauseEndsAt };
   }
 
   async dispatch(call: RouterCall, sink: Sink): Promise<void> {
-    const { candidates, lastResort, limited } = this.plan(call);
+    const { candidates, lastResort, limited, pauseEndsAt } = this.plan(call);
     let last: Extract<Attempt, { kind: "failed" }> | null = null;
     const tryDeployment = async (d: Deployment): Promise<"stop" | "next"> => {
       for (let n = 0; n <= this.deps.retry.retries; n++) {
@@ -173,13 +183,10 @@ export class Dispatcher {
         "deployments_at_limit",
       );
     if (!call.attempts) {
-      const soonest = Math.min(
-        ...call.group.deployments.map((d) => this.deps.balancer.of(d).breaker.pausedUntil),
-      );
       throw errors.unavailable(
         `Every deployment of "${call.group.name}" asked to pause beyond this call's deadline`,
         "all_deployments_paused",
-        Math.max(0, soonest - Date.now()),
+        Math.max(0, pauseEndsAt - Date.now()),
       );
     }
     throw errors.badGateway(

@@ -4,6 +4,7 @@
  * through one pool, over HTTP and WebSocket through the same pipeline.
  */
 import { ConfigError, defineService } from "@llmops/shared";
+import { PriceFeed } from "@llmops/shared/price-feed";
 import { Balancer } from "./balancer.ts";
 import { AnswerCache } from "./cache.ts";
 import { loadCatalogue } from "./catalogue.ts";
@@ -13,7 +14,7 @@ import { ConcurrencyGate, parseTenantLimits, RateLimiter } from "./limits.ts";
 import { observeState, routerMetrics } from "./metrics.ts";
 import { ChatPipeline } from "./pipeline.ts";
 import { routerRoutes } from "./routes.ts";
-import { CostPrices } from "./prices.ts";
+import { deploymentPrice } from "./prices.ts";
 import { Steering } from "./steering.ts";
 import { loadTokenizer } from "./tokens.ts";
 import { TraceProxyClient } from "./upstream.ts";
@@ -77,15 +78,18 @@ export default defineService({
       metrics.anomalies.inc({ state: event.subject.tenant ? "ignored" : (event.state ?? "firing") });
     });
     // The cost API's prices, only when a group ranks by them; routing never waits for the cost API.
-    let prices: CostPrices | null = null;
+    let prices: PriceFeed | null = null;
     if (config.usesCost && config.COST_API_URL) {
-      prices = new CostPrices(config.COST_API_URL, config.costApiKey, config.PRICES_REFRESH_MS);
-      await prices.start();
-      ctx.onClose("cost-api prices", () => prices!.stop());
+      const feed = new PriceFeed(config.COST_API_URL, config.costApiKey, (err) =>
+        ctx.logger.warn({ err }, "prices not refreshed from the cost API"),
+      );
+      await feed.refresh();
+      ctx.every("cost-api prices", config.PRICES_REFRESH_MS, () => feed.refresh());
+      prices = feed;
     }
     const balancer = new Balancer({
       steering,
-      priceOf: prices ? (d) => prices!.priceOf(d) : undefined,
+      priceOf: prices ? (d) => deploymentPrice(prices!, d) : undefined,
       breaker: {
         windowMs: config.BREAKER_WINDOW_MS,
         minRequests: config.BREAKER_MIN_REQUESTS,

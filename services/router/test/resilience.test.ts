@@ -21,6 +21,10 @@ models:
   - name: solo
     deployments:
       - { provider: primary, model: model-solo }
+  - name: roomy
+    deployments:
+      - { provider: primary, model: model-roomy }
+      - { provider: secondary, model: model-tiny, contextWindow: 16 }
 `;
 
 let h: Awaited<ReturnType<typeof startHarness<"primary" | "secondary">>>;
@@ -75,6 +79,18 @@ describe("the circuit breaker, end to end", () => {
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(((await res.json()) as any).error.code).toBe("all_deployments_paused");
     expect(h.upstreams.primary.requests.length).toBe(seen);
+  });
+
+  it("Retry-After of all_deployments_paused is the pause's end, not a deployment that never paused", async () => {
+    h.heal();
+    const svc = await h.startRouter(CATALOGUE, { REQUEST_TIMEOUT_MS: "1000" });
+    // Too long for model-tiny's window: only the primary can take it, and it asks for 2 s.
+    const long = { model: "roomy", messages: [{ role: "user", content: "word ".repeat(40) }] };
+    h.upstreams.primary.setMode("error429");
+    expect((await post(svc, long)).status).toBe(429);
+    const res = await post(svc, long);
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("2");
   });
 
   it("a pause that ends before the deadline is waited out, then the deployment is called", async () => {

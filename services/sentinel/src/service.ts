@@ -8,7 +8,7 @@
  */
 import { ConfigError, defineService, TOPICS } from "@llmops/shared";
 import type { AnomalyEvent } from "@llmops/shared/events";
-import { fetchPrices } from "@llmops/shared/price-feed";
+import { PriceFeed } from "@llmops/shared/price-feed";
 import { PriceBook } from "@llmops/shared/pricing";
 import type { z } from "zod";
 import { sentinelApi } from "./api.ts";
@@ -40,6 +40,8 @@ export function configureSentinel(env: SentinelEnv): SentinelConfig {
   return { ...env, detectors: detectors! };
 }
 
+const EMPTY_BOOK = new PriceBook();
+
 export default defineService({
   contract,
   configure: configureSentinel,
@@ -47,13 +49,18 @@ export default defineService({
   async setup(ctx) {
     const { config, logger } = ctx;
     const db = ctx.db!;
-    let book = new PriceBook();
+    const feed = config.COST_API_URL
+      ? new PriceFeed(config.COST_API_URL, config.COST_API_KEY ?? config.ADMIN_API_KEYS[0], (err) =>
+          logger.warn({ err }, "prices not refreshed from the cost API"),
+        )
+      : null;
+    const book = () => feed?.book ?? EMPTY_BOOK;
     const group = `${config.KAFKA_CONSUMER_GROUP ?? contract.name}-detectors`;
     // The metrics read the engine at scrape time; the engine reports its errors to the metrics.
     const holder: { engine?: Engine } = {};
     const metrics = sentinelMetrics(ctx.registry, { engine: () => holder.engine!, consumerGroup: group });
     const engine = new Engine(config.detectors, {
-      pricer: config.COST_API_URL ? bookPricer(() => book) : undefined,
+      pricer: feed ? bookPricer(book) : undefined,
       hooks: {
         detectorError: (metric, detector, err) => {
           metrics.detectionErrors.inc({ metric, detector });
@@ -64,17 +71,8 @@ export default defineService({
       },
     });
     holder.engine = engine;
-    const timers: NodeJS.Timeout[] = [];
-    const every = (seconds: number, fn: () => Promise<void>) => {
-      let running = false;
-      const t = setInterval(() => {
-        if (running) return;
-        running = true;
-        fn().finally(() => (running = false));
-      }, seconds * 1000);
-      t.unref();
-      timers.push(t);
-    };
+    const every = (name: string, seconds: number, task: () => Promise<void>) =>
+      ctx.every(name, seconds * 1000, task);
 
     // Baselines survive a restart: the last saved state of every series comes back before consuming.
     try {
@@ -97,21 +95,12 @@ export default defineService({
         logger.error({ err: (err as Error).message }, "baselines not saved (retried)");
       }
     };
-    every(config.BASELINE_SAVE_SECONDS, saveAll);
+    every("baselines", config.BASELINE_SAVE_SECONDS, saveAll);
 
     // Prices: the cost API's catalogue, refreshed; until it answers, calls are not priced (no cost series).
-    if (config.COST_API_URL) {
-      const url = config.COST_API_URL;
-      const key = config.COST_API_KEY ?? config.ADMIN_API_KEYS[0];
-      const refresh = async () => {
-        try {
-          book = await fetchPrices(url, key);
-        } catch (err) {
-          logger.warn({ err: (err as Error).message }, "prices not refreshed from the cost API");
-        }
-      };
-      await refresh();
-      every(config.PRICES_REFRESH_SECONDS, refresh);
+    if (feed) {
+      await feed.refresh();
+      every("cost-api prices", config.PRICES_REFRESH_SECONDS, () => feed.refresh());
     }
 
     const rollups = new RollupBuffer();
@@ -123,7 +112,7 @@ export default defineService({
         logger.error({ err: (err as Error).message }, "rollups not written (kept for the next flush)");
       }
     };
-    every(config.ROLLUP_FLUSH_SECONDS, flushRollups);
+    every("rollups", config.ROLLUP_FLUSH_SECONDS, flushRollups);
 
     const policy = { maxAttempts: config.ALERT_MAX_ATTEMPTS, baseMs: config.ALERT_BACKOFF_MS };
     const hooks = sinkHooks(metrics.deliveries, logger);
@@ -185,7 +174,7 @@ export default defineService({
       if (published.length) store(published);
     });
 
-    const pricer = bookPricer(() => book);
+    const pricer = bookPricer(book);
     function priceOf(e: Parameters<typeof isProviderFailure>[0]): number | undefined {
       const at = Date.parse(e.startedAt);
       return Number.isNaN(at)
@@ -195,7 +184,6 @@ export default defineService({
 
     await ctx.app.register(sentinelApi, { db, keys: ctx.keys });
     ctx.onClose("sentinel", async () => {
-      for (const t of timers) clearInterval(t);
       await storing;
       await flushRollups();
       await saveAll();

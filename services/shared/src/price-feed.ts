@@ -40,3 +40,32 @@ export async function fetchPrices(
   if (!res.ok) throw new Error(`GET ${url.pathname}: HTTP ${res.status}`);
   return new PriceBook(pricesFrom(await res.json(), "cost API prices"));
 }
+
+/**
+ * The cost API's catalogue as its readers hold it: the last list that arrived, replaced on each
+ * successful refresh and kept when one fails, so a cost API restart never empties it. The owner
+ * decides when to refresh (at start and on a ServiceContext.every timer).
+ */
+export class PriceFeed {
+  book = new PriceBook();
+  /** Epoch ms of the last successful refresh (0 = none yet). */
+  loadedAt = 0;
+  lastError: string | null = null;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly apiKey: string | undefined,
+    private readonly onError: (message: string) => void = () => {},
+  ) {}
+
+  async refresh(): Promise<void> {
+    try {
+      this.book = await fetchPrices(this.baseUrl, this.apiKey);
+      this.loadedAt = Date.now();
+      this.lastError = null;
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.onError(this.lastError);
+    }
+  }
+}

@@ -19,6 +19,7 @@ import type { BatchEventHandler, EventHandler } from "./bus/typed.ts";
 import type { EventOf, TopicName } from "./events.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createRegistry, type Registry } from "./metrics.ts";
+import { Periodic } from "./periodic.ts";
 import { createService, listen, type ReadinessCheck } from "./server.ts";
 
 export type Env = Record<string, string | undefined>;
@@ -49,7 +50,12 @@ export interface ServiceContext<C extends ServiceContract, Cfg> {
     maxBatch: number,
     handler: BatchEventHandler<T>,
   ): Promise<Subscription>;
-  /** Runs at shutdown after HTTP has drained and consumers stopped, in reverse order of registration. */
+  /**
+   * Runs task every `ms` until shutdown, never overlapping itself; a failure is logged and retried on
+   * the next tick. Shutdown stops every task and waits for a run in progress before any onClose.
+   */
+  every(name: string, ms: number, task: () => Promise<void>): Periodic;
+  /** Runs at shutdown after HTTP has drained, consumers and periodic tasks stopped, in reverse order of registration. */
   onClose(name: string, close: () => Promise<void> | void): void;
   /** Adds a check to /ready. */
   readiness(name: string, check: ReadinessCheck): void;
@@ -140,6 +146,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
 
   const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
   const subscriptions: Subscription[] = [];
+  const periodic: Periodic[] = [];
   const readiness: Record<string, ReadinessCheck> = {};
   // What this service opened itself, in opening order; closed in reverse (a shared bus or db is not ours).
   const owned: Array<{ name: string; close: () => Promise<void> }> = [];
@@ -228,6 +235,11 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
         subscriptions.push(sub);
         return sub;
       },
+      every(name, ms, task) {
+        const p = new Periodic(name, ms, task, logger);
+        periodic.push(p);
+        return p;
+      },
       onClose(name, close) {
         closers.push({ name, close });
       },
@@ -257,10 +269,12 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
               logger.error({ err, step: name }, "error during shutdown");
             }
           };
-          // Stop taking work first, then stop reading events, then the service's own state, then
-          // flush the producer and close what this service opened (the bus may park events in the db).
+          // Stop taking work first, then stop reading events and background tasks, then the service's
+          // own state, then flush the producer and close what this service opened (the bus may park
+          // events in the db).
           await step("http", () => http.close());
           for (const s of subscriptions) await step("consumer", () => s.close());
+          for (const p of periodic) await step(p.name, () => p.stop());
           for (const c of [...closers].reverse()) await step(c.name, c.close);
           for (const o of [...owned].reverse()) await step(o.name, o.close);
         })();
@@ -270,6 +284,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
   } catch (err) {
     // A failed start (setup threw, the port is taken) releases what it had opened.
     await app?.close().catch(() => {});
+    for (const p of periodic) await p.stop().catch(() => {});
     for (const c of [...closers].reverse()) await Promise.resolve(c.close()).catch(() => {});
     for (const o of [...owned].reverse()) await o.close().catch(() => {});
     throw err;

@@ -22,6 +22,7 @@ import {
   KafkaBus,
   MemoryBus,
   openDatabase,
+  Periodic,
   principalOf,
   startService,
   TOPICS,
@@ -200,6 +201,15 @@ describe("startService", () => {
         migrations: [{ id: "001_probe", sql: "create table probe_rows (id text primary key)" }],
         async setup(ctx) {
           ctx.onClose("first", () => void order.push("first closer"));
+          let ran = false;
+          ctx.every("slow task", 5, async () => {
+            if (ran) return;
+            ran = true;
+            order.push("task started");
+            await new Promise((r) => setTimeout(r, 100));
+            await ctx.db!.query("select 1"); // the pool is still open: shutdown waited for this run
+            order.push("task finished");
+          });
           ctx.onClose("second", () => void order.push("second closer"));
           await ctx.app.register(async (app) => {
             await app.register(authenticate, { keys: ctx.keys });
@@ -264,12 +274,51 @@ describe("startService", () => {
     await expect(ctx.consume(TOPICS.traces as never, () => {})).rejects.toThrow(/does not list in consumes/);
   });
 
-  it("close: HTTP first, then the service's closers in reverse order; a shared bus stays open", async () => {
+  it("close: HTTP first, then periodic tasks (a run in progress finishes), then the service's closers in reverse order; a shared bus stays open", async () => {
+    await until(
+      () => order,
+      (o) => o.includes("task started"),
+      "the periodic task to start",
+    );
     await running.close();
-    expect(order).toEqual(["second closer", "first closer"]);
+    expect(order).toEqual(["task started", "task finished", "second closer", "first closer"]);
     await expect(fetch(`${running.url}/health`)).rejects.toThrow();
     expect(bus.healthy()).toBe(true);
     await bus.close();
+  });
+});
+
+describe("Periodic", () => {
+  it("never overlaps itself, and a failing run is logged and retried on the next tick", async () => {
+    const errors: unknown[] = [];
+    const logger = { ...silent, error: (o: unknown) => void errors.push(o) } as typeof silent;
+    let active = 0;
+    let maxActive = 0;
+    let runs = 0;
+    const p = new Periodic(
+      "flaky",
+      2,
+      async () => {
+        runs++;
+        active++;
+        maxActive = Math.max(maxActive, active);
+        await new Promise((r) => setTimeout(r, 20));
+        active--;
+        if (runs === 1) throw new Error("first run fails");
+      },
+      logger,
+    );
+    await until(
+      () => runs,
+      (n) => n >= 3,
+      "three runs",
+    );
+    await p.stop();
+    const after = runs;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(runs).toBe(after);
+    expect(maxActive).toBe(1);
+    expect(errors).toEqual([{ err: "first run fails", task: "flaky" }]);
   });
 });
 
