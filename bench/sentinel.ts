@@ -23,6 +23,7 @@ import { bookPricer } from "../services/sentinel/src/detect/pricer.ts";
 import { SIMULATION_PRICES } from "../services/sentinel/src/eval/evaluate.ts";
 import { simulate } from "../services/sentinel/src/eval/generator.ts";
 import sentinel from "../services/sentinel/src/service.ts";
+import { createDatabase, startPostgres } from "../test/helpers/postgres.ts";
 import { startKafka } from "../test/setup/kafka.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -81,22 +82,32 @@ const FAST = {
   metrics: { latency: { bucketSeconds: 5 }, ttft: { bucketSeconds: 5 }, error_rate: { enabled: false } },
 };
 
-/** Per deployment: 6 minutes normal, 1 minute 4x slower, 2 minutes normal; one event every 250 ms each. */
+/**
+ * Per deployment: 6 minutes normal, 1 minute 4x slower, 2 minutes normal; one event every 250 ms each.
+ * Two more deployments ("warm-*") spike a minute earlier: their anomalies run the emit path (schema,
+ * publish, the first stores) for the first time, and are reported apart as the cold start.
+ */
+const WARM = "warm-";
 function spikeTraffic(deployments: number): TraceEvent[] {
   const t0 = Date.parse("2026-04-06T10:00:00.000Z");
   const out: TraceEvent[] = [];
+  const names = [
+    ...Array.from({ length: 2 }, (_, d) => `${WARM}${d}`),
+    ...Array.from({ length: deployments }, (_, d) => `p${d}`),
+  ];
   let i = 0;
   for (let ms = 0; ms < 9 * 60_000; ms += 250)
-    for (let d = 0; d < deployments; d++) {
+    for (let d = 0; d < names.length; d++) {
       i++;
-      const slow = ms >= 6 * 60_000 && ms < 7 * 60_000;
+      const from = names[d]!.startsWith(WARM) ? 5 * 60_000 : 6 * 60_000;
+      const slow = ms >= from && ms < from + 60_000;
       const jitter = 0.8 + ((0.4 * (((Math.sin(i * 12.9898) * 43758.5453) % 1) + 1)) % 1);
       out.push({
         v: 1,
         id: `b-${i}`,
         traceId: `t-${i}`,
         tenant: "bench",
-        provider: `p${d}`,
+        provider: names[d]!,
         model: "m",
         operation: "chat",
         stream: true,
@@ -119,14 +130,19 @@ function spikeTraffic(deployments: number): TraceEvent[] {
  * Publishes events one by one, each once the sentinel has taken the previous one (so no queue builds up),
  * and times every anomaly from the publish of the event that caused it to its arrival.
  */
-async function consumeToAnomaly(opts: { kafka?: string[] }): Promise<Record<string, unknown>> {
+async function consumeToAnomaly(opts: {
+  kafka?: string[];
+  /** A real Postgres; without it the sentinel's embedded PGlite runs its SQL on the same thread. */
+  databaseUrl?: string;
+}): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "sentinel-bench-"));
   const configFile = join(dir, "sentinel.json");
   writeFileSync(configFile, JSON.stringify(FAST));
   const logger = createLogger("bench", "silent");
   const bus = opts.kafka
     ? await createBus({ brokers: opts.kafka, clientId: "bench", logger })
-    : new MemoryBus({ retention: 1_000_000 });
+    : // Every consumer joins before the first event: a short log keeps the heap (and GC pauses) small.
+      new MemoryBus({ retention: 10_000 });
   const service = await startService(sentinel, {
     env: {
       PORT: "0",
@@ -135,12 +151,14 @@ async function consumeToAnomaly(opts: { kafka?: string[] }): Promise<Record<stri
       LOG_LEVEL: "silent",
       SENTINEL_CONFIG_FILE: configFile,
       ...(opts.kafka ? { KAFKA_BROKERS: opts.kafka.join(",") } : {}),
+      ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     },
     ...(opts.kafka ? {} : { bus }),
     logger,
   });
   const published = new Map<string, number>();
   const latencies: number[] = [];
+  const cold: number[] = [];
   await bus.subscribe({
     topic: "llm.anomalies",
     groupId: "bench-anomalies",
@@ -148,7 +166,8 @@ async function consumeToAnomaly(opts: { kafka?: string[] }): Promise<Record<stri
     handler: (v) => {
       const a = v as AnomalyEvent;
       const at = published.get(a.detectedAt);
-      if (at !== undefined) latencies.push(performance.now() - at);
+      if (at !== undefined)
+        (a.subject.provider.startsWith(WARM) ? cold : latencies).push(performance.now() - at);
     },
   });
   // Baseline: the same bus delivering an event to a no-op consumer.
@@ -164,7 +183,7 @@ async function consumeToAnomaly(opts: { kafka?: string[] }): Promise<Record<stri
     },
   });
   if (opts.kafka) await new Promise((r) => setTimeout(r, 3000)); // group joins
-  const events = spikeTraffic(Math.max(2, Math.round(20 * SCALE)));
+  const events = spikeTraffic(Math.max(2, Math.round(50 * SCALE)));
   const stats = (service.api as { stats: { processed: number } }).stats;
   const start = stats.processed;
   for (let i = 0; i < events.length; i++) {
@@ -203,6 +222,8 @@ async function consumeToAnomaly(opts: { kafka?: string[] }): Promise<Record<stri
     events: events.length,
     anomalies: latencies.length,
     p50_ms: round(pct(latencies, 50)),
+    cold_anomalies: cold.length,
+    cold_max_ms: round(Math.max(...cold)),
     p99_ms: round(pct(latencies, 99)),
     bus_delivery_p50_ms: round(pct(echo, 50)),
     bus_delivery_p99_ms: round(pct(echo, 99)),
@@ -275,10 +296,29 @@ async function main() {
     emit({
       bench: "consume_to_anomaly",
       bus: "memory",
+      database: "embedded PGlite (same thread)",
       ...memory,
       target: "p99 < 5 ms on the in-process bus",
       pass: (memory.p99_ms as number) < 5,
     });
+    // As deployed: Postgres out of process (DATABASE_URL, else a throwaway Debian PostgreSQL).
+    let server: Awaited<ReturnType<typeof startPostgres>> | undefined;
+    try {
+      const url = process.env.DATABASE_URL ?? (server = await startPostgres()).url;
+      const withPostgres = await consumeToAnomaly({ databaseUrl: await createDatabase(url) });
+      emit({
+        bench: "consume_to_anomaly",
+        bus: "memory",
+        database: "postgres",
+        ...withPostgres,
+        target: "p99 < 5 ms on the in-process bus",
+        pass: (withPostgres.p99_ms as number) < 5,
+      });
+    } catch (err) {
+      emit({ bench: "consume_to_anomaly", database: "postgres", error: (err as Error).message });
+    } finally {
+      await server?.stop();
+    }
   }
   if (only.has("kafka")) {
     let kafka: Awaited<ReturnType<typeof startKafka>> | undefined;

@@ -18,7 +18,7 @@ import { Engine, isProviderFailure } from "./detect/engine.ts";
 import { bookPricer } from "./detect/pricer.ts";
 import { sentinelMetrics } from "./metrics.ts";
 import { AlertmanagerSink, type Sink, sinkHooks, WebhookSink } from "./sinks.ts";
-import { loadBaselines, RollupBuffer, saveBaselines, sentinelMigrations, storeAnomaly } from "./store.ts";
+import { loadBaselines, RollupBuffer, saveBaselines, sentinelMigrations, storeAnomalies } from "./store.ts";
 
 type SentinelEnv = z.infer<typeof contract.env>;
 export interface SentinelConfig extends SentinelEnv {
@@ -133,18 +133,22 @@ export default defineService({
       metrics.anomalies.inc({ metric: a.metric, severity: a.severity, state: a.state ?? "firing" });
       for (const s of sinks) s.send(a);
     };
-    // Stored off the consumer's path, in order (a slow insert must not hold up the next event's anomaly);
-    // the close drains what is queued.
+    // Stored off the consumer's path (a slow insert must not hold up the next event's anomaly), in
+    // batches: what was published while an insert ran goes in the next one. The close drains the queue.
+    const toStore: AnomalyEvent[] = [];
     let storing: Promise<void> = Promise.resolve();
     const store = (published: AnomalyEvent[]) => {
+      const idle = toStore.length === 0;
+      toStore.push(...published);
+      if (!idle) return;
       storing = storing.then(async () => {
-        for (const a of published)
-          try {
-            await storeAnomaly(db, a);
-          } catch (err) {
-            metrics.storageErrors.inc({ op: "anomalies" });
-            logger.error({ err: (err as Error).message, id: a.id }, "anomaly not stored");
-          }
+        const batch = toStore.splice(0);
+        try {
+          await storeAnomalies(db, batch);
+        } catch (err) {
+          metrics.storageErrors.inc({ op: "anomalies" });
+          logger.error({ err: (err as Error).message, ids: batch.map((a) => a.id) }, "anomalies not stored");
+        }
       });
     };
 

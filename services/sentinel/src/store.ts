@@ -219,20 +219,24 @@ export async function telemetry(
 }
 
 /** Stores an emitted anomaly; ids are deterministic, so a re-emission after a redelivery is a no-op. */
-export async function storeAnomaly(db: Database, a: AnomalyEvent): Promise<void> {
+/** Stores anomalies in one statement (an id already stored is left as it is). */
+export async function storeAnomalies(db: Database, list: AnomalyEvent[]): Promise<void> {
+  if (list.length === 0) return;
   await db.query(
     `insert into sentinel_anomalies (id, detected_at, state, provider, model, tenant, metric, severity, event)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9) on conflict (id) do nothing`,
+     select * from unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+                          $7::text[], $8::text[], $9::jsonb[])
+     on conflict (id) do nothing`,
     [
-      a.id,
-      a.detectedAt,
-      a.state ?? "firing",
-      a.subject.provider,
-      a.subject.model,
-      a.subject.tenant ?? null,
-      a.metric,
-      a.severity,
-      JSON.stringify(a),
+      list.map((a) => a.id),
+      list.map((a) => a.detectedAt),
+      list.map((a) => a.state ?? "firing"),
+      list.map((a) => a.subject.provider),
+      list.map((a) => a.subject.model),
+      list.map((a) => a.subject.tenant ?? null),
+      list.map((a) => a.metric),
+      list.map((a) => a.severity),
+      list.map((a) => JSON.stringify(a)),
     ],
   );
 }
