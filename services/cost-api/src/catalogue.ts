@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import type { Database, Logger } from "@llmops/shared";
+import { readConfigFile } from "@llmops/shared/config-file";
+import { ConfigError, type Database, type Logger } from "@llmops/shared";
 import { formatDecimal, type Price, PriceBook, parseDecimal } from "@llmops/shared/pricing";
 import { readLiteLLMTable } from "./litellm.ts";
 // Imported, not read from disk: the image's bundle carries it (there is no src/ next to dist/).
@@ -63,10 +63,16 @@ export class PriceCatalogue {
     });
     await this.insert(seeded.prices, false);
     if (pricesFile) {
-      const r = readLiteLLMTable(JSON.parse(readFileSync(pricesFile, "utf8")), {
-        effectiveFrom: new Date().toISOString(),
-        source: `file:${pricesFile}`,
-      });
+      let r: ReturnType<typeof readLiteLLMTable>;
+      try {
+        r = readLiteLLMTable(readConfigFile(pricesFile, "PRICES_FILE"), {
+          effectiveFrom: new Date().toISOString(),
+          source: `file:${pricesFile}`,
+        });
+      } catch (err) {
+        if (err instanceof ConfigError) throw err;
+        throw new ConfigError([`PRICES_FILE: ${pricesFile}: ${(err as Error).message}`]);
+      }
       await this.insertIfChanged(r.prices);
       this.logger.info(
         { file: pricesFile, prices: r.prices.length, skipped: r.skipped.length },

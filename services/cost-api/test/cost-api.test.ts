@@ -3,7 +3,10 @@
  * wire protocol): embedded PGlite, and a real PostgreSQL server the test setup starts.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateService, openDatabase } from "@llmops/shared";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ConfigError, migrateService, openDatabase } from "@llmops/shared";
 import { costMigrations } from "../src/migrations.ts";
 import costApi from "../src/service.ts";
 import { postgresBackends } from "../../../test/helpers/postgres.ts";
@@ -393,3 +396,22 @@ for (const backend of await postgresBackends()) {
     });
   });
 }
+
+describe("PRICES_FILE", () => {
+  const file = (name: string, text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), "prices-")), name);
+    writeFileSync(path, text);
+    return path;
+  };
+  it("a file that is missing, not JSON, or not a price table stops the start with one message naming it", async () => {
+    await expect(startCostApi({ PRICES_FILE: "/nonexistent/prices.json" })).rejects.toThrow(
+      /PRICES_FILE: \/nonexistent\/prices.json: cannot read \(no such file\)/,
+    );
+    await expect(startCostApi({ PRICES_FILE: file("p.json", "{ nope") })).rejects.toThrow(
+      /PRICES_FILE: .*p\.json: not valid JSON/,
+    );
+    const list = startCostApi({ PRICES_FILE: file("list.json", "[]") });
+    await expect(list).rejects.toBeInstanceOf(ConfigError);
+    await expect(list).rejects.toThrow(/PRICES_FILE: .*list\.json: a LiteLLM price table is a JSON object/);
+  });
+});

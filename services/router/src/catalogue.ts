@@ -4,9 +4,8 @@
  * context windows, fallback groups and aliases. Read once at start; every problem is named by file,
  * group and field in one ConfigError.
  */
-import { readFileSync } from "node:fs";
 import { ConfigError } from "@llmops/shared";
-import { parse } from "yaml";
+import { readConfigFile } from "@llmops/shared/config-file";
 import { z } from "zod";
 
 export const STRATEGIES = ["balanced", "latency", "cost", "fallback", "least-busy"] as const;
@@ -73,13 +72,7 @@ function where(raw: any, path: PropertyKey[]): string {
 }
 
 /** Parses and checks a catalogue; `strategyOverride` is ROUTING_STRATEGY (the default of every group without its own). */
-export function parseCatalogue(text: string, file: string, strategyOverride?: Strategy): Catalogue {
-  let raw: unknown;
-  try {
-    raw = parse(text);
-  } catch (err) {
-    throw new ConfigError([`${file}: not valid YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
-  }
+export function parseCatalogue(raw: unknown, file: string, strategyOverride?: Strategy): Catalogue {
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${where(raw, i.path)}: ${i.message}`));
@@ -132,11 +125,5 @@ export function parseCatalogue(text: string, file: string, strategyOverride?: St
 }
 
 export function loadCatalogue(file: string, strategyOverride?: Strategy): Catalogue {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new ConfigError([`ROUTER_PROVIDERS_FILE: cannot read ${file}: ${(err as Error).message}`]);
-  }
-  return parseCatalogue(text, file, strategyOverride);
+  return parseCatalogue(readConfigFile(file, "ROUTER_PROVIDERS_FILE"), file, strategyOverride);
 }

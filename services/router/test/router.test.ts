@@ -343,7 +343,9 @@ aliases: { latest: nowhere }
   it("an unreadable or non-YAML file is one clear problem", () => {
     expect(() =>
       loadServiceConfig(router, { ...routerEnv("x"), ROUTER_PROVIDERS_FILE: "/nonexistent.yaml" }),
-    ).toThrow(/ROUTER_PROVIDERS_FILE: cannot read \/nonexistent.yaml/);
-    expect(() => loadServiceConfig(router, routerEnv("models: [\n"))).toThrow(/not valid YAML or JSON/);
+    ).toThrow(/ROUTER_PROVIDERS_FILE: \/nonexistent.yaml: cannot read \(no such file\)/);
+    expect(() => loadServiceConfig(router, routerEnv("models: [\n"))).toThrow(
+      /ROUTER_PROVIDERS_FILE: .*: not valid YAML/,
+    );
   });
 });

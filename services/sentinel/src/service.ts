@@ -31,7 +31,7 @@ export function configureSentinel(env: SentinelEnv): SentinelConfig {
   if (env.WEBHOOK_URL && !env.WEBHOOK_SECRET) problems.push("WEBHOOK_SECRET: required with WEBHOOK_URL");
   let detectors: DetectorConfig | undefined;
   try {
-    detectors = loadDetectorConfig(env.SENTINEL_CONFIG_FILE);
+    detectors = loadDetectorConfig(env.SENTINEL_CONFIG_FILE, "SENTINEL_CONFIG_FILE");
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     problems.push(...err.problems.map((p) => `SENTINEL_CONFIG_FILE: ${p}`));

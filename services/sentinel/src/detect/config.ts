@@ -4,9 +4,8 @@
  * of them. The defaults suit heavy-tailed latency: observations are short event-time buckets scored on a
  * log scale, against median/MAD baselines, so a few slow calls never look like an outage.
  */
-import { readFileSync } from "node:fs";
 import { ConfigError } from "@llmops/shared";
-import { parse as parseYaml } from "yaml";
+import { readConfigFile } from "@llmops/shared/config-file";
 import { z } from "zod";
 
 export const METRICS = ["latency", "ttft", "error_rate", "tokens", "cost"] as const;
@@ -233,23 +232,8 @@ export function parseDetectorConfig(input: unknown, source = "detector config"):
 }
 
 /** Reads and validates a config file (.json, or YAML otherwise). Throws ConfigError, never a stack trace. */
-export function loadDetectorConfig(path: string | undefined): DetectorConfig {
-  if (!path) return parseDetectorConfig({});
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new ConfigError([`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`]);
-  }
-  let doc: unknown;
-  try {
-    doc = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
-  } catch (err) {
-    throw new ConfigError([
-      `${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message.split("\n")[0]}`,
-    ]);
-  }
-  return parseDetectorConfig(doc, path);
+export function loadDetectorConfig(path: string | undefined, variable?: string): DetectorConfig {
+  return path ? parseDetectorConfig(readConfigFile(path, variable), path) : parseDetectorConfig({});
 }
 
 export const DEFAULT_CONFIG: DetectorConfig = parseDetectorConfig({});
