@@ -66,6 +66,10 @@ const alerting = z.strictObject({
     .regex(/^#[\w-]+$/, "a Slack channel such as #llmops-alerts")
     .optional(),
   pagerdutyRoutingKey: z.string().min(1).optional(),
+  /** Where the sentinel posts each anomaly (its generic webhook), signed with anomalyWebhookSecret. */
+  anomalyWebhookUrl: httpsUrl.optional(),
+  /** HMAC-SHA256 key of the anomaly webhook's signature (the receiver checks it). */
+  anomalyWebhookSecret: z.string().min(32, "at least 32 characters").optional(),
 });
 
 const postgres = z.strictObject({
@@ -170,6 +174,13 @@ const schema = fields.superRefine((c, ctx) => {
       message: "prod needs a receiver: slackWebhookUrl and/or pagerdutyRoutingKey",
     });
   }
+  if (!c.alerting.anomalyWebhookUrl !== !c.alerting.anomalyWebhookSecret) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["alerting", c.alerting.anomalyWebhookUrl ? "anomalyWebhookSecret" : "anomalyWebhookUrl"],
+      message: "anomalyWebhookUrl and anomalyWebhookSecret go together: the sentinel signs every delivery",
+    });
+  }
   for (const [i, pool] of (c.nodePools ?? []).entries()) {
     if (pool.maxNodes < pool.minNodes) {
       ctx.addIssue({ code: "custom", path: ["nodePools", i, "maxNodes"], message: "must be >= minNodes" });
@@ -201,6 +212,8 @@ export interface AlertingConfig {
   slackChannel?: string;
   slackWebhookUrl?: pulumi.Output<string>;
   pagerdutyRoutingKey?: pulumi.Output<string>;
+  /** The sentinel's signed anomaly webhook (the URL may carry a token, so both are secrets). */
+  anomalyWebhook?: { url: pulumi.Output<string>; secret: pulumi.Output<string> };
 }
 
 export interface StackConfig extends Omit<
@@ -315,6 +328,13 @@ export function parseStackConfig(
       pagerdutyRoutingKey: c.alerting.pagerdutyRoutingKey
         ? pulumi.secret(c.alerting.pagerdutyRoutingKey)
         : undefined,
+      anomalyWebhook:
+        c.alerting.anomalyWebhookUrl && c.alerting.anomalyWebhookSecret
+          ? {
+              url: pulumi.secret(c.alerting.anomalyWebhookUrl),
+              secret: pulumi.secret(c.alerting.anomalyWebhookSecret),
+            }
+          : undefined,
     },
     clientApiKeys: c.clientApiKeys.map((k) => ({ tenant: k.tenant, key: pulumi.secret(k.key) })),
     adminApiKeys: c.adminApiKeys.map((k) => pulumi.secret(k)),
@@ -333,7 +353,9 @@ function containsSecretValue(key: (typeof SECRET_KEYS)[number], value: unknown):
     return (value as { clientSecret?: unknown } | undefined)?.clientSecret !== undefined;
   if (key === "alerting") {
     const a = (value ?? {}) as Record<string, unknown>;
-    return a.slackWebhookUrl !== undefined || a.pagerdutyRoutingKey !== undefined;
+    return ["slackWebhookUrl", "pagerdutyRoutingKey", "anomalyWebhookUrl", "anomalyWebhookSecret"].some(
+      (k) => a[k] !== undefined,
+    );
   }
   return value !== undefined;
 }

@@ -88,8 +88,10 @@ export interface ServiceProfile {
   callers: ServiceName[];
   /** In-cluster services this one calls. */
   calls: ServiceName[];
-  /** HTTPS (443) egress to the internet: the LLM provider APIs. */
+  /** HTTPS (443) egress to the internet: the LLM provider APIs, an external webhook. */
   internetEgress?: boolean;
+  /** The env vars the stack's anomaly webhook URL and signing secret go to (from the alerting entry). */
+  anomalyWebhook?: { url: string; secret: string };
   /** Posts alerts to Alertmanager's v2 API. */
   alertmanager?: boolean;
   /** Graceful-shutdown budget (drain requests, flush the producer); sets the grace period. */

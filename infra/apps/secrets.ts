@@ -6,7 +6,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Labels } from "../lib/labels.ts";
 import { objectMeta } from "../lib/labels.ts";
-import { type CommonEnvName, providerKeyVar } from "../../services/shared/src/contract.ts";
+import { providerKeyVar } from "../../services/shared/src/contract.ts";
+import { ALERTING_PROPERTIES } from "../cloud/secrets.ts";
 import type { AppsContext } from "./context.ts";
 import type { ServiceProfile } from "./profile.ts";
 
@@ -14,8 +15,8 @@ import type { ServiceProfile } from "./profile.ts";
 const REFRESH_INTERVAL = "1h";
 
 interface SecretKey {
-  /** Key in the Kubernetes Secret = the env var name the service reads. */
-  secretKey: CommonEnvName | `${string}_API_KEY`;
+  /** Key in the Kubernetes Secret = the env var name the service reads (envFrom). */
+  secretKey: string;
   remoteRef: { key: string; property?: string };
 }
 
@@ -36,6 +37,19 @@ export function secretKeys(ctx: AppsContext, profile: ServiceProfile): SecretKey
         if (!entry) throw new Error(`the cloud secret catalogue has no entry for LLM provider ${p.name}`);
         keys.push({ secretKey: providerKeyVar(p.name), remoteRef: { key: entry } });
       }
+  }
+  if (profile.anomalyWebhook && catalogue.alerting) {
+    const { url, secret } = profile.anomalyWebhook;
+    keys.push(
+      {
+        secretKey: url,
+        remoteRef: { key: catalogue.alerting, property: ALERTING_PROPERTIES.anomalyWebhookUrl },
+      },
+      {
+        secretKey: secret,
+        remoteRef: { key: catalogue.alerting, property: ALERTING_PROPERTIES.anomalyWebhookSecret },
+      },
+    );
   }
   return keys;
 }

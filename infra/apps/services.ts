@@ -64,6 +64,8 @@ export function profileOf(ctx: AppsContext, contract: ServiceContract): ServiceP
   const secrets: SecretNeed[] = ["clientApiKeys", "adminApiKeys"];
   if (contract.platform.llmProviders) secrets.push("providerApiKeys");
   const groupPrefix = contract.name;
+  // The stack's anomaly webhook reaches a service that can post to one, when the stack has one.
+  const anomalyWebhook = ctx.config.alerting.anomalyWebhook ? contract.platform.anomalyWebhook : undefined;
   return {
     ...tuningOf(contract.name),
     name: contract.name,
@@ -83,8 +85,10 @@ export function profileOf(ctx: AppsContext, contract: ServiceContract): ServiceP
     scripts: contract.scripts,
     calls: Object.keys(contract.calls),
     callers: CONTRACTS.filter((c) => contract.name in c.calls).map((c) => c.name),
-    // A service that holds the provider list talks to the providers: HTTPS to the internet.
-    internetEgress: !!contract.platform.llmProviders,
+    // A service that holds the provider list talks to the providers, a webhook poster to its
+    // receiver: HTTPS to the internet.
+    internetEgress: !!contract.platform.llmProviders || !!anomalyWebhook,
+    ...(anomalyWebhook ? { anomalyWebhook } : {}),
     alertmanager: !!contract.platform.alertmanagerUrl,
   };
 }

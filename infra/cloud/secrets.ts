@@ -22,12 +22,20 @@ export interface SecretEntry {
   value: pulumi.Output<string>;
 }
 
+/** Properties of the alerting entry that the apps layer reads by name. */
+export const ALERTING_PROPERTIES = {
+  anomalyWebhookUrl: "anomalyWebhookUrl",
+  anomalyWebhookSecret: "anomalyWebhookSecret",
+} as const;
+
 export function secretCatalogue(config: StackConfig): SecretCatalogue {
   const base = baseName(config);
   return {
     postgres: `${base}-postgres`,
     llmProviders: Object.fromEntries(config.llmProviders.map((p) => [p.name, `${base}-llm-${p.name}`])),
-    ...(config.alerting.slackWebhookUrl || config.alerting.pagerdutyRoutingKey
+    ...(config.alerting.slackWebhookUrl ||
+    config.alerting.pagerdutyRoutingKey ||
+    config.alerting.anomalyWebhook
       ? { alerting: `${base}-alerting` }
       : {}),
     ...(config.clientApiKeys.length > 0 ? { clientApiKeys: `${base}-client-api-keys` } : {}),
@@ -98,18 +106,22 @@ export function secretEntries(config: StackConfig, postgres: PostgresEndpoint): 
     })),
   ];
   if (names.alerting) {
-    const { slackWebhookUrl, pagerdutyRoutingKey } = config.alerting;
+    const { slackWebhookUrl, pagerdutyRoutingKey, anomalyWebhook } = config.alerting;
     entries.push({
       id: "alerting",
       key: names.alerting,
-      description: "Alertmanager receiver secrets",
+      description: "Alert receiver secrets (Alertmanager's receivers, the sentinel's anomaly webhook)",
       value: pulumi.secret(
-        pulumi.all([slackWebhookUrl, pagerdutyRoutingKey]).apply(([slack, pagerduty]) =>
-          JSON.stringify({
-            ...(slack ? { slackWebhookUrl: slack } : {}),
-            ...(pagerduty ? { pagerdutyRoutingKey: pagerduty } : {}),
-          }),
-        ),
+        pulumi
+          .all([slackWebhookUrl, pagerdutyRoutingKey, anomalyWebhook?.url, anomalyWebhook?.secret])
+          .apply(([slack, pagerduty, webhookUrl, webhookSecret]) =>
+            JSON.stringify({
+              ...(slack ? { slackWebhookUrl: slack } : {}),
+              ...(pagerduty ? { pagerdutyRoutingKey: pagerduty } : {}),
+              ...(webhookUrl ? { [ALERTING_PROPERTIES.anomalyWebhookUrl]: webhookUrl } : {}),
+              ...(webhookSecret ? { [ALERTING_PROPERTIES.anomalyWebhookSecret]: webhookSecret } : {}),
+            }),
+          ),
       ),
     });
   }

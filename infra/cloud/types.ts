@@ -36,7 +36,10 @@ export interface SecretCatalogue {
   postgres: string;
   /** Provider name -> entry holding that provider's API key. */
   llmProviders: Record<string, string>;
-  /** JSON {slackWebhookUrl?,pagerdutyRoutingKey?}; absent when the stack configures no receiver secret. */
+  /**
+   * JSON {slackWebhookUrl?, pagerdutyRoutingKey?, anomalyWebhookUrl?, anomalyWebhookSecret?}; absent
+   * when the stack configures no receiver secret.
+   */
   alerting?: string;
   /** Router/trace-proxy API_KEYS format "key:tenant,..."; absent when none are configured. */
   clientApiKeys?: string;

@@ -109,7 +109,8 @@ function replaceSecure(value: unknown, path: string, found: string[]): unknown {
   if (value && typeof value === "object") {
     const obj = value as Record<string, unknown>;
     if (typeof obj.secure === "string" && Object.keys(obj).length === 1) {
-      const id = createHash("sha256").update(path).digest("hex").slice(0, 12);
+      // Long enough for the longest minimum a secret field has (a 32-character signing key).
+      const id = createHash("sha256").update(path).digest("hex").slice(0, 24);
       // Shaped like the real value where the schema checks shape (webhook URLs).
       const placeholder = /url$/i.test(path)
         ? `https://secret.invalid/plan-secret-${id}`

@@ -361,7 +361,7 @@ describe("Deployment", () => {
     });
     // The router's catalogue from the stack's providers: one group per model, valid as the router reads it.
     const file = obj(prod, "ConfigMap", "router-files").data["catalogue.json"];
-    const catalogue = parseCatalogue(file, "catalogue.json");
+    const catalogue = parseCatalogue(JSON.parse(file), "catalogue.json");
     expect([...catalogue.groups.keys()]).toEqual([
       "gpt-4o",
       "gpt-4o-mini",
@@ -391,7 +391,15 @@ describe("secrets", () => {
       "OPENAI_API_KEY",
     ]);
     expect(keys(prod, "cost-api")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
-    expect(keys(prod, "sentinel")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
+    // Prod configures the anomaly webhook (Pulumi.prod.yaml alerting.anomalyWebhookUrl/Secret); dev does not.
+    expect(keys(prod, "sentinel")).toEqual([
+      "ADMIN_API_KEYS",
+      "API_KEYS",
+      "DATABASE_URL",
+      "WEBHOOK_SECRET",
+      "WEBHOOK_URL",
+    ]);
+    expect(keys(dev, "sentinel")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
     for (const s of SERVICES) {
       const spec = obj(prod, "ExternalSecret", `${s}-secrets`).spec;
       expect(spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "cloud-secrets" });
@@ -401,6 +409,21 @@ describe("secrets", () => {
       (d: any) => d.secretKey === "DATABASE_URL",
     );
     expect(db.remoteRef.property).toBe("url");
+  });
+
+  it("the sentinel's anomaly webhook: URL and signing key from the alerting entry, HTTPS egress to reach it", () => {
+    const data = obj(prod, "ExternalSecret", "sentinel-secrets").spec.data;
+    const ref = (k: string) => data.find((d: any) => d.secretKey === k).remoteRef;
+    expect(ref("WEBHOOK_URL")).toEqual({ key: "llmops-prod-alerting", property: "anomalyWebhookUrl" });
+    expect(ref("WEBHOOK_SECRET")).toEqual({ key: "llmops-prod-alerting", property: "anomalyWebhookSecret" });
+    const https = (plan: Plan) =>
+      netpolOf(plan, "sentinel").egress.filter((r: any) =>
+        r.to.some((t: any) => t.ipBlock?.cidr === "0.0.0.0/0"),
+      );
+    expect(https(prod)).toEqual([expect.objectContaining({ ports: [{ protocol: "TCP", port: 443 }] })]);
+    expect(https(dev)).toEqual([]);
+    // Nothing of the webhook is literal in a manifest.
+    expect(JSON.stringify(obj(prod, "ConfigMap", "sentinel-config"))).not.toMatch(/WEBHOOK/);
   });
 });
 
@@ -647,12 +670,14 @@ describe("NetworkPolicy: only the declared flows", () => {
     for (const s of SERVICES) expect(fromNamespaces(netpolOf(prod, s))).toContain("monitoring");
   });
 
-  it("everyone -> Kafka 9093; Postgres users -> 5432; only trace-proxy -> provider APIs on 443", () => {
+  it("everyone -> Kafka 9093; Postgres users -> 5432; 443 only for trace-proxy (providers) and, with a webhook, the sentinel", () => {
     for (const s of SERVICES) {
       const spec = netpolOf(prod, s);
       expect(egressPorts(spec)).toContain(9093);
       expect(egressPorts(spec).includes(5432)).toBe(DB_SERVICES.includes(s));
-      expect(egressPorts(spec).includes(443)).toBe(s === "trace-proxy");
+      // Prod configures the anomaly webhook; dev does not.
+      expect(egressPorts(spec).includes(443)).toBe(s === "trace-proxy" || s === "sentinel");
+      expect(egressPorts(netpolOf(dev, s)).includes(443)).toBe(s === "trace-proxy");
     }
     const internet = netpolOf(prod, "trace-proxy").egress.find((r: any) => r.ports[0].port === 443);
     expect(internet.to[0].ipBlock.except).toContain("169.254.0.0/16");

@@ -174,6 +174,22 @@ describe("stack config", () => {
     ]);
   });
 
+  it("the anomaly webhook's URL and signing key go together, the key at least 32 characters", () => {
+    const webhook = (a: Record<string, string>) =>
+      problems(valid({ alerting: { slackWebhookUrl: "https://hooks.example.com/x", ...a } }));
+    expect(webhook({ anomalyWebhookUrl: "https://hooks.example.com/llm" })).toEqual([
+      "alerting.anomalyWebhookSecret: anomalyWebhookUrl and anomalyWebhookSecret go together: the sentinel signs every delivery",
+    ]);
+    expect(
+      webhook({ anomalyWebhookUrl: "https://hooks.example.com/llm", anomalyWebhookSecret: "short" }),
+    ).toEqual(["alerting.anomalyWebhookSecret: at least 32 characters"]);
+    expect(
+      webhook({ anomalyWebhookUrl: "http://hooks.example.com/llm", anomalyWebhookSecret: "k".repeat(32) }),
+    ).toEqual(["alerting.anomalyWebhookUrl: an https:// URL"]);
+    const ok = { anomalyWebhookUrl: "https://hooks.example.com/llm", anomalyWebhookSecret: "k".repeat(32) };
+    expect(() => parseRaw(valid({ alerting: ok }))).not.toThrow();
+  });
+
   it("hands secrets down as secret Outputs only", async () => {
     const c = parseRaw(
       valid({

@@ -36,5 +36,8 @@ export const contract = defineContract({
   consumes: [{ topic: TOPICS.traces, group: "detectors", dedupe: "memory" }],
   produces: [TOPICS.anomalies],
   calls: { "cost-api": "COST_API_URL" },
-  platform: { alertmanagerUrl: "ALERTMANAGER_URL" },
+  platform: {
+    alertmanagerUrl: "ALERTMANAGER_URL",
+    anomalyWebhook: { url: "WEBHOOK_URL", secret: "WEBHOOK_SECRET" },
+  },
 });

@@ -42,6 +42,8 @@ export interface PlatformInputs<N extends string> {
   modelCatalogue?: N;
   /** Base URL of the cluster's Alertmanager (v2 API). */
   alertmanagerUrl?: N;
+  /** The stack's signed anomaly webhook (alerting.anomalyWebhookUrl/Secret), delivered as secrets. */
+  anomalyWebhook?: { url: N; secret: N };
 }
 
 export interface ContractInput<E extends z.ZodRawShape> {
