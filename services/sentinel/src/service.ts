@@ -41,6 +41,8 @@ export function configureSentinel(env: SentinelEnv): SentinelConfig {
 }
 
 const EMPTY_BOOK = new PriceBook();
+/** Series serialised per statement when baselines are saved. */
+const BASELINE_SLICE = 16;
 
 export default defineService({
   contract,
@@ -84,12 +86,16 @@ export default defineService({
       metrics.storageErrors.inc({ op: "load_baselines" });
       logger.error({ err: (err as Error).message }, "baselines not restored: detectors warm up from empty");
     }
+    // In slices: serialising every series at once holds the event loop (and the next event's anomaly)
+    // for milliseconds; between slices the consumer goes on.
     const saveAll = async () => {
       try {
-        await saveBaselines(
-          db,
-          engine.series().map((s) => s.snapshot()),
-        );
+        const all = engine.series();
+        for (let i = 0; i < all.length; i += BASELINE_SLICE)
+          await saveBaselines(
+            db,
+            all.slice(i, i + BASELINE_SLICE).map((s) => s.snapshot()),
+          );
       } catch (err) {
         metrics.storageErrors.inc({ op: "save_baselines" });
         logger.error({ err: (err as Error).message }, "baselines not saved (retried)");
