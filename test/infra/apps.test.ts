@@ -358,7 +358,16 @@ describe("Deployment", () => {
       MAX_CONNECTIONS: "1000",
       STORAGE_PROFILE: "production",
       SECURITY_ANALYSIS: "on",
+      COST_API_URL: "http://cost-api.llmops.svc.cluster.local:8080",
     });
+    // A budget is shared out over the most proxy pods that can run at once: the autoscaler's ceiling
+    // plus a rollout's surge, so the shares never add up to more than what is left.
+    for (const plan of [prod, dev]) {
+      const max = obj(plan, "HorizontalPodAutoscaler", "trace-proxy").spec.maxReplicas as number;
+      const maxSurge = obj(plan, "Deployment", "trace-proxy").spec.strategy.rollingUpdate.maxSurge as string;
+      const peak = max + Math.ceil((max * Number.parseInt(maxSurge, 10)) / 100);
+      expect(Number(configOf(plan, "trace-proxy").BUDGET_REPLICAS)).toBe(peak);
+    }
     // The router's catalogue from the stack's providers: one group per model, valid as the router reads it.
     const file = obj(prod, "ConfigMap", "router-files").data["catalogue.json"];
     const catalogue = parseCatalogue(file, "catalogue.json");

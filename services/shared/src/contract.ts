@@ -42,6 +42,8 @@ export interface PlatformInputs<N extends string> {
   modelCatalogue?: N;
   /** Base URL of the cluster's Alertmanager (v2 API). */
   alertmanagerUrl?: N;
+  /** The most replicas the autoscaler may run (for state shared out per replica, e.g. a budget). */
+  maxReplicas?: N;
 }
 
 export interface ContractInput<E extends z.ZodRawShape> {
