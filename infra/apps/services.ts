@@ -8,6 +8,7 @@ import { consumerGroupId, type ServiceContract } from "../../services/shared/src
 import { CONTRACTS } from "../../services/services.ts";
 import { configFilePath } from "./configmap.ts";
 import { type AppsContext, serviceUrl } from "./context.ts";
+import { peakPods } from "./namespace.ts";
 import type { SecretNeed, ServiceProfile } from "./profile.ts";
 import { tuningOf } from "./tuning.ts";
 
@@ -29,7 +30,7 @@ function catalogueOf(ctx: AppsContext): string {
 
 /** Values of the stack inputs a contract asks for, under the env var names it chose. */
 function platformEnv(ctx: AppsContext, contract: ServiceContract): Record<string, string> {
-  const { llmProviders, modelCatalogue, alertmanagerUrl } = contract.platform;
+  const { llmProviders, modelCatalogue, alertmanagerUrl, maxReplicas } = contract.platform;
   const providers = ctx.config.llmProviders;
   const env: Record<string, string> = {};
   if (llmProviders) {
@@ -39,6 +40,10 @@ function platformEnv(ctx: AppsContext, contract: ServiceContract): Record<string
   }
   if (modelCatalogue) env[modelCatalogue] = configFilePath(CATALOGUE_FILE);
   if (alertmanagerUrl) env[alertmanagerUrl] = ctx.platform.monitoring.alertmanager.url;
+  // The most pods that can run at once (the autoscaler's ceiling plus a rollout's surge), so a share per
+  // replica (a budget) holds at any scale.
+  if (maxReplicas)
+    env[maxReplicas] = String(peakPods(tuningOf(contract.name).sizing[ctx.config.environment].replicas.max));
   for (const [callee, variable] of Object.entries(contract.calls)) env[variable] = serviceUrl(ctx, callee);
   return env;
 }

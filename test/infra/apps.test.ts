@@ -358,7 +358,16 @@ describe("Deployment", () => {
       MAX_CONNECTIONS: "1000",
       STORAGE_PROFILE: "production",
       SECURITY_ANALYSIS: "on",
+      COST_API_URL: "http://cost-api.llmops.svc.cluster.local:8080",
     });
+    // A budget is shared out over the most proxy pods that can run at once: the autoscaler's ceiling
+    // plus a rollout's surge, so the shares never add up to more than what is left.
+    for (const plan of [prod, dev]) {
+      const max = obj(plan, "HorizontalPodAutoscaler", "trace-proxy").spec.maxReplicas as number;
+      const maxSurge = obj(plan, "Deployment", "trace-proxy").spec.strategy.rollingUpdate.maxSurge as string;
+      const peak = max + Math.ceil((max * Number.parseInt(maxSurge, 10)) / 100);
+      expect(Number(configOf(plan, "trace-proxy").BUDGET_REPLICAS)).toBe(peak);
+    }
     // The router's catalogue from the stack's providers: one group per model, valid as the router reads it.
     const file = obj(prod, "ConfigMap", "router-files").data["catalogue.json"];
     const catalogue = parseCatalogue(JSON.parse(file), "catalogue.json");
@@ -783,6 +792,55 @@ describe("observability", () => {
     );
     expect(queried.length).toBeGreaterThan(8);
     for (const name of queried) expect(exported, name).toContain(name);
+  });
+
+  it("the cost API's dashboard shows spend by tenant and by model, unpriced usage and ingest lag, from metrics it exports", async () => {
+    const { costMetrics } = await import("../../services/cost-api/src/metrics.ts");
+    const { Registry } = await import("@llmops/shared");
+    const registry = new Registry();
+    costMetrics(registry);
+    const exported = new Set(registry.getMetricsAsArray().map((m) => m.name));
+    const board = JSON.parse(
+      obj(prod, "ConfigMap", "cost-api-dashboard", "monitoring").data["cost-api.json"],
+    );
+    const panel = (title: RegExp) => {
+      const p = board.panels.find((x: any) => title.test(x.title));
+      expect(p, String(title)).toBeDefined();
+      return p.targets.map((t: any) => t.expr).join("\n");
+    };
+    expect(panel(/^Spend by tenant/)).toContain("sum by (tenant) (rate(llm_cost_ops_cost_usd_total{");
+    expect(panel(/^Spend by model/)).toContain("sum by (model) (rate(llm_cost_ops_cost_usd_total{");
+    expect(panel(/^Unpriced usage/)).toContain("max(llm_cost_ops_unpriced_usage_requests{");
+    expect(panel(/^Ingest lag/)).toContain(
+      "histogram_quantile(0.95, sum by (le) (rate(llm_cost_ops_ingest_lag_seconds_bucket{",
+    );
+    const queried = board.panels.flatMap((p: any) =>
+      p.targets.flatMap((t: any) =>
+        [...t.expr.matchAll(/\b(llm_cost_ops_[a-z_]+?)(?:_bucket|_sum|_count)?\b[{(]/g)].map((m) => m[1]),
+      ),
+    );
+    expect(new Set(queried).size).toBeGreaterThanOrEqual(7);
+    for (const name of queried) expect(exported, name).toContain(name);
+  });
+
+  it("the cost API alerts on unpriced usage for 15 minutes and on an ingest lag p95 beyond the proxies' budget window", async () => {
+    const { contract } = await import("../../services/trace-proxy/src/contract.ts");
+    for (const plan of [prod, dev]) {
+      const byName = Object.fromEntries(alerts(plan, "cost-api").map((r: any) => [r.alert, r]));
+      expect(byName.CostApiUnpricedUsage).toMatchObject({
+        expr: 'max(llm_cost_ops_unpriced_usage_requests{job="cost-api", namespace="llmops"}) > 0',
+        for: "15m",
+        labels: { severity: "warning", service: "cost-api" },
+      });
+      const windowSeconds = Number(contract.cluster.BUDGET_INGEST_WINDOW_MS) / 1000;
+      expect(byName.CostApiIngestLagHigh).toMatchObject({
+        expr: `histogram_quantile(0.95, sum by (le) (rate(llm_cost_ops_ingest_lag_seconds_bucket{job="cost-api", namespace="llmops"}[5m]))) > ${windowSeconds}`,
+        for: "10m",
+        labels: { severity: "warning", service: "cost-api" },
+      });
+    }
+    // Only the cost API has them.
+    expect(alerts(prod, "router").map((r: any) => r.alert)).not.toContain("CostApiUnpricedUsage");
   });
 
   it("the sentinel's dashboard shows detection, errors by kind, alert deliveries and baselines", () => {

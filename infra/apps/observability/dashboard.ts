@@ -9,12 +9,13 @@ import { type Labels, objectMeta } from "../../lib/labels.ts";
 import type { AppsContext } from "../context.ts";
 import type { ServiceProfile } from "../profile.ts";
 import { mebibytes, millicores } from "../quantity.ts";
+import { costApiPanels } from "./cost-api.ts";
 import { jobSelector, METRICS } from "./metrics.ts";
 
 /** Grafana's variable syntax (not a JS template): panels follow the dashboard's datasource picker. */
 const DATASOURCE_VARIABLE = ["$", "{datasource}"].join("");
 
-interface Panel {
+export interface Panel {
   title: string;
   unit: string;
   targets: { expr: string; legend: string }[];
@@ -22,6 +23,7 @@ interface Panel {
 
 /** Extra panels for services with domain metrics worth a glance (the sentinel's detection metrics). */
 const DOMAIN_PANELS: Partial<Record<ServiceProfile["name"], (job: string) => Panel[]>> = {
+  "cost-api": costApiPanels,
   router: (job) => [
     {
       title: "Calls by model group and provider",

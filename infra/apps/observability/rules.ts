@@ -8,6 +8,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../../lib/labels.ts";
 import type { AppsContext } from "../context.ts";
 import type { ServiceProfile } from "../profile.ts";
+import { costApiAlerts } from "./cost-api.ts";
 import { jobSelector, METRICS, pascal } from "./metrics.ts";
 import { monitoringLabels } from "./service-monitor.ts";
 
@@ -26,6 +27,16 @@ const BURN_WINDOWS = [
   { long: "6h", short: "30m", factor: 6, severity: "warning" },
 ] as const;
 const WINDOWS = [...new Set(BURN_WINDOWS.flatMap((w) => [w.long, w.short]))];
+
+/** Alerts on a service's own metrics, beside the ones every service gets. */
+const DOMAIN_ALERTS: Partial<
+  Record<
+    ServiceProfile["name"],
+    (job: string, labels: (severity: string) => Record<string, string>) => Rule[]
+  >
+> = {
+  "cost-api": costApiAlerts,
+};
 
 /** Consumer lag (messages) that, sustained, means the service is falling behind. */
 const LAG_ALERT_MESSAGES = 10_000;
@@ -111,6 +122,7 @@ export function alertRules(ctx: AppsContext, profile: ServiceProfile): { name: s
         description: `Consumer group ${perReplica ? `${group}-<replica>` : group} lags more than ${LAG_ALERT_MESSAGES} messages on ${topic} for 10 minutes.`,
       },
     })),
+    ...(DOMAIN_ALERTS[profile.name]?.(job, labels) ?? []),
   ];
   return [
     { name: `${profile.name}.slo-recordings`, rules: recordings },

@@ -1,6 +1,6 @@
 import type { Database } from "@llmops/shared";
 import { formatDecimal, parseDecimal } from "@llmops/shared/pricing";
-import { ceilHour, floorHour } from "./periods.ts";
+import { ceilDay, ceilHour, floorDay, floorHour } from "./periods.ts";
 
 export const GROUP_KEYS = ["tenant", "model", "provider", "day", "hour"] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
@@ -38,9 +38,10 @@ const KEY_SQL: Record<GroupKey, string> = {
 };
 
 /**
- * Costs over [from, to), grouped. Whole hours are read from the hourly rollup, the partial hours at
- * either end from the usage rows, so the answer is exact for any instant range and a month of a large
- * tenant reads a few thousand rollup rows instead of millions of calls.
+ * Costs over [from, to), grouped. Whole days are read from the daily rollup (unless grouped by hour),
+ * whole hours from the hourly rollup, the partial hours at either end from the usage rows, so the answer
+ * is exact for any instant range and a month of a large tenant reads a few hundred rollup rows instead of
+ * millions of calls.
  */
 export async function queryCosts(db: Database, q: CostQuery): Promise<CostRow[]> {
   const params: unknown[] = [];
@@ -54,25 +55,31 @@ export async function queryCosts(db: Database, q: CostQuery): Promise<CostRow[]>
   if (q.model !== undefined) filters.push(`model = ${p(q.model)}`);
   const where = (extra: string) => ["(" + extra + ")", ...filters].join(" and ");
 
-  const fromCeil = ceilHour(q.from);
-  const toFloor = floorHour(q.to);
   const parts: string[] = [];
   const raw = (a: Date, b: Date) =>
-    `select tenant, provider, model, date_trunc('hour', started_at, 'UTC') as t, 1::bigint as requests,
+    parts.push(`select tenant, provider, model, date_trunc('hour', started_at, 'UTC') as t, 1::bigint as requests,
             input_tokens, cached_input_tokens, output_tokens, coalesce(cost_usd, 0) as cost_usd,
             (cost_usd is null)::int::bigint as unpriced_requests
-       from cost_usage where ${where(`started_at >= ${p(a.toISOString())} and started_at < ${p(b.toISOString())}`)}`;
-  if (fromCeil.getTime() >= toFloor.getTime()) {
-    parts.push(raw(q.from, q.to));
-  } else {
-    parts.push(
-      `select tenant, provider, model, hour as t, requests, input_tokens, cached_input_tokens, output_tokens,
-              cost_usd, unpriced_requests
-         from cost_usage_hourly
-        where ${where(`hour >= ${p(fromCeil.toISOString())} and hour < ${p(toFloor.toISOString())}`)}`,
-    );
-    if (q.from < fromCeil) parts.push(raw(q.from, fromCeil));
-    if (toFloor < q.to) parts.push(raw(toFloor, q.to));
+       from cost_usage where ${where(`started_at >= ${p(a.toISOString())} and started_at < ${p(b.toISOString())}`)}`);
+  const rollup = (table: string, col: string, a: Date, b: Date) =>
+    parts.push(`select tenant, provider, model, ${col} as t, requests, input_tokens, cached_input_tokens,
+              output_tokens, cost_usd, unpriced_requests
+         from ${table}
+        where ${where(`${col} >= ${p(a.toISOString())} and ${col} < ${p(b.toISOString())}`)}`);
+
+  const fromHour = ceilHour(q.from);
+  const toHour = floorHour(q.to);
+  if (fromHour >= toHour) raw(q.from, q.to);
+  else {
+    if (q.from < fromHour) raw(q.from, fromHour);
+    if (toHour < q.to) raw(toHour, q.to);
+    const fromDay = ceilDay(fromHour);
+    const toDay = floorDay(toHour);
+    if (fromDay < toDay && !q.groupBy.includes("hour")) {
+      rollup("cost_usage_daily", "day", fromDay, toDay);
+      if (fromHour < fromDay) rollup("cost_usage_hourly", "hour", fromHour, fromDay);
+      if (toDay < toHour) rollup("cost_usage_hourly", "hour", toDay, toHour);
+    } else rollup("cost_usage_hourly", "hour", fromHour, toHour);
   }
   const keys = q.groupBy.map((k) => `${KEY_SQL[k]} as "${k}"`);
   const groupCols = q.groupBy.map((_, i) => String(i + 1));
@@ -102,7 +109,7 @@ export async function queryCosts(db: Database, q: CostQuery): Promise<CostRow[]>
     });
 }
 
-/** Spend of a tenant in [start, end) (hour-aligned): the rollup alone. */
+/** Spend of a tenant in [start, end) (a budget period: whole UTC days): the daily rollup alone. */
 export async function spentIn(
   db: Pick<Database, "query">,
   tenant: string,
@@ -111,7 +118,7 @@ export async function spentIn(
 ): Promise<{ spent: string; unpriced: number }> {
   const r = await db.query<{ spent: string; unpriced: number }>(
     `select coalesce(sum(cost_usd), 0)::text as spent, coalesce(sum(unpriced_requests), 0)::int as unpriced
-       from cost_usage_hourly where tenant = $1 and hour >= $2 and hour < $3`,
+       from cost_usage_daily where tenant = $1 and day >= $2 and day < $3`,
     [tenant, start.toISOString(), end.toISOString()],
   );
   return { spent: formatDecimal(parseDecimal(r.rows[0]!.spent)!), unpriced: r.rows[0]!.unpriced };

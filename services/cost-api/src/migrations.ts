@@ -81,4 +81,68 @@ export const costMigrations: Migration[] = [
         at timestamptz not null
       );`,
   },
+  {
+    id: "004_daily_rollup",
+    // One row per tenant, provider, model and UTC day, for ranges of whole days (a month reads 24x fewer
+    // rows). A trigger on the hourly rollup keeps it: every change to an hourly row (ingest, repricing,
+    // from this version or an older replica still running during a rollout) moves its day by the same
+    // amounts, in the same transaction. The hourly rows are upserted in key order, so concurrent batches
+    // take the daily rows' locks in the same order. The table is locked while the trigger is created and
+    // the rollup backfilled, so no hourly change falls between the two.
+    sql: `
+      lock table cost_usage_hourly in share row exclusive mode;
+      create table if not exists cost_usage_daily (
+        tenant text not null,
+        provider text not null,
+        model text not null,
+        day timestamptz not null,
+        requests bigint not null,
+        input_tokens bigint not null,
+        cached_input_tokens bigint not null,
+        output_tokens bigint not null,
+        cost_usd numeric not null,
+        unpriced_requests bigint not null,
+        primary key (tenant, provider, model, day)
+      );
+      create index if not exists cost_usage_daily_day on cost_usage_daily (day);
+      create or replace function cost_usage_daily_apply() returns trigger language plpgsql as $fn$
+      declare
+        d_requests bigint := new.requests;
+        d_input bigint := new.input_tokens;
+        d_cached bigint := new.cached_input_tokens;
+        d_output bigint := new.output_tokens;
+        d_cost numeric := new.cost_usd;
+        d_unpriced bigint := new.unpriced_requests;
+      begin
+        if tg_op = 'UPDATE' then
+          d_requests := d_requests - old.requests;
+          d_input := d_input - old.input_tokens;
+          d_cached := d_cached - old.cached_input_tokens;
+          d_output := d_output - old.output_tokens;
+          d_cost := d_cost - old.cost_usd;
+          d_unpriced := d_unpriced - old.unpriced_requests;
+        end if;
+        insert into cost_usage_daily as d (tenant, provider, model, day, requests, input_tokens,
+                                           cached_input_tokens, output_tokens, cost_usd, unpriced_requests)
+        values (new.tenant, new.provider, new.model, date_trunc('day', new.hour, 'UTC'), d_requests, d_input,
+                d_cached, d_output, d_cost, d_unpriced)
+        on conflict (tenant, provider, model, day) do update set
+          requests = d.requests + excluded.requests,
+          input_tokens = d.input_tokens + excluded.input_tokens,
+          cached_input_tokens = d.cached_input_tokens + excluded.cached_input_tokens,
+          output_tokens = d.output_tokens + excluded.output_tokens,
+          cost_usd = d.cost_usd + excluded.cost_usd,
+          unpriced_requests = d.unpriced_requests + excluded.unpriced_requests;
+        return null;
+      end
+      $fn$;
+      drop trigger if exists cost_usage_daily_apply on cost_usage_hourly;
+      create trigger cost_usage_daily_apply after insert or update on cost_usage_hourly
+        for each row execute function cost_usage_daily_apply();
+      delete from cost_usage_daily;
+      insert into cost_usage_daily
+      select tenant, provider, model, date_trunc('day', hour, 'UTC'), sum(requests), sum(input_tokens),
+             sum(cached_input_tokens), sum(output_tokens), sum(cost_usd), sum(unpriced_requests)
+        from cost_usage_hourly group by 1, 2, 3, 4;`,
+  },
 ];

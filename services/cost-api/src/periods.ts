@@ -14,3 +14,7 @@ export function periodBounds(period: Period, at: Date): { start: Date; end: Date
 const HOUR = 3_600_000;
 export const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR);
 export const ceilHour = (d: Date) => new Date(Math.ceil(d.getTime() / HOUR) * HOUR);
+
+const DAY = 86_400_000;
+export const floorDay = (d: Date) => new Date(Math.floor(d.getTime() / DAY) * DAY);
+export const ceilDay = (d: Date) => new Date(Math.ceil(d.getTime() / DAY) * DAY);

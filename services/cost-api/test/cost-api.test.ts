@@ -105,6 +105,85 @@ for (const backend of await postgresBackends()) {
       ]);
     });
 
+    it("reads whole days from a daily rollup that ingest and repricing keep equal to the usage rows", async () => {
+      const tenant = "t-days";
+      const D = 24 * HOUR;
+      // 2026-03-10T10:00 onwards: calls at odd instants over four days, some of a model priced later.
+      const calls = Array.from({ length: 40 }, (_, i) =>
+        trace({
+          tenant,
+          startedAt: at(i * 2.3 * HOUR + i * 61_000),
+          ...(i % 5 === 0 ? { model: "priced-later-model" } : {}),
+          usage: { inputTokens: 100 + i, cachedInputTokens: i, outputTokens: 10 + i },
+        }),
+      );
+      await api.ingest(calls);
+      const db = api.svc.db!;
+      // From the usage rows themselves, per UTC day and model, over [from, to).
+      const fromRows = async (from: string, to: string) =>
+        (
+          await db.query(
+            `select to_char(date_trunc('day', started_at, 'UTC') at time zone 'UTC', 'YYYY-MM-DD') as day, model,
+                    count(*)::int as requests, sum(input_tokens)::int as input, coalesce(sum(cost_usd), 0)::text as cost,
+                    count(*) filter (where cost_usd is null)::int as unpriced
+               from cost_usage where tenant = $1 and started_at >= $2 and started_at < $3 group by 1, 2 order by 1, 2`,
+            [tenant, from, to],
+          )
+        ).rows.map((r: any) => [r.day, r.model, r.requests, r.input, Number(r.cost).toString(), r.unpriced]);
+      const fromApi = async (from: string, to: string) =>
+        (
+          await api.call(`/api/v1/costs?groupBy=day,model&tenant=${tenant}&from=${from}&to=${to}`)
+        ).body.rows.map((r: any) => [
+          r.day,
+          r.model,
+          r.requests,
+          r.inputTokens,
+          Number(r.costUsd).toString(),
+          r.unpricedRequests,
+        ]);
+      // Partial hours, partial days and whole days in one range; then whole days only.
+      const ranges = [
+        [at(37 * 60_000 + 5_000), at(3 * D + 7 * HOUR + 13 * 60_000)],
+        ["2026-03-11T00:00:00Z", "2026-03-13T00:00:00Z"],
+      ] as const;
+      for (const [from, to] of ranges) {
+        const expected = await fromRows(from, to);
+        expect(expected.length).toBeGreaterThan(3);
+        expect(await fromApi(from, to)).toEqual(expected);
+      }
+      const rollupsAgree = async () =>
+        (
+          await db.query(
+            `(select tenant, provider, model, day, requests, input_tokens, cached_input_tokens, output_tokens, cost_usd, unpriced_requests
+                from cost_usage_daily where tenant = $1
+              except
+              select tenant, provider, model, date_trunc('day', started_at, 'UTC'), count(*), sum(input_tokens),
+                     sum(cached_input_tokens), sum(output_tokens), coalesce(sum(cost_usd), 0), count(*) filter (where cost_usd is null)
+                from cost_usage where tenant = $1 group by 1, 2, 3, 4)`,
+            [tenant],
+          )
+        ).rows;
+      expect(await rollupsAgree()).toEqual([]);
+      // The price arrives: the waiting usage is priced, in the hourly and the daily rollup alike.
+      const put = await api.call("/api/v1/prices", {
+        method: "PUT",
+        json: {
+          provider: "openai",
+          model: "priced-later-model",
+          inputPerMTok: "3",
+          outputPerMTok: "7",
+          effectiveFrom: "2026-01-01T00:00:00Z",
+        },
+      });
+      expect(put.status).toBe(200);
+      expect(await rollupsAgree()).toEqual([]);
+      for (const [from, to] of ranges) {
+        const expected = await fromRows(from, to);
+        expect(expected.every((r) => r[5] === 0)).toBe(true);
+        expect(await fromApi(from, to)).toEqual(expected);
+      }
+    });
+
     it("scopes tenant keys to their own tenant; admins see every tenant", async () => {
       await api.ingest([
         trace({ tenant: "acme", startedAt: at(0) }),

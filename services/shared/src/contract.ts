@@ -44,6 +44,8 @@ export interface PlatformInputs<N extends string> {
   alertmanagerUrl?: N;
   /** The stack's signed anomaly webhook (alerting.anomalyWebhookUrl/Secret), delivered as secrets. */
   anomalyWebhook?: { url: N; secret: N };
+  /** The most replicas the autoscaler may run (for state shared out per replica, e.g. a budget). */
+  maxReplicas?: N;
 }
 
 export interface ContractInput<E extends z.ZodRawShape> {

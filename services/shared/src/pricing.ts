@@ -95,6 +95,13 @@ export function scaleMoney(a: DecimalInput, factor: DecimalInput): string {
   return formatDecimal(toDec(a).times(toDec(factor)));
 }
 
+/** a split into `parts` equal shares, rounded down (at 1e-20), so the shares never add up to more than a. */
+export function shareOfMoney(a: DecimalInput, parts: number): string {
+  if (!Number.isInteger(parts) || parts < 1)
+    throw new RangeError(`parts must be a positive integer: ${parts}`);
+  return formatDecimal(toDec(a).div(parts).toDecimalPlaces(20, DecimalJs.ROUND_DOWN));
+}
+
 /** a - b, exact. */
 export function subtractMoney(a: DecimalInput, b: DecimalInput): string {
   return formatDecimal(toDec(a).minus(toDec(b)));

@@ -122,6 +122,10 @@ export function loadServiceConfig<C extends ServiceContract, Cfg>(
   return def.configure ? def.configure(parsed, env) : (parsed as Cfg);
 }
 
+/** Where a service's embedded database lives under DATA_DIR ("memory": in memory, for tests and throwaway runs). */
+export const embeddedDataDir = (dataDir: string, service: string): string =>
+  dataDir === "memory" ? "memory" : join(dataDir, service, "pg");
+
 /** Applies the bus's and the service's migrations. Returns the ids applied. */
 export async function migrateService(def: ServiceDefinition<any, any>, db: Database): Promise<string[]> {
   return [
@@ -160,8 +164,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
         const own = await openDatabase({
           url: common.DATABASE_URL,
           caFile: common.DATABASE_CA_FILE,
-          // DATA_DIR=memory keeps the embedded database in memory (tests, throwaway runs).
-          dataDir: common.DATA_DIR === "memory" ? "memory" : join(common.DATA_DIR, contract.name, "pg"),
+          dataDir: embeddedDataDir(common.DATA_DIR, contract.name),
           logger,
         });
         owned.push({ name: "database", close: () => own.close() });

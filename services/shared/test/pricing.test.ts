@@ -6,6 +6,7 @@ import {
   type Price,
   PriceBook,
   priceAt,
+  shareOfMoney,
   sumMoney,
 } from "../src/pricing.ts";
 
@@ -169,5 +170,12 @@ describe("money helpers", () => {
     expect(sumMoney(["0.1", "0.2", 0.3])).toBe("0.6");
     expect(compareMoney("10.000000001", 10)).toBe(1);
     expect(compareMoney("8", "8.0")).toBe(0);
+  });
+
+  it("split into shares rounded down, so the shares never add up to more than the whole", () => {
+    expect(shareOfMoney("30", 3)).toBe("10");
+    expect(shareOfMoney("2", 3)).toBe("0.66666666666666666666");
+    expect(compareMoney(sumMoney(Array(3).fill(shareOfMoney("2", 3))), "2")).toBe(-1);
+    expect(() => shareOfMoney("1", 0)).toThrow(RangeError);
   });
 });

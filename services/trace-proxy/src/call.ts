@@ -1,5 +1,6 @@
 import type { Dispatcher } from "undici";
 import { estimateUsage, loadTokenizer } from "./estimate.ts";
+import type { Reservation } from "./ledger.ts";
 
 export interface Usage {
   inputTokens: number;
@@ -44,6 +45,8 @@ export class Call {
   responseModel: string | undefined = undefined;
   responseId: string | undefined = undefined;
   finishReasons: string[] | undefined = undefined;
+  /** What this call holds against its tenant's budget until it ends (see ledger.ts). */
+  reservation: Reservation | null = null;
   /** The client went away before we finished answering. */
   clientGone = false;
 

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
 import type { BudgetGuard } from "./budgets.ts";
 import { Call, type CallRecorder } from "./call.ts";
+import { type BudgetLedger, type CallBounds, isRefusal } from "./ledger.ts";
 import type { ProxyMetrics } from "./metrics.ts";
 import { analyzeRequest } from "./security.ts";
 import { CLIENT_GONE, Exchange, type Upstream } from "./upstream.ts";
@@ -24,6 +25,8 @@ export interface ProxyOptions {
   defaultProvider: string;
   keys: KeyStore;
   budgets: BudgetGuard;
+  /** Reservations against each tenant's remaining budget (null without a cost API). */
+  ledger: BudgetLedger | null;
   metrics: ProxyMetrics;
   recorder: CallRecorder;
   bodyLimit: number;
@@ -174,6 +177,30 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     }
   }
 
+  /** Holds the call's worst-case cost against its tenant's budget, or refuses it (429 budget_exceeded). */
+  function reserve(
+    ledger: BudgetLedger,
+    call: Call,
+    raw: Buffer | null,
+    body: Record<string, any> | undefined,
+  ): void {
+    const out = body?.max_completion_tokens ?? body?.max_tokens ?? body?.max_output_tokens;
+    const bounds: CallBounds = {
+      promptTokens: raw?.length ?? 0,
+      maxOutputTokens: Number.isInteger(out) && out >= 0 ? out : undefined,
+      generates: call.operation !== "embeddings" && call.operation !== "list_models",
+    };
+    const r = ledger.admit(call.tenant, call.provider, call.model, bounds);
+    if (!isRefusal(r)) {
+      call.reservation = r;
+      return;
+    }
+    const s = r.status;
+    throw errors.budgetExceeded(
+      `Budget exceeded for tenant "${call.tenant}": this call may cost up to $${r.worstUsd} and $${r.availableUsd} of the $${s.limitUsd} ${s.period === "day" ? "daily" : "monthly"} limit is left here after the calls in flight (spent $${s.spentUsd}). Requests are refused until the period resets, calls in flight finish, or the budget is raised.`,
+    );
+  }
+
   app.addHook("onError", (req, _reply, err, done) => {
     const call = callOf(req);
     if (call && !call.errorType) call.errorType = errorTypeOf(err);
@@ -210,6 +237,8 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
         );
       }
     }
+
+    if (opts.ledger) reserve(opts.ledger, call, (req as ProxyRequest).rawBody, isJson ? body : undefined);
 
     let payload: Buffer | null =
       req.method === "GET" || req.method === "HEAD" ? null : (req as ProxyRequest).rawBody;

@@ -6,7 +6,10 @@
 import { defineService, TOPICS } from "@llmops/shared";
 import { BudgetGuard } from "./budgets.ts";
 import { configureTraceProxy } from "./config.ts";
+import type { Call } from "./call.ts";
 import { contract } from "./contract.ts";
+import { CostFeed } from "./cost-feed.ts";
+import { BudgetLedger } from "./ledger.ts";
 import { proxyMetrics } from "./metrics.ts";
 import { proxyRoutes } from "./proxy.ts";
 import { TraceRecorder } from "./recorder.ts";
@@ -29,7 +32,33 @@ export default defineService({
     ctx.readiness("storage", () => store.healthy());
 
     const budgets = new BudgetGuard();
-    await ctx.consume(TOPICS.budgets, (event) => budgets.apply(event));
+    let ledger: BudgetLedger | null = null;
+    if (config.COST_API_URL) {
+      const feed = new CostFeed(
+        config.COST_API_URL,
+        config.COST_API_KEY ?? config.ADMIN_API_KEYS[0],
+        config.PRICES_REFRESH_MS,
+        ctx.logger,
+      );
+      await feed.start();
+      ctx.onClose("cost API prices", () => feed.stop());
+      ledger = new BudgetLedger({
+        fetchStatus: (tenant) => feed.status(tenant),
+        prices: () => feed.prices(),
+        replicas: config.BUDGET_REPLICAS,
+        defaultMaxOutputTokens: config.BUDGET_DEFAULT_MAX_TOKENS,
+        refreshMs: config.BUDGET_REFRESH_MS,
+        ingestWindowMs: config.BUDGET_INGEST_WINDOW_MS,
+        noBudgetRefreshMs: Math.max(30_000, config.BUDGET_REFRESH_MS),
+        logger: ctx.logger,
+      });
+      ledger.start();
+      ctx.onClose("budget ledger", () => ledger?.stop());
+    }
+    await ctx.consume(TOPICS.budgets, (event) => {
+      budgets.apply(event);
+      ledger?.changed(event.tenant);
+    });
 
     const upstreams = new Map(
       config.providers.map(
@@ -41,18 +70,26 @@ export default defineService({
     );
 
     const metrics = proxyMetrics(ctx.registry);
-    const recorder = new TraceRecorder(
+    const traceRecorder = new TraceRecorder(
       metrics,
       store,
       (event) => ctx.publish(TOPICS.traces, event),
       new Set(upstreams.keys()),
       ctx.logger,
     );
+    // A call's reservation becomes its real cost when it is recorded (its usage is final then).
+    const recorder = {
+      record(call: Call) {
+        if (call.reservation) ledger?.settle(call.reservation, call.usage);
+        traceRecorder.record(call);
+      },
+    };
     await app.register(proxyRoutes, {
       upstreams,
       defaultProvider: config.defaultProvider,
       keys: ctx.keys,
       budgets,
+      ledger,
       metrics,
       recorder,
       bodyLimit: config.BODY_LIMIT_BYTES,
@@ -64,6 +101,6 @@ export default defineService({
       { providers: config.providers.map((p) => p.name), storage: config.STORAGE_PROFILE },
       "routes ready",
     );
-    return { store, budgets };
+    return { store, budgets, ledger };
   },
 });
