@@ -778,6 +778,22 @@ describe("observability", () => {
     expect(byName.SentinelHighErrorRate.expr).toContain("sentinel_[a-z_]+_errors_total");
   });
 
+  it("the sentinel pages when alerts stop reaching a sink after every retry", async () => {
+    const { sentinelMetrics } = await import("../../services/sentinel/src/metrics.ts");
+    const { Registry } = await import("@llmops/shared");
+    const registry = new Registry();
+    sentinelMetrics(registry, { engine: () => ({}) as never, consumerGroup: "g" });
+    const exported = new Set(registry.getMetricsAsArray().map((m) => m.name));
+    const rule = alerts(prod, "sentinel").find((r: any) => r.alert === "SentinelAlertDeliveryFailing");
+    expect(rule).toMatchObject({
+      expr: 'sum by (sink) (increase(sentinel_alert_deliveries_total{job="sentinel", namespace="llmops", result="failed"}[15m])) > 0',
+      for: "5m",
+      labels: { severity: "critical", service: "sentinel" },
+    });
+    expect(exported).toContain("sentinel_alert_deliveries_total");
+    expect(alerts(prod, "cost-api").map((r: any) => r.alert)).not.toContain("SentinelAlertDeliveryFailing");
+  });
+
   it("the router's dashboard queries only metrics the router exports", async () => {
     const { routerMetrics } = await import("../../services/router/src/metrics.ts");
     const { Registry } = await import("@llmops/shared");

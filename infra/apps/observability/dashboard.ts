@@ -10,6 +10,7 @@ import type { AppsContext } from "../context.ts";
 import type { ServiceProfile } from "../profile.ts";
 import { mebibytes, millicores } from "../quantity.ts";
 import { costApiPanels } from "./cost-api.ts";
+import { sentinelPanels } from "./sentinel.ts";
 import { jobSelector, METRICS } from "./metrics.ts";
 
 /** Grafana's variable syntax (not a JS template): panels follow the dashboard's datasource picker. */
@@ -87,70 +88,7 @@ const DOMAIN_PANELS: Partial<Record<ServiceProfile["name"], (job: string) => Pan
       ],
     },
   ],
-  sentinel: (job) => [
-    {
-      title: "Events processed / anomalies detected",
-      unit: "ops",
-      targets: [
-        { expr: `sum(rate(sentinel_events_processed_total{${job}}[5m]))`, legend: "events/s" },
-        { expr: `sum(rate(sentinel_anomalies_detected_total{${job}}[5m]))`, legend: "anomalies/s" },
-      ],
-    },
-    {
-      title: "Detection latency p95",
-      unit: "s",
-      targets: [
-        {
-          expr: `histogram_quantile(0.95, sum by (le) (rate(sentinel_detection_latency_seconds_bucket{${job}}[5m])))`,
-          legend: "p95",
-        },
-      ],
-    },
-    {
-      title: "Anomalies by metric and state",
-      unit: "short",
-      targets: [
-        {
-          expr: `sum by (metric, state) (increase(sentinel_anomalies_detected_total{${job}}[1h]))`,
-          legend: "{{metric}} {{state}}",
-        },
-      ],
-    },
-    {
-      title: "Series tracked / firing",
-      unit: "short",
-      targets: [{ expr: `max by (state) (sentinel_series{${job}})`, legend: "{{state}}" }],
-    },
-    {
-      title: "Errors: ingestion, detection, storage",
-      unit: "ops",
-      targets: [
-        { expr: `sum(rate(sentinel_ingestion_errors_total{${job}}[5m]))`, legend: "ingestion" },
-        { expr: `sum(rate(sentinel_detection_errors_total{${job}}[5m]))`, legend: "detection" },
-        { expr: `sum(rate(sentinel_storage_errors_total{${job}}[5m]))`, legend: "storage" },
-      ],
-    },
-    {
-      title: "Alert deliveries by sink and result",
-      unit: "ops",
-      targets: [
-        {
-          expr: `sum by (sink, result) (rate(sentinel_alert_deliveries_total{${job}}[5m]))`,
-          legend: "{{sink}} {{result}}",
-        },
-      ],
-    },
-    {
-      title: "Baseline latency by provider/model (ms)",
-      unit: "ms",
-      targets: [
-        {
-          expr: `max by (provider, model) (sentinel_baseline_value{${job}, metric="latency"})`,
-          legend: "{{provider}}/{{model}}",
-        },
-      ],
-    },
-  ],
+  sentinel: sentinelPanels,
 };
 
 export function dashboardPanels(ctx: AppsContext, profile: ServiceProfile): Panel[] {

@@ -10,6 +10,7 @@ import type { AppsContext } from "../context.ts";
 import type { ServiceProfile } from "../profile.ts";
 import { costApiAlerts } from "./cost-api.ts";
 import { jobSelector, METRICS, pascal } from "./metrics.ts";
+import { sentinelAlerts } from "./sentinel.ts";
 import { monitoringLabels } from "./service-monitor.ts";
 
 export interface Rule {
@@ -36,6 +37,7 @@ const DOMAIN_ALERTS: Partial<
   >
 > = {
   "cost-api": costApiAlerts,
+  sentinel: sentinelAlerts,
 };
 
 /** Consumer lag (messages) that, sustained, means the service is falling behind. */

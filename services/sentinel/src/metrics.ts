@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "@llmops/shared";
 import type { Engine } from "./detect/engine.ts";
+import { SENTINEL_METRIC_NAMES as M } from "./metric-names.ts";
 
 /** Baseline gauges name at most this many series (provider/model level only): label cardinality stays bounded. */
 const MAX_GAUGE_SERIES = 500;
@@ -13,24 +14,24 @@ export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine
   const ingestion = new Map<string, number>();
   const metrics = {
     events: new Counter({
-      name: "sentinel_events_processed_total",
+      name: M.events,
       help: "llm.traces events run through the detectors",
       registers,
     }),
     anomalies: new Counter({
-      name: "sentinel_anomalies_detected_total",
+      name: M.anomalies,
       help: "llm.anomalies events emitted, by metric, severity and state (firing, resolved)",
       labelNames: ["metric", "severity", "state"],
       registers,
     }),
     latency: new Histogram({
-      name: "sentinel_detection_latency_seconds",
+      name: M.detectionLatency,
       help: "Per event: from its hand-over to the consumer to its anomalies (if any) published",
       buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25],
       registers,
     }),
     ingestionErrors: new Counter({
-      name: "sentinel_ingestion_errors_total",
+      name: M.ingestionErrors,
       help: "Events not processed: malformed or schema-invalid (dead-lettered by the bus) or unusable",
       labelNames: ["reason"],
       registers,
@@ -47,30 +48,30 @@ export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine
       },
     }),
     detectionErrors: new Counter({
-      name: "sentinel_detection_errors_total",
+      name: M.detectionErrors,
       help: "Detector failures (isolated: the other detectors still vote), by metric and detector",
       labelNames: ["metric", "detector"],
       registers,
     }),
     storageErrors: new Counter({
-      name: "sentinel_storage_errors_total",
+      name: M.storageErrors,
       help: "Postgres writes or reads that failed (retried), by operation",
       labelNames: ["op"],
       registers,
     }),
     deliveries: new Counter({
-      name: "sentinel_alert_deliveries_total",
+      name: M.deliveries,
       help: "Alert deliveries by sink and result (delivered, retried, failed)",
       labelNames: ["sink", "result"],
       registers,
     }),
     seriesDropped: new Counter({
-      name: "sentinel_series_dropped_total",
+      name: M.seriesDropped,
       help: "New series not tracked because maxSeries was reached",
       registers,
     }),
     series: new Gauge({
-      name: "sentinel_series",
+      name: M.series,
       help: "Series tracked, and how many are firing",
       labelNames: ["state"],
       registers,
@@ -82,7 +83,7 @@ export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine
       },
     }),
     baselineCenter: new Gauge({
-      name: "sentinel_baseline_value",
+      name: M.baselineValue,
       help: "Baseline centre of a provider/model series, in the metric's unit (ms, fraction, tokens, USD)",
       labelNames: ["provider", "model", "metric"],
       registers,
@@ -98,7 +99,7 @@ export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine
       },
     }),
     baselineSamples: new Gauge({
-      name: "sentinel_baseline_samples",
+      name: M.baselineSamples,
       help: "Observations in the baseline window of a provider/model series (alerting starts at minSamples)",
       labelNames: ["provider", "model", "metric"],
       registers,

@@ -1,46 +1,32 @@
 /**
  * What the budget ledger reads from the cost API: a tenant's budget status and the price catalogue, each
- * with the proxy's key there (an admin key: it reads every tenant). Prices are fetched at start and every
- * PRICES_REFRESH_MS; the last good list is kept while the cost API is unreachable.
+ * with the proxy's key there (an admin key: it reads every tenant). Prices are the shared PriceFeed, which
+ * the service refreshes at start and every PRICES_REFRESH_MS; the last good list is kept while the cost
+ * API is unreachable.
  */
-import { fetchPrices } from "@llmops/shared/price-feed";
+import { PriceFeed } from "@llmops/shared/price-feed";
 import type { PriceBook } from "@llmops/shared/pricing";
 import type { Logger } from "@llmops/shared";
 import type { BudgetStatusView } from "./ledger.ts";
 
 export class CostFeed {
-  private book: PriceBook | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  /** The price catalogue, refreshed by the owner (ServiceContext.every); kept while the cost API is down. */
+  readonly prices: PriceFeed;
 
   constructor(
     private readonly baseUrl: string,
     private readonly apiKey: string | undefined,
-    private readonly refreshMs: number,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly timeoutMs = 5000,
-  ) {}
-
-  /** Starts the price refresh; resolves after the first attempt (a failure is logged, retried later). */
-  async start(): Promise<void> {
-    await this.refreshPrices();
-    this.timer = setInterval(() => void this.refreshPrices(), this.refreshMs);
-    this.timer.unref();
+  ) {
+    this.prices = new PriceFeed(baseUrl, apiKey, (err) =>
+      logger.warn({ err }, "cost API prices unavailable"),
+    );
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  prices(): PriceBook | null {
-    return this.book;
-  }
-
-  async refreshPrices(): Promise<void> {
-    try {
-      this.book = await fetchPrices(this.baseUrl, this.apiKey, this.timeoutMs);
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, "cost API prices unavailable");
-    }
+  /** The catalogue, or null until a first list has arrived. */
+  book(): PriceBook | null {
+    return this.prices.loadedAt ? this.prices.book : null;
   }
 
   /** The tenant's budget status, or null when it has none (404). */

@@ -37,14 +37,13 @@ export default defineService({
       const feed = new CostFeed(
         config.COST_API_URL,
         config.COST_API_KEY ?? config.ADMIN_API_KEYS[0],
-        config.PRICES_REFRESH_MS,
         ctx.logger,
       );
-      await feed.start();
-      ctx.onClose("cost API prices", () => feed.stop());
+      await feed.prices.refresh();
+      ctx.every("cost API prices", config.PRICES_REFRESH_MS, () => feed.prices.refresh());
       ledger = new BudgetLedger({
         fetchStatus: (tenant) => feed.status(tenant),
-        prices: () => feed.prices(),
+        prices: () => feed.book(),
         replicas: config.BUDGET_REPLICAS,
         defaultMaxOutputTokens: config.BUDGET_DEFAULT_MAX_TOKENS,
         refreshMs: config.BUDGET_REFRESH_MS,
