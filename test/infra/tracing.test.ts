@@ -272,6 +272,23 @@ describe("network flows", () => {
   });
 });
 
+describe("services: every one exports its spans to the collector", () => {
+  it("each ConfigMap names the collector's OTLP/HTTP endpoint and the service, values its env schema accepts", () => {
+    for (const [key, p] of everyPlan()) {
+      for (const contract of CONTRACTS) {
+        const data = p.objects("ConfigMap", `${contract.name}-config`)[0].data;
+        expect([key, data.OTEL_EXPORTER_OTLP_ENDPOINT, data.OTEL_SERVICE_NAME]).toEqual([
+          key,
+          "http://otel-collector.monitoring.svc.cluster.local:4318",
+          contract.name,
+        ]);
+        const parsed = contract.env.safeParse(data);
+        expect(parsed.error?.issues.filter((i) => String(i.path[0]).startsWith("OTEL_")) ?? []).toEqual([]);
+      }
+    }
+  });
+});
+
 describe("Grafana: Tempo as a datasource, linked to Loki both ways", () => {
   it("Tempo's datasource finds a span's logs in Loki by service and trace id", () => {
     for (const [key, p] of everyPlan()) {
@@ -299,7 +316,7 @@ describe("Grafana: Tempo as a datasource, linked to Loki both ways", () => {
 });
 
 describe("platform.tracing.enabled: false (a dev stack may switch it off)", () => {
-  it("installs neither release, no datasource, no flow", () => {
+  it("installs neither release, no datasource, no flow, no endpoint", () => {
     const names = off.ofType(RELEASE).map((r) => r.name);
     expect(names).not.toContain("otel-collector");
     expect(names).not.toContain("tempo");
@@ -307,5 +324,10 @@ describe("platform.tracing.enabled: false (a dev stack may switch it off)", () =
     expect(off.objects("NetworkPolicy", "allow-ingress-otel-collector")).toEqual([]);
     const router = off.objects("NetworkPolicy", "router").find((o) => o.metadata.namespace === "llmops");
     expect(JSON.stringify(router.spec.egress)).not.toContain("opentelemetry-collector");
+    // Without the endpoint the services load no tracer at all.
+    for (const name of SERVICES)
+      expect(
+        Object.keys(off.objects("ConfigMap", `${name}-config`)[0].data).filter((k) => k.startsWith("OTEL_")),
+      ).toEqual([]);
   });
 });

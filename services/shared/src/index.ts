@@ -10,3 +10,4 @@ export * from "./metrics.ts";
 export * from "./openai.ts";
 export * from "./runtime.ts";
 export * from "./server.ts";
+export * from "./tracing.ts";
