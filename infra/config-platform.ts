@@ -1,5 +1,5 @@
 /**
- * The platform's optional pieces (WAF, VerticalPodAutoscaler, backups) and Grafana's single
+ * The platform's optional pieces (WAF, VerticalPodAutoscaler, backups, tracing) and Grafana's single
  * sign-on: their stack keys, their schema and their per-environment defaults, resolved once while the
  * stack config is parsed (config.ts) so the platform and apps layers receive plain, complete settings.
  *
@@ -13,6 +13,7 @@
  *   platform.backups.enabled     false          true      (dev state is disposable; Velero is heavy)
  *   platform.backups.schedule    0 3 * * *      0 3 * * *  (UTC)
  *   platform.backups.ttlDays     7              30
+ *   platform.tracing.enabled     true           true      (collector + Tempo; services export OTLP spans)
  */
 import { z } from "zod";
 import type { Environment } from "./config.ts";
@@ -42,6 +43,8 @@ export const platformFields = z.strictObject({
       ttlDays: z.int().min(1).max(365).optional(),
     })
     .default({}),
+  /** OpenTelemetry Collector + Grafana Tempo; when on, every service exports its spans to the collector. */
+  tracing: z.strictObject({ enabled: z.boolean().optional() }).default({}),
 });
 
 /**
@@ -76,6 +79,7 @@ export interface PlatformSettings {
   waf: { enabled: boolean; mode: "detect" | "block"; paranoiaLevel: number };
   vpa: { enabled: boolean };
   backups: { enabled: boolean; schedule: string; ttlDays: number };
+  tracing: { enabled: boolean };
 }
 
 const DEFAULTS: Record<Environment, PlatformSettings> = {
@@ -83,11 +87,13 @@ const DEFAULTS: Record<Environment, PlatformSettings> = {
     waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
     vpa: { enabled: true },
     backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
+    tracing: { enabled: true },
   },
   prod: {
     waf: { enabled: true, mode: "block", paranoiaLevel: 1 },
     vpa: { enabled: true },
     backups: { enabled: true, schedule: "0 3 * * *", ttlDays: 30 },
+    tracing: { enabled: true },
   },
 };
 
@@ -101,5 +107,6 @@ export function platformSettings(environment: Environment, raw: PlatformFields):
     waf: { ...d.waf, ...defined(raw.waf) },
     vpa: { ...d.vpa, ...defined(raw.vpa) },
     backups: { ...d.backups, ...defined(raw.backups) },
+    tracing: { ...d.tracing, ...defined(raw.tracing) },
   };
 }

@@ -150,7 +150,7 @@ const fields = z.strictObject({
   azure: azureSettings.default({ adminGroupObjectIds: [] }),
   tags: z.record(z.string().regex(/^[a-z][a-z0-9_-]{0,62}$/), z.string().max(63)).default({}),
   /** Optional platform pieces (WAF, VPA, backups); defaults per environment in config-platform.ts. */
-  platform: platformFields.default({ waf: {}, vpa: {}, backups: {} }),
+  platform: platformFields.default({ waf: {}, vpa: {}, backups: {}, tracing: {} }),
   grafanaSso: grafanaSsoFields.optional(),
 });
 

@@ -51,6 +51,10 @@ export function configData(
     KAFKA_SSL_KEY_FILE: `${KAFKA_MOUNTS.user}/user.key`,
     // The managed Postgres's CAs: its certificate does not chain to Node's default roots.
     ...(profile.database ? { DATABASE_CA_FILE: POSTGRES_CA.file } : {}),
+    // Spans to the platform's collector when tracing is on; without the endpoint the runtime loads no tracer.
+    ...(ctx.platform.tracing
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.platform.tracing.otlpEndpoint, OTEL_SERVICE_NAME: profile.name }
+      : {}),
   };
   return {
     ...(runtime as Record<string, string>),

@@ -163,6 +163,17 @@ export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, sel
       ports: tcp(alertmanager.port),
     });
   }
+  // Every service exports its spans to the platform's collector when tracing is on.
+  if (platform.tracing)
+    egress.push({
+      to: [
+        {
+          ...nsSelector(platform.tracing.namespace),
+          podSelector: { matchLabels: platform.tracing.podLabels },
+        },
+      ],
+      ports: tcp(platform.tracing.port),
+    });
   if (profile.internetEgress)
     egress.push({
       to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, LINK_LOCAL] } }],

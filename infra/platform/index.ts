@@ -14,6 +14,7 @@
  *   PeerAuthentication STRICT in the app namespace after istio base
  *   Gatekeeper -> ConstraintTemplates (from the policy pack) -> Constraints
  *   cluster-autoscaler (where the cloud layer asks for one: EKS)
+ *   Tempo -> OpenTelemetry Collector (when platform.tracing is on)
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudLayer } from "../cloud/types.ts";
@@ -30,7 +31,7 @@ import { APP_CA_SECRET, installKafka } from "./kafka.ts";
 import { installKeda } from "./keda.ts";
 import { installLogging } from "./logging.ts";
 import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
-import { ALERTMANAGER, DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE } from "./names.ts";
+import { ALERTMANAGER, DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE, TRACING } from "./names.ts";
 import { createNamespaces, NS } from "./namespaces.ts";
 import { externalSecretsMonitor, installExternalSecrets } from "./secrets.ts";
 import { SIZING } from "./sizing.ts";
@@ -38,6 +39,7 @@ import { createStorage } from "./storage.ts";
 import { installBackups } from "./backups.ts";
 import { grafanaOidcSecret, grafanaRoute, platformDashboards } from "./grafana.ts";
 import { installVpaRecommender, VPA_METRICS } from "./vpa.ts";
+import { installTracing, OTLP_HTTP_ENDPOINT } from "./tracing.ts";
 import { installWaf } from "./waf.ts";
 
 export interface PlatformArgs {
@@ -70,6 +72,11 @@ export interface PlatformOutputs {
     /** kube-state-metrics series of the VPA recommendations (labels namespace, target_name, container, resource). */
     vpaRecommendation: typeof VPA_METRICS;
   };
+  /**
+   * The OpenTelemetry Collector services export spans to (OTLP over HTTP), and the pods and ports a
+   * NetworkPolicy admits; undefined when tracing is off.
+   */
+  tracing?: { otlpEndpoint: string; namespace: string; podLabels: Record<string, string>; port: number };
   /** Whether the VerticalPodAutoscaler CRD and recommender are installed (VPA objects may be created). */
   verticalPodAutoscaler: boolean;
   /** Resources custom resources must wait for (CRD-installing releases). */
@@ -102,6 +109,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     vpaRecommendation: VPA_METRICS,
   };
   readonly verticalPodAutoscaler: boolean;
+  readonly tracing?: PlatformOutputs["tracing"];
   readonly ready: pulumi.Resource[] = [];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -164,6 +172,15 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     this.verticalPodAutoscaler = vpa !== undefined;
     if (vpa) this.ready.push(vpa);
     installBackups(ctx, [...crdsOf(namespaces.velero), storage.snapshotClass]);
+    // Both charts ship a ServiceMonitor; Tempo's volume needs its StorageClass.
+    const tracing = installTracing(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
+    if (tracing)
+      this.tracing = {
+        otlpEndpoint: OTLP_HTTP_ENDPOINT,
+        namespace: TRACING.namespace,
+        podLabels: { ...TRACING.collector.podLabels },
+        port: TRACING.collector.httpPort,
+      };
     this.ready.push(
       gatekeeper.release,
       gatewayApi,

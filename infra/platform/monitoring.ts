@@ -13,6 +13,7 @@ import { KUBE_SYSTEM, NS } from "./namespaces.ts";
 import { RETENTION } from "./sizing.ts";
 import { STORAGE_CLASSES } from "./storage.ts";
 import { grafanaSsoValues } from "./grafana.ts";
+import { TEMPO_DATASOURCE_UID, TEMPO_URL } from "./tracing.ts";
 import { vpaStateMetrics } from "./vpa.ts";
 
 export const PROMETHEUS_RELEASE = "kube-prometheus-stack";
@@ -107,7 +108,7 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
         sidecar: {
           dashboards: { enabled: true, label: DASHBOARD_LABEL, labelValue: "1", searchNamespace: "ALL" },
         },
-        additionalDataSources: [{ name: "Loki", type: "loki", uid: "loki", url: LOKI_URL, access: "proxy" }],
+        additionalDataSources: dataSources(ctx),
         ...grafanaSsoValues(ctx),
       },
       // node-exporter needs hostNetwork/hostPID: it runs in kube-system (privileged), not here.
@@ -115,6 +116,59 @@ export function installMonitoring(ctx: PlatformContext, deps: pulumi.Resource[])
     },
   });
   return { release };
+}
+
+export const LOKI_DATASOURCE_UID = "loki";
+
+/**
+ * Loki, and Tempo when tracing is on. A span links to its service's logs around the span's time
+ * (the pods' `app` label is the service name, as Alloy sets it; OTEL_SERVICE_NAME is the same name),
+ * filtered by the trace id the services log; a log line with a trace id links back to the trace.
+ */
+export function dataSources(ctx: PlatformContext): Record<string, unknown>[] {
+  const tracing = ctx.config.platform.tracing.enabled;
+  const loki: Record<string, unknown> = {
+    name: "Loki",
+    type: "loki",
+    uid: LOKI_DATASOURCE_UID,
+    url: LOKI_URL,
+    access: "proxy",
+    ...(tracing
+      ? {
+          jsonData: {
+            derivedFields: [
+              {
+                name: "trace",
+                matcherType: "regex",
+                matcherRegex: '"traceId":"([0-9a-f]{32})"',
+                datasourceUid: TEMPO_DATASOURCE_UID,
+                url: "$${__value.raw}",
+              },
+            ],
+          },
+        }
+      : {}),
+  };
+  if (!tracing) return [loki];
+  const tempo = {
+    name: "Tempo",
+    type: "tempo",
+    uid: TEMPO_DATASOURCE_UID,
+    url: TEMPO_URL,
+    access: "proxy",
+    jsonData: {
+      tracesToLogsV2: {
+        datasourceUid: LOKI_DATASOURCE_UID,
+        spanStartTimeShift: "-5m",
+        spanEndTimeShift: "5m",
+        tags: [{ key: "service.name", value: "app" }],
+        filterByTraceID: true,
+      },
+      nodeGraph: { enabled: true },
+      lokiSearch: { datasourceUid: LOKI_DATASOURCE_UID },
+    },
+  };
+  return [loki, tempo];
 }
 
 /** Receivers by reference to mounted files: the Helm values carry paths, never the secrets. */

@@ -43,3 +43,31 @@ export const ALERTMANAGER = {
   port: 9093,
   podLabels: { "app.kubernetes.io/name": "alertmanager" },
 } as const;
+
+/**
+ * Distributed tracing: services send OTLP to the collector, the collector to Tempo, Grafana reads
+ * Tempo. Both run in the monitoring namespace beside Loki, so collector -> Tempo and Grafana -> Tempo
+ * are same-namespace flows; the services' flow to the collector is the one that crosses namespaces.
+ */
+export const TRACING = {
+  namespace: NS.monitoring,
+  collector: {
+    release: "otel-collector",
+    /** The chart's fullname (fullnameOverride): Service and Deployment. */
+    service: "otel-collector",
+    grpcPort: 4317,
+    httpPort: 4318,
+    podLabels: {
+      "app.kubernetes.io/name": "opentelemetry-collector",
+      "app.kubernetes.io/instance": "otel-collector",
+    },
+  },
+  tempo: {
+    release: "tempo",
+    service: "tempo",
+    /** Tempo's HTTP API (queries, /ready, /metrics). */
+    httpPort: 3200,
+    grpcPort: 4317,
+    podLabels: { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": "tempo" },
+  },
+} as const;

@@ -9,7 +9,7 @@ import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
 import { KUBE_SYSTEM, NS, type NamespaceKey, WEBHOOK_PORTS } from "../names.ts";
 import { GRAFANA } from "./grafana.ts";
-import { ALERTMANAGER } from "./names.ts";
+import { ALERTMANAGER, TRACING } from "./names.ts";
 import type { ChartKey } from "./versions.ts";
 
 export { KUBE_SYSTEM, NS, type NamespaceKey };
@@ -124,20 +124,32 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
       egressToCluster: true,
       egressToNodes: [10250, 9100],
     },
-    // With single sign-on Grafana is published on the Gateway (grafana.ts).
-    optionalFlows: (c) =>
-      c.grafanaSso
-        ? {
-            ingressToPods: [
+    // With single sign-on Grafana is published on the Gateway (grafana.ts). With tracing the services
+    // send OTLP to the collector; collector -> Tempo and Grafana -> Tempo stay inside the namespace.
+    optionalFlows: (c) => ({
+      ingressToPods: [
+        ...(c.grafanaSso
+          ? [
               {
                 name: "grafana",
                 pods: GRAFANA.podLabels,
                 from: NS.istioIngress,
                 ports: [GRAFANA.containerPort],
               },
-            ],
-          }
-        : {},
+            ]
+          : []),
+        ...(c.platform.tracing.enabled
+          ? [
+              {
+                name: "otel-collector",
+                pods: TRACING.collector.podLabels,
+                from: NS.apps,
+                ports: [TRACING.collector.grpcPort, TRACING.collector.httpPort],
+              },
+            ]
+          : []),
+      ],
+    }),
   },
   keda: {
     owner: "keda",

@@ -28,6 +28,13 @@ export interface PlatformSizing {
   grafana: { replicas: number };
   loki: { replicas: number; storageSize: string };
   alloy: { replicas: number };
+  /** OpenTelemetry Collector (stateless gateway) and Tempo (single binary on a volume). */
+  tracing: {
+    collectorReplicas: number;
+    collectorResources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
+    tempoStorageSize: string;
+    tempoResources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
+  };
   gateway: { minReplicas: number; maxReplicas: number };
   /** Let's Encrypt issuer for the public certificate: staging in dev avoids prod rate limits. */
   publicIssuer: "letsencrypt-staging" | "letsencrypt-prod";
@@ -57,6 +64,12 @@ export const SIZING: Record<Environment, PlatformSizing> = {
     grafana: { replicas: 1 },
     loki: { replicas: 1, storageSize: "20Gi" },
     alloy: { replicas: 1 },
+    tracing: {
+      collectorReplicas: 1,
+      collectorResources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      tempoStorageSize: "10Gi",
+      tempoResources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+    },
     gateway: { minReplicas: 1, maxReplicas: 2 },
     publicIssuer: "letsencrypt-staging",
     snapshotDeletionPolicy: "Delete",
@@ -80,6 +93,12 @@ export const SIZING: Record<Environment, PlatformSizing> = {
     grafana: { replicas: 2 },
     loki: { replicas: 3, storageSize: "50Gi" },
     alloy: { replicas: 2 },
+    tracing: {
+      collectorReplicas: 2,
+      collectorResources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
+      tempoStorageSize: "100Gi",
+      tempoResources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
+    },
     gateway: { minReplicas: 2, maxReplicas: 6 },
     publicIssuer: "letsencrypt-prod",
     snapshotDeletionPolicy: "Retain",
@@ -94,6 +113,8 @@ export const RETENTION = {
   metrics: "30d",
   /** Loki: 31 days, as hours because Loki's retention_period takes a duration. */
   logs: "744h",
+  /** Tempo: seven days of spans (incidents are investigated within the week; metrics keep the trend). */
+  spans: "168h",
   /** Kafka topics, in milliseconds (retention.ms). */
   traces: 7 * 24 * 3600 * 1000,
   anomalies: 30 * 24 * 3600 * 1000,

@@ -91,6 +91,20 @@ export const CHARTS = {
     version: "12.1.0",
     appVersion: "v1.18.1",
   },
+  // Collector distribution "k8s" (image.repository below): core receivers/exporters plus the k8s ones.
+  otelCollector: {
+    chart: "opentelemetry-collector",
+    repo: "https://open-telemetry.github.io/opentelemetry-helm-charts",
+    version: "0.170.0",
+    appVersion: "0.158.0",
+  },
+  // Single binary (tempo-distributed is the scale-out chart); moved to grafana-community with Loki.
+  tempo: {
+    chart: "tempo",
+    repo: "https://grafana-community.github.io/helm-charts",
+    version: "2.2.4",
+    appVersion: "2.10.8",
+  },
   // Fairwinds' chart of the upstream VerticalPodAutoscaler (kubernetes/autoscaler publishes none yet).
   vpa: { chart: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", appVersion: "1.7.1" },
 } as const satisfies Record<string, ChartPin>;

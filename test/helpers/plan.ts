@@ -35,7 +35,7 @@ export function runPlanCli(args: string[]): PlanRun {
 export async function runPlanCliAsync(args: string[]): Promise<PlanRun> {
   const outDir = mkdtempSync(join(tmpdir(), "plan-"));
   return new Promise((resolve) => {
-    execFile(TSX, [CLI, ...args, "--out", outDir], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(TSX, [CLI, ...args, "--out", outDir], { cwd: ROOT, timeout: 240_000 }, (err, stdout, stderr) => {
       const status = err ? (typeof err.code === "number" ? err.code : null) : 0;
       resolve({ status, stdout, stderr, outDir });
     });
@@ -58,8 +58,22 @@ export interface Plan extends PlanRun {
 
 /** Plans a stack with `-c` overrides and loads its outputs. Fails loudly on exit 2 or a crash. */
 export function planStack(stack: string, overrides: Record<string, string> = {}): Plan {
-  const args = [stack, ...Object.entries(overrides).flatMap(([k, v]) => ["-c", `${k}=${v}`])];
-  const run = runPlanCli(args);
+  const args = planArgs(stack, overrides);
+  return loadPlan(args, runPlanCli(args));
+}
+
+/** The same without blocking the worker, so a spec's plans of several stacks and clouds overlap. */
+export async function planStackAsync(stack: string, overrides: Record<string, string> = {}): Promise<Plan> {
+  const args = planArgs(stack, overrides);
+  return loadPlan(args, await runPlanCliAsync(args));
+}
+
+const planArgs = (stack: string, overrides: Record<string, string>) => [
+  stack,
+  ...Object.entries(overrides).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+];
+
+function loadPlan(args: string[], run: PlanRun): Plan {
   if (run.status !== 0 && run.status !== 1) {
     throw new Error(`plan ${args.join(" ")} exited ${run.status}:\n${run.stderr}`);
   }

@@ -263,15 +263,29 @@ describe("Pulumi project and stack files", () => {
   });
 });
 
-describe("platform settings (WAF, VPA, backups): environment defaults, stack overrides", () => {
-  it("dev detects and keeps no backups; prod blocks and backs up 30 days", () => {
+describe("platform settings (WAF, VPA, backups, tracing): environment defaults, stack overrides", () => {
+  it("dev detects and keeps no backups; prod blocks and backs up 30 days; both trace", () => {
     expect(parseRaw(valid()).platform).toEqual({
       waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
       vpa: { enabled: true },
       backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
+      tracing: { enabled: true },
     });
     const prod = parseRaw(valid({ environment: "prod", alerting: { pagerdutyRoutingKey: "k" } })).platform;
-    expect(prod).toMatchObject({ waf: { mode: "block" }, backups: { enabled: true, ttlDays: 30 } });
+    expect(prod).toMatchObject({
+      waf: { mode: "block" },
+      backups: { enabled: true, ttlDays: 30 },
+      tracing: { enabled: true },
+    });
+  });
+
+  it("tracing may be switched off; a misspelt key is named", () => {
+    expect(parseRaw(valid({ platform: { tracing: { enabled: false } } })).platform.tracing).toEqual({
+      enabled: false,
+    });
+    expect(problems(valid({ platform: { tracing: { on: false } } }))).toEqual([
+      "platform.tracing: unknown key 'on'",
+    ]);
   });
 
   it("a stack overrides single keys and keeps the other defaults", () => {

@@ -10,7 +10,7 @@ import { CHART_CRDS, crdFiles } from "../../infra/platform/crds.ts";
 import { STATEFUL_NAMESPACES } from "../../infra/platform/names.ts";
 import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
 import { chartValueErrors } from "../helpers/chart-values.ts";
-import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
+import { type Plan, planStack, planStackAsync, runPlanCli } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
@@ -19,10 +19,10 @@ const CR = (kind: string) => kind; // readability: objects are looked up by kind
 let prod: Plan;
 let dev: Plan;
 
-beforeAll(() => {
-  prod = planStack("prod");
-  dev = planStack("dev");
-});
+beforeAll(async () => {
+  // Side by side, with room for a busy machine: each is a full program run.
+  [prod, dev] = await Promise.all([planStackAsync("prod"), planStackAsync("dev")]);
+}, 300_000);
 
 const release = (plan: Plan, name: string) => plan.one(RELEASE, name);
 const values = (plan: Plan, name: string) => release(plan, name).inputs.values;
@@ -71,6 +71,9 @@ describe("releases: pinned charts from https repositories", () => {
     ["cluster-autoscaler", "clusterAutoscaler", "kube-system"],
     ["vpa", "vpa", "vpa"],
     ["velero", "velero", "velero"],
+    // Distributed tracing (test/infra/tracing.test.ts specifies them).
+    ["otel-collector", "otelCollector", "monitoring"],
+    ["tempo", "tempo", "monitoring"],
   ];
   /** Off by default in dev (platform.backups.enabled: dev state is disposable). */
   const prodOnly = new Set(["velero"]);

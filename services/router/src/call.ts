@@ -3,6 +3,7 @@
  * transports (HTTP, WebSocket) report to it; the metrics and the response headers are read from it
  * once, at the end, so no module has to call back into another.
  */
+import type { TraceParent } from "@llmops/shared";
 import type { Deployment, ModelGroup } from "./catalogue.ts";
 import { PromptSize } from "./tokens.ts";
 
@@ -24,6 +25,8 @@ export class RouterCall {
   usedTokens: number | null = null;
   /** The caller left: nothing more is sent and nothing is counted against a deployment. */
   gone = false;
+  /** Where the attempts' spans hang (the request's span); undefined when tracing is off. */
+  parent: TraceParent | undefined = undefined;
 
   constructor(
     readonly group: ModelGroup,

@@ -229,7 +229,14 @@ export class Dispatcher {
     let res: ProxyResponse | undefined;
     let body: Buffer | undefined;
     try {
-      res = await proxy.send(d, call.tenant, { ...call.body, model: d.model }, timeoutMs, call.signal);
+      res = await proxy.send(
+        d,
+        call.tenant,
+        { ...call.body, model: d.model },
+        timeoutMs,
+        call.signal,
+        call.parent,
+      );
       if (call.stream && res.status === 200 && res.contentType.includes("text/event-stream")) {
         call.answeredBy = d;
         call.status = 200;

@@ -3,7 +3,7 @@
  * MAX_CONCURRENT_REQUESTS (queued for a while when none is free), then the dispatcher. HTTP and
  * WebSocket both come through here, so a limit or a cache rule holds the same on both.
  */
-import { ApiError, errors } from "@llmops/shared";
+import { ApiError, errors, type TraceParent } from "@llmops/shared";
 import type { AnswerCache } from "./cache.ts";
 import { RouterCall } from "./call.ts";
 import type { Catalogue } from "./catalogue.ts";
@@ -29,6 +29,8 @@ export interface ChatInput {
   headers: Record<string, string | string[] | undefined>;
   /** Aborts when the caller goes away. */
   signal: AbortSignal;
+  /** The request's span: each attempt's call to the trace proxy is a span under it (when tracing is on). */
+  parent?: TraceParent | undefined;
 }
 
 export class ChatPipeline {
@@ -51,6 +53,7 @@ export class ChatPipeline {
       Date.now() + this.deps.requestTimeoutMs,
       input.signal,
     );
+    call.parent = input.parent;
     const started = performance.now();
     try {
       await this.admitted(call, input, sink);

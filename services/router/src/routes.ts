@@ -2,7 +2,7 @@
  * The OpenAI-compatible HTTP surface: POST /v1/chat/completions (answers and SSE streams), GET
  * /v1/models, GET /api/v1/providers, and /api/health, /api/ready. Routing itself is the pipeline's.
  */
-import { authenticate, chatCompletionBody, type KeyStore, principalOf } from "@llmops/shared";
+import { authenticate, chatCompletionBody, type KeyStore, principalOf, type Tracing } from "@llmops/shared";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { Balancer } from "./balancer.ts";
 import type { Catalogue } from "./catalogue.ts";
@@ -16,6 +16,7 @@ export interface RouteOptions {
   balancer: Balancer;
   pipeline: ChatPipeline;
   keys: KeyStore;
+  tracing: Tracing;
 }
 
 export async function routerRoutes(app: FastifyInstance, opts: RouteOptions): Promise<void> {
@@ -63,6 +64,7 @@ export async function routerRoutes(app: FastifyInstance, opts: RouteOptions): Pr
             tenant: principalOf(req).tenant ?? "admin",
             headers: req.headers,
             signal: abort.signal,
+            parent: opts.tracing.parentOf(req),
           },
           httpSink(reply),
         );

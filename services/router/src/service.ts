@@ -70,6 +70,7 @@ export default defineService({
       config.TRACE_PROXY_URL,
       config.serviceKey,
       config.MAX_CONCURRENT_REQUESTS * 2,
+      ctx.tracing,
     );
     ctx.onClose("trace-proxy pool", () => proxy.close());
     const steering = new Steering({ ttlMs: config.ANOMALY_TTL_MS, recoveryMs: config.ANOMALY_RECOVERY_MS });
@@ -129,11 +130,18 @@ export default defineService({
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
     });
     observeState(metrics, { catalogue: config.catalogue, balancer, gate, cache });
-    await ctx.app.register(routerRoutes, { catalogue: config.catalogue, balancer, pipeline, keys: ctx.keys });
+    await ctx.app.register(routerRoutes, {
+      catalogue: config.catalogue,
+      balancer,
+      pipeline,
+      keys: ctx.keys,
+      tracing: ctx.tracing,
+    });
     if (config.WS_MAX_CONNECTIONS > 0)
       await ctx.app.register(wsRoutes, {
         pipeline,
         keys: ctx.keys,
+        tracing: ctx.tracing,
         metrics,
         maxConnections: config.WS_MAX_CONNECTIONS,
         maxInFlight: config.WS_MAX_IN_FLIGHT,

@@ -16,6 +16,7 @@ import {
   errorBody,
   type KeyStore,
   principalOf,
+  type Tracing,
 } from "@llmops/shared";
 import { Ajv } from "ajv";
 import type { FastifyInstance } from "fastify";
@@ -28,6 +29,8 @@ import { reportedTokens } from "./tokens.ts";
 export interface WsOptions {
   pipeline: ChatPipeline;
   keys: KeyStore;
+  /** A socket's messages hang under the span of its upgrade request. */
+  tracing: Tracing;
   metrics: RouterMetrics;
   maxConnections: number;
   maxInFlight: number;
@@ -138,6 +141,7 @@ export async function wsRoutes(app: FastifyInstance, opts: WsOptions): Promise<v
               tenant,
               headers: req.headers,
               signal: abort.signal,
+              parent: opts.tracing.parentOf(req),
             },
             wsSink(socket, send, tag),
           );

@@ -27,7 +27,11 @@ export type RouterService = Awaited<ReturnType<typeof startRouterService>>;
 const startRouterService = (env: Record<string, string>, bus: MemoryBus) =>
   startService(router, { env, bus, logger: silent });
 
-export async function startHarness<P extends string>(upstreamOptions: Record<P, DemoUpstreamOptions>) {
+export async function startHarness<P extends string>(
+  upstreamOptions: Record<P, DemoUpstreamOptions>,
+  /** More env for the trace proxy (e.g. OTEL_EXPORTER_OTLP_ENDPOINT). */
+  proxyEnv: Record<string, string> = {},
+) {
   const upstreams = {} as Record<P, DemoUpstream>;
   for (const [name, o] of Object.entries(upstreamOptions) as [P, DemoUpstreamOptions][])
     upstreams[name] = await startDemoUpstream(o);
@@ -50,6 +54,7 @@ export async function startHarness<P extends string>(upstreamOptions: Record<P, 
       STORAGE_PROFILE: "memory",
       LOG_LEVEL: "silent",
       TIMEOUT_MS: "3000",
+      ...proxyEnv,
     },
     bus,
     logger: silent,

@@ -57,6 +57,13 @@ export const commonEnv = {
   API_KEYS_FILE: z.string().optional(),
   ADMIN_API_KEYS: envs.list(),
   SHUTDOWN_TIMEOUT_MS: envs.int(10_000, 0),
+  /**
+   * OTLP/HTTP base URL of an OpenTelemetry collector (spans go to <url>/v1/traces). Unset: no
+   * tracing at all (the default, `npm start`); the cluster sets it when platform.tracing is on.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.union([z.literal(""), envs.url()]).optional(),
+  /** service.name of the spans (default: the service's name). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   BUS_BUFFER_MAX: envs.int(10_000, 1),
 };
 

@@ -11,3 +11,4 @@ export * from "./openai.ts";
 export * from "./periodic.ts";
 export * from "./runtime.ts";
 export * from "./server.ts";
+export * from "./tracing.ts";

@@ -21,6 +21,7 @@ import { createLogger, type Logger } from "./logger.ts";
 import { createRegistry, type Registry } from "./metrics.ts";
 import { Periodic } from "./periodic.ts";
 import { createService, listen, type ReadinessCheck } from "./server.ts";
+import { createTracing, type Tracing, tracingEndpoint } from "./tracing.ts";
 
 export type Env = Record<string, string | undefined>;
 type EnvOf<C extends ServiceContract> = z.infer<C["env"]>;
@@ -38,6 +39,8 @@ export interface ServiceContext<C extends ServiceContract, Cfg> {
   readonly bus: TypedBus;
   /** Postgres when the service uses it (migrations applied), else undefined. */
   readonly db: Database | undefined;
+  /** Spans of requests and outgoing calls (a no-op without OTEL_EXPORTER_OTLP_ENDPOINT). */
+  readonly tracing: Tracing;
   /** Unique per process: names the consumer groups of per-replica consumers. */
   readonly instanceId: string;
   /** Publishes to a topic the contract says the service produces. */
@@ -96,6 +99,8 @@ export interface RunOptions {
   /** A database shared with other services in this process; not closed by this service. */
   db?: Database;
   instanceId?: string;
+  /** How long finished spans wait for their batch export (tests shorten it). */
+  traceExportDelayMs?: number;
 }
 
 export interface RunningService<Cfg = unknown, Api = unknown> {
@@ -105,6 +110,7 @@ export interface RunningService<Cfg = unknown, Api = unknown> {
   readonly app: FastifyInstance;
   readonly bus: TypedBus;
   readonly db: Database | undefined;
+  readonly tracing: Tracing;
   /** What the definition's setup returned. */
   readonly api: Api;
   /** Base URL once listening. */
@@ -157,6 +163,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
 
   let db = opts.db;
   let app: FastifyInstance | undefined;
+  let tracing: Tracing | undefined;
   try {
     if (!(def.usesDatabase?.(config) ?? contract.postgres)) db = undefined;
     else {
@@ -202,6 +209,20 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
       ...(serverOptions.fastify ? { fastify: serverOptions.fastify } : {}),
     });
 
+    const endpoint = tracingEndpoint(common);
+    tracing = await createTracing(
+      app,
+      endpoint
+        ? {
+            endpoint,
+            serviceName: common.OTEL_SERVICE_NAME ?? contract.name,
+            instanceId,
+            ...(opts.traceExportDelayMs !== undefined ? { exportDelayMs: opts.traceExportDelayMs } : {}),
+          }
+        : undefined,
+    );
+    if (endpoint) logger.info({ endpoint }, "exporting spans over OTLP/HTTP");
+    const spans = tracing;
     const http = app;
     const consumerOf = (topic: TopicName) => {
       const decl = contract.consumes.find((c) => c.topic === topic);
@@ -220,6 +241,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
       keys,
       bus,
       db,
+      tracing: spans,
       instanceId,
       publish(topic, event) {
         if (!contract.produces.includes(topic))
@@ -261,6 +283,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
       app: http,
       bus,
       db,
+      tracing: spans,
       api,
       url,
       close: () => {
@@ -280,6 +303,8 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
           for (const p of periodic) await step(p.name, () => p.stop());
           for (const c of [...closers].reverse()) await step(c.name, c.close);
           for (const o of [...owned].reverse()) await step(o.name, o.close);
+          // Last: the spans of everything above (the drained requests included) go out.
+          await step("tracing", () => spans.shutdown());
         })();
         return closed;
       },
@@ -290,6 +315,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
     for (const p of periodic) await p.stop().catch(() => {});
     for (const c of [...closers].reverse()) await Promise.resolve(c.close()).catch(() => {});
     for (const o of [...owned].reverse()) await o.close().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
     throw err;
   }
 }

@@ -6,6 +6,7 @@ import {
   errors,
   type KeyStore,
   principalOf,
+  type Tracing,
 } from "@llmops/shared";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Dispatcher } from "undici";
@@ -32,6 +33,8 @@ export interface ProxyOptions {
   bodyLimit: number;
   security: "on" | "off" | "block";
   securityThreshold: number;
+  /** The request's span is the trace's; the upstream call is a CLIENT span under it. */
+  tracing: Tracing;
 }
 
 /** Request headers never forwarded upstream: client credentials, hop-by-hop, our own routing headers. */
@@ -63,7 +66,10 @@ const OPERATIONS: Record<string, string> = {
   "/v1/models": "list_models",
 };
 
-function newTraceId(req: FastifyRequest): string {
+/** The request's trace: its span's when tracing is on, else the caller's traceparent, else a new one. */
+function newTraceId(req: FastifyRequest, tracing: Tracing): string {
+  const traced = tracing.traceIdOf(req);
+  if (traced) return traced;
   const tp = req.headers.traceparent;
   const m = typeof tp === "string" ? /^[\da-f]{2}-([\da-f]{32})-[\da-f]{16}-[\da-f]{2}$/.exec(tp) : null;
   return m ? m[1]! : randomUUID().replaceAll("-", "");
@@ -135,7 +141,7 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     const path = q === -1 ? req.url : req.url.slice(0, q);
     const call = new Call(
       randomUUID(),
-      newTraceId(req),
+      newTraceId(req, opts.tracing),
       providerName(req.headers["x-llm-provider"]),
       OPERATIONS[path] ?? "other",
       opts.recorder,
@@ -270,7 +276,19 @@ export async function proxyRoutes(app: FastifyInstance, opts: ProxyOptions): Pro
     }
     if (up.cfg.apiKey) headers.authorization = `Bearer ${up.cfg.apiKey}`;
     headers["x-request-id"] = String(req.id);
-    if (!headers.traceparent)
+    const span = opts.tracing.outgoing(
+      `${req.method} ${req.url.split("?", 1)[0]}`,
+      opts.tracing.parentOf(req),
+      {
+        "server.address": up.cfg.name,
+        "gen_ai.provider.name": call.provider,
+      },
+    );
+    if (span) {
+      headers.traceparent = span.traceparent;
+      // The exchange ends with our answer to the caller (streams included).
+      reply.raw.once("close", () => span.end(reply.statusCode));
+    } else if (!headers.traceparent)
       headers.traceparent = `00-${call.traceId}-${call.id.replaceAll("-", "").slice(0, 16)}-01`;
 
     call.dispatched();

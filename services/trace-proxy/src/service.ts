@@ -94,6 +94,7 @@ export default defineService({
       bodyLimit: config.BODY_LIMIT_BYTES,
       security: config.SECURITY_ANALYSIS,
       securityThreshold: config.SECURITY_THRESHOLD,
+      tracing: ctx.tracing,
     });
     await app.register(tracesApi, { store, keys: ctx.keys });
     ctx.logger.debug(
