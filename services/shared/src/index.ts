@@ -8,5 +8,6 @@ export * from "./events.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./openai.ts";
+export * from "./roles.ts";
 export * from "./runtime.ts";
 export * from "./server.ts";
