@@ -190,10 +190,13 @@ describe("node autoscaling and placement", () => {
     expect(values(dev, "cluster-autoscaler").replicaCount).toBe(1);
   });
 
-  it("a Kubernetes minor with no autoscaler release fails the plan, naming the key", () => {
+  it("a Kubernetes minor with no autoscaler release is bad config: exit 2, naming the key and the supported minors, no stack trace", () => {
     const run = runPlanCli(["prod", "-c", "kubernetesVersion=1.39"]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/kubernetesVersion: no cluster-autoscaler release for 1\.39/);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /kubernetesVersion: 1\.39 has no pinned cluster-autoscaler release, which must match the cluster's minor \(supported: 1\.30, .*1\.35\)/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   const SYSTEM = { "llmops.io/pool-role": "system" };
