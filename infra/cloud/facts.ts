@@ -10,10 +10,21 @@ export interface ClusterFacts {
    * not (EKS managed node groups), the platform installs cluster-autoscaler (CloudLayer.nodeAutoscaler).
    */
   nativeNodeAutoscaling: boolean;
+  /**
+   * The managed cluster runs metrics-server itself, serving the resource metrics API the HPAs and
+   * the VPA recommender read (GKE and AKS do; EKS does not: the platform installs it).
+   */
+  metricsServer: boolean;
+  /**
+   * What enforces NetworkPolicies. On Cilium (AKS Azure CNI powered by Cilium, GKE Dataplane V2) a
+   * node's own addresses are the entities `host` and `remote-node`, which ipBlock rules never match;
+   * the VPC CNI's policy agent (EKS) matches node addresses by ipBlock.
+   */
+  dataplane: "cilium" | "vpc-cni";
 }
 
 export const CLUSTER_FACTS: Record<Cloud, ClusterFacts> = {
-  aws: { nativeNodeAutoscaling: false },
-  gcp: { nativeNodeAutoscaling: true },
-  azure: { nativeNodeAutoscaling: true },
+  aws: { nativeNodeAutoscaling: false, metricsServer: false, dataplane: "vpc-cni" },
+  gcp: { nativeNodeAutoscaling: true, metricsServer: true, dataplane: "cilium" },
+  azure: { nativeNodeAutoscaling: true, metricsServer: true, dataplane: "cilium" },
 };

@@ -39,3 +39,24 @@ export function chartValueErrors(chart: string, version: string, values: Values)
         (e) => `${e.instancePath || "/"} ${e.message ?? "invalid"} ${JSON.stringify(e.params)}`,
       );
 }
+
+/**
+ * Paths of `values` the chart's values.yaml does not know, for charts that ship no schema (Helm
+ * ignores an unknown key silently, so a typo'd or moved key is a setting that never applies). Below
+ * a key whose default is an empty map or list (nodeSelector, podLabels, tolerations...) anything goes.
+ */
+export function unknownValuePaths(chart: string, version: string, values: Values): string[] {
+  const defaults = (parse(readFileSync(join(DIR, `${chart}-${version}`, "values.yaml"), "utf8")) ??
+    {}) as Values;
+  const out: string[] = [];
+  const walk = (given: Values, known: Values, path: string) => {
+    for (const [k, v] of Object.entries(given)) {
+      const here = path ? `${path}.${k}` : k;
+      if (!(k in known)) out.push(here);
+      else if (isMap(v) && isMap(known[k]) && Object.keys(known[k] as Values).length > 0)
+        walk(v, known[k] as Values, here);
+    }
+  };
+  walk(values, defaults, "");
+  return out;
+}

@@ -5,7 +5,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
-import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
+import {
+  cloudFindings,
+  expectNoMetricsServer,
+  expectNodeScrapesByEntity,
+  cloudResources,
+  commonTags,
+  isSecret,
+  kubernetesProvider,
+} from "./cloud-plan.ts";
 
 const T = {
   provider: "pulumi:providers:azure-native",
@@ -430,5 +438,17 @@ describe("azure: the policy pack's view", () => {
       expect(f.enforcement, f.rule).toBe("advisory");
       expect(["postgres-ha"]).toContain(f.rule);
     }
+  });
+});
+
+describe("azure: what the managed cluster brings, as cloud-layer facts", () => {
+  it("AKS Azure CNI powered by Cilium: Prometheus reaches kubelets and node-exporter by Cilium entity, not only by ipBlock", async () => {
+    await expectNodeScrapesByEntity(prod);
+    await expectNodeScrapesByEntity(dev);
+  });
+
+  it("metrics-server comes with the cluster: none installed", () => {
+    expectNoMetricsServer(prod);
+    expectNoMetricsServer(dev);
   });
 });
