@@ -10,10 +10,11 @@ import { Apps } from "./apps/index.ts";
 import { createCloud } from "./cloud/index.ts";
 import { ConfigError, loadStackConfig, type StackConfig } from "./config.ts";
 import { Platform } from "./platform/index.ts";
+import { validateStack } from "./validate.ts";
 
 function config(): StackConfig {
   try {
-    return loadStackConfig();
+    return validateStack(loadStackConfig());
   } catch (err) {
     // RunError prints the message alone: a config mistake is not a program crash.
     if (err instanceof ConfigError) throw new pulumi.RunError(err.message);

@@ -19,6 +19,7 @@ export const NS = {
   externalDns: "external-dns",
   vpa: "vpa",
   velero: "velero",
+  metricsServer: "metrics-server",
 } as const;
 export type NamespaceKey = keyof typeof NS;
 
@@ -35,6 +36,8 @@ export const WEBHOOK_PORTS = {
   gatekeeper: 8443,
   kedaWebhook: 9443,
   kedaMetricsApi: 6443,
+  /** metrics-server's resource metrics API (its chart's containerPort). */
+  metricsServer: 10250,
 } as const;
 
 /** Node agents run in kube-system (privileged PSA, managed by the cloud); we only reference it. */

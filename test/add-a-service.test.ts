@@ -136,8 +136,13 @@ describe("a new service: its folder and one list entry", () => {
       KAFKA_CONSUMER_GROUP: "example",
       TRACE_PROXY_URL: "http://trace-proxy.llmops.svc.cluster.local:8080",
     });
-    expect(obj("ExternalSecret", "example-secrets").spec.data.map((d: any) => d.secretKey)).toContain(
-      "DATABASE_URL",
+    // Its own Postgres role: a generated password in its DATABASE_URL, and a place in the roles Job.
+    expect(obj("ExternalSecret", "example-postgres").spec.target.template.data.DATABASE_URL).toMatch(
+      /^postgres:\/\/example:\{\{ \.password \}\}@/,
+    );
+    const job = inv.resources.find((x) => x.inputs?.kind === "Job")!.inputs as any;
+    expect(job.spec.template.spec.volumes.map((v: any) => v.secret?.secretName)).toContain(
+      "example-postgres",
     );
 
     const acls = obj("KafkaUser", "example").spec.authorization.acls;
@@ -193,7 +198,7 @@ describe("a new service: its folder and one list entry", () => {
       readdirSync(out)
         .filter((f) => f.endsWith(".mjs"))
         .sort(),
-    ).toEqual(["main.mjs", "migrate.mjs"]);
+    ).toEqual(["main.mjs", "migrate.mjs", "roles.mjs"]);
   });
 
   it("npm start runs it beside the others, pointed at the local trace proxy, consuming the shared bus", async () => {

@@ -204,11 +204,11 @@ describe("the runtime command starts the bundled service", () => {
       const bundled = bundle(s, out);
       expect(bundled.stderr).toBe("");
       expect(bundled.status).toBe(0);
-      // main for CMD; migrate (the init container) exactly for the Postgres users.
+      // main for CMD; migrate (the init container) and roles (the admin Job) exactly for the Postgres users.
       const scripts = Object.values(contract.scripts)
         .map((p) => p.replace("dist/", ""))
         .sort();
-      expect(scripts).toEqual(contract.postgres ? ["main.mjs", "migrate.mjs"] : ["main.mjs"]);
+      expect(scripts).toEqual(contract.postgres ? ["main.mjs", "migrate.mjs", "roles.mjs"] : ["main.mjs"]);
       expect(
         readdirSync(out)
           .filter((f) => f.endsWith(".mjs"))
@@ -246,7 +246,17 @@ describe("the runtime command starts the bundled service", () => {
       expect(await exited, stderr).toBe(0);
       // Read-only root filesystem in the cluster: the service wrote nothing next to its code.
       expect(readdirSync(join(outRoot, s))).toEqual(["dist"]);
-      expect(readdirSync(out).filter((f) => !/^(main|migrate)\.mjs(\.map)?$/.test(f))).toEqual([]);
+      expect(readdirSync(out).filter((f) => !/^(main|migrate|roles)\.mjs(\.map)?$/.test(f))).toEqual([]);
+      if (contract.postgres) {
+        // The bundled roles script runs: without its config it is one message and exit 2.
+        const roles = spawnSync(process.execPath, [join(out, "roles.mjs")], {
+          cwd: join(outRoot, s),
+          env: { PATH: process.env.PATH },
+          encoding: "utf8",
+        });
+        expect(roles.status, roles.stderr).toBe(2);
+        expect(roles.stderr).toMatch(/^postgres-roles: .*\n.*DATABASE_URL/s);
+      }
       rmSync(data, { recursive: true, force: true });
     });
 });

@@ -10,7 +10,9 @@ import type { PlatformOutputs } from "../platform/index.ts";
 import { type AppsContext, serviceLabels } from "./context.ts";
 import { LlmService } from "./llm-service.ts";
 import { limitRange, resourceQuota } from "./namespace.ts";
+import { databaseSecret, databaseSecretName, postgresRoles } from "./database.ts";
 import { postgresCaConfigMap } from "./postgres.ts";
+import type { ServiceProfile } from "./profile.ts";
 import { profiles } from "./services.ts";
 
 export interface AppsArgs {
@@ -37,14 +39,19 @@ export class Apps extends pulumi.ComponentResource {
     resourceQuota(ctx, all, nsLabels, { parent: this });
     limitRange(ctx, all, nsLabels, { parent: this });
 
-    const postgresCa = all.some((p) => p.database)
-      ? postgresCaConfigMap(ctx, serviceLabels(ctx, "postgres", "database-tls"), { parent: this })
-      : undefined;
+    const users = all.filter((p) => p.database);
+    const database = users.length ? this.database(ctx, users) : undefined;
     const services = all.map(
       (profile) =>
         new LlmService(
           profile.name,
-          { profile, context: ctx, ...(profile.database && postgresCa ? { needs: [postgresCa] } : {}) },
+          {
+            profile,
+            context: ctx,
+            ...(profile.database && database
+              ? { needs: database.needs, databaseSecretName: databaseSecretName(profile) }
+              : {}),
+          },
           { parent: this },
         ),
     );
@@ -52,6 +59,15 @@ export class Apps extends pulumi.ComponentResource {
       services.filter((s) => s.publicUrl).map((s) => [camel(s.serviceName), s.publicUrl!]),
     );
     this.registerOutputs({ endpoints: this.endpoints });
+  }
+
+  /** The CA bundle, each user's own credentials and the Job that provisions their roles. */
+  private database(ctx: AppsContext, users: ServiceProfile[]): { needs: pulumi.Resource[] } {
+    const ca = postgresCaConfigMap(ctx, serviceLabels(ctx, "postgres", "database-tls"), { parent: this });
+    const cr: pulumi.CustomResourceOptions = { parent: this, dependsOn: ctx.platform.ready };
+    const secrets = users.map((u) => databaseSecret(ctx, u, serviceLabels(ctx, u.name, u.component), cr));
+    const job = postgresRoles(ctx, users, secrets, { parent: this, dependsOn: [ca], crOpts: cr });
+    return { needs: [ca, job] };
   }
 }
 

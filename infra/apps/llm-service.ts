@@ -24,8 +24,10 @@ export interface LlmServiceArgs {
   context: AppsContext;
   /** The cloud identity the ServiceAccount assumes, for services that call cloud APIs. */
   identity?: WorkloadIdentity;
-  /** Namespace-wide objects the pods mount (the Postgres CA bundle). */
+  /** Namespace-wide objects the pods need first (the Postgres CA bundle, the roles Job). */
   needs?: pulumi.Resource[];
+  /** The Secret with the service's own DATABASE_URL, for a Postgres user (database.ts). */
+  databaseSecretName?: string;
 }
 
 export class LlmService extends pulumi.ComponentResource {
@@ -63,6 +65,7 @@ export class LlmService extends pulumi.ComponentResource {
         configMapName: configMapName(profile),
         ...(files ? { filesConfigMapName: filesConfigMapName(profile) } : {}),
         ...(secret ? { secretName: secretName(profile) } : {}),
+        ...(args.databaseSecretName ? { databaseSecretName: args.databaseSecretName } : {}),
         identityLabels: identity?.podLabels ?? {},
         annotations: podAnnotations(ctx, profile, configChecksum(envData, profile.files ?? {})),
       },

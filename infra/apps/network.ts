@@ -115,6 +115,11 @@ const appPods = (service: ServiceName) => ({
   podSelector: { matchLabels: { "app.kubernetes.io/name": service } },
 });
 
+/** To the managed Postgres: a private address outside the pod network, so only its port is pinned. */
+export function postgresEgress(ctx: AppsContext): Record<string, unknown> {
+  return { to: PRIVATE_RANGES.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(ctx.cloud.postgres.port) };
+}
+
 /** The exact ingress and egress of one service (the request and event flows of the contracts). */
 export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, selector: Labels) {
   const { platform } = ctx;
@@ -144,12 +149,7 @@ export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, sel
       ports: tcp(kafkaPort(ctx)),
     },
   ];
-  if (profile.database)
-    // Managed Postgres has a private address outside the pod network; only its port is pinned.
-    egress.push({
-      to: PRIVATE_RANGES.map((cidr) => ({ ipBlock: { cidr } })),
-      ports: tcp(ctx.cloud.postgres.port),
-    });
+  if (profile.database) egress.push(postgresEgress(ctx));
   if (profile.calls.length) egress.push({ to: profile.calls.map(appPods), ports: tcp(HTTP_PORT) });
   if (profile.alertmanager) {
     const { alertmanager } = platform.monitoring;

@@ -48,7 +48,7 @@ export const CONTAINER_SECURITY: k8s.types.input.core.v1.SecurityContext = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-const POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = {
+export const POD_SECURITY: k8s.types.input.core.v1.PodSecurityContext = {
   runAsNonRoot: true,
   runAsUser: APP_UID,
   runAsGroup: APP_UID,
@@ -129,6 +129,8 @@ export interface PodArgs {
   configMapName: string;
   filesConfigMapName?: string;
   secretName?: string;
+  /** The Secret with the service's own DATABASE_URL (database.ts), for a Postgres user. */
+  databaseSecretName?: string;
   /** Pod labels the cloud identity needs (Azure workload identity). */
   identityLabels?: Record<string, string>;
   annotations: Record<string, string>;
@@ -138,6 +140,7 @@ function envFrom(args: PodArgs): k8s.types.input.core.v1.EnvFromSource[] {
   return [
     { configMapRef: { name: args.configMapName } },
     ...(args.secretName ? [{ secretRef: { name: args.secretName } }] : []),
+    ...(args.databaseSecretName ? [{ secretRef: { name: args.databaseSecretName } }] : []),
   ];
 }
 

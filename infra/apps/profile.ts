@@ -78,10 +78,10 @@ export interface ServiceProfile {
     consumes: Array<{ topic: string; group: string; perReplica: boolean }>;
     produces: string[];
   };
-  /** Uses the shared Postgres: DATABASE_URL from the secret store, migrations before rollout. */
+  /** Uses the managed Postgres: its own role and schema (database.ts), migrations before rollout. */
   database: boolean;
-  /** Scripts in the image: main (the container) and migrate (the init container, Postgres users). */
-  scripts: { main: string; migrate?: string };
+  /** Scripts in the image: main (the container); migrate (the init container) and roles (the admin Job) for Postgres users. */
+  scripts: { main: string; migrate?: string; roles?: string };
   /** Published on the platform Gateway. */
   route?: PublicRoute;
   /** In-cluster services allowed to call this one. */

@@ -24,8 +24,8 @@ interface SecretKey {
 export function secretKeys(ctx: AppsContext, profile: ServiceProfile): SecretKey[] {
   const catalogue = ctx.cloud.secrets;
   const keys: SecretKey[] = [];
-  if (profile.database)
-    keys.push({ secretKey: "DATABASE_URL", remoteRef: { key: catalogue.postgres, property: "url" } });
+  // DATABASE_URL is not here: a Postgres user connects as its own role (database.ts), and the
+  // store's Postgres entry (the admin login) is read by the role-provisioning Job only.
   for (const need of profile.secrets) {
     if (need === "clientApiKeys" && catalogue.clientApiKeys)
       keys.push({ secretKey: "API_KEYS", remoteRef: { key: catalogue.clientApiKeys } });

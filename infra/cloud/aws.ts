@@ -26,12 +26,14 @@ import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
 import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
+import { CLUSTER_FACTS } from "./facts.ts";
 import type { CloudLayer } from "./types.ts";
 
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
 
 export class AwsCloud extends CloudComponent {
   readonly cloud = "aws" as const;
+  readonly facts = CLUSTER_FACTS.aws;
   readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     // gp3 baseline is 3000 IOPS/125 MiB/s whatever the size; fast-ssd buys more for Kafka and Prometheus.

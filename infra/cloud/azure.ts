@@ -23,12 +23,14 @@ import { baseName, tagList } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
 import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
+import { CLUSTER_FACTS } from "./facts.ts";
 import type { CloudLayer } from "./types.ts";
 
 export const AZURE_DISK_CSI_DRIVER = "disk.csi.azure.com";
 
 export class AzureCloud extends CloudComponent {
   readonly cloud = "azure" as const;
+  readonly facts = CLUSTER_FACTS.azure;
   readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   readonly storageClasses: CloudLayer["storageClasses"] = {
     fastSsd: { provisioner: AZURE_DISK_CSI_DRIVER, parameters: { skuName: "Premium_LRS" } },

@@ -47,13 +47,24 @@ export function cidrsOverlap(a: string, b: string): boolean {
   return aStart <= bEnd && bStart <= aEnd;
 }
 
+/** Each pair of the named ranges that overlap, as a problem ending with `fix`. */
+export function overlapProblems(ranges: Record<string, string>, fix: string): string[] {
+  const out: string[] = [];
+  const entries = Object.entries(ranges);
+  for (const [i, [aName, a]] of entries.entries())
+    for (const [bName, b] of entries.slice(i + 1))
+      if (cidrsOverlap(a, b)) out.push(`${aName} ${a} overlaps ${bName} ${b}: ${fix}`);
+  return out;
+}
+
+/** The prefix length of a CIDR (/16 -> 16). */
+export const prefixLength = (cidr: string) => Number(cidr.split("/")[1]);
+
 /**
  * Throws, naming both, when two of the ranges overlap: the provider would refuse the cluster (or,
  * worse, accept it and misroute) only once `pulumi up` reaches it.
  */
 export function assertDisjoint(ranges: Record<string, string>): void {
-  const entries = Object.entries(ranges);
-  for (const [i, [aName, a]] of entries.entries())
-    for (const [bName, b] of entries.slice(i + 1))
-      if (cidrsOverlap(a, b)) throw new Error(`${aName} ${a} overlaps ${bName} ${b}: choose another vpcCidr`);
+  const [first] = overlapProblems(ranges, "choose another vpcCidr");
+  if (first) throw new Error(first);
 }

@@ -39,6 +39,7 @@ export interface CloudParts {
 
 export abstract class CloudComponent extends pulumi.ComponentResource implements CloudLayer {
   abstract readonly cloud: CloudLayer["cloud"];
+  abstract readonly facts: CloudLayer["facts"];
   abstract readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"];
   abstract readonly storageClasses: CloudLayer["storageClasses"];
   declare readonly clusterName: pulumi.Output<string>;
@@ -60,7 +61,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   protected publish(name: string, parts: CloudParts): void {
     const kubeconfig = pulumi.secret(parts.kubeconfig);
     const secrets = secretCatalogue(parts.config);
-    const outputs: Omit<CloudLayer, "cloud" | "publicLoadBalancer" | "storageClasses"> = {
+    const outputs: Omit<CloudLayer, "cloud" | "facts" | "publicLoadBalancer" | "storageClasses"> = {
       clusterName: parts.clusterName,
       kubeconfig,
       dnsZone: parts.dnsZone,

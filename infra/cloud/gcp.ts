@@ -25,12 +25,14 @@ import { baseName, gcpLabels } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
 import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
+import { CLUSTER_FACTS } from "./facts.ts";
 import type { CloudLayer } from "./types.ts";
 
 export const PD_CSI_DRIVER = "pd.csi.storage.gke.io";
 
 export class GcpCloud extends CloudComponent {
   readonly cloud = "gcp" as const;
+  readonly facts = CLUSTER_FACTS.gcp;
   readonly publicLoadBalancer: CloudLayer["publicLoadBalancer"] = {
     // Backend-service based external passthrough Network LB: GKE's recommended L4 load balancer.
     serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled" },

@@ -33,3 +33,15 @@ export function tagList(tags: Record<string, string>): string {
     .map(([k, v]) => `${k}=${v}`)
     .join(",");
 }
+
+/** GCP service account ids: 6-30 chars of [a-z0-9-]; the base is cut (never the purpose) to fit. */
+export const GCP_ACCOUNT_ID_MAX = 30;
+export function gcpAccountId(base: string, id: string): string {
+  return `${base.slice(0, GCP_ACCOUNT_ID_MAX - id.length - 1).replace(/-+$/, "")}-${id}`;
+}
+
+/** Key Vault names are global, 3-24 chars, no "--": the base is cut to leave room for the suffix. */
+export const AZURE_VAULT_NAME_MAX = 24;
+export function azureVaultName(base: string, random: string): string {
+  return `${base.slice(0, AZURE_VAULT_NAME_MAX - random.length - 1).replace(/-+$/, "")}-${random}`;
+}

@@ -8,7 +8,10 @@ import type { StackConfig } from "../config.ts";
 import { baseName } from "./naming.ts";
 import type { PostgresTls, SecretCatalogue } from "./types.ts";
 
-/** Postgres identity the services use; the database is shared by cost-api, trace-proxy and sentinel. */
+/**
+ * The managed server's database and admin login. Only the apps layer's role-provisioning Job uses the
+ * login: every service connects as a role of its own, in a schema of its own, in this one database.
+ */
 export const POSTGRES_DATABASE = "llmops";
 export const POSTGRES_USER = "llmops";
 export const POSTGRES_PORT = 5432;
@@ -82,7 +85,7 @@ export function secretEntries(config: StackConfig, postgres: PostgresEndpoint): 
     {
       id: "postgres",
       key: names.postgres,
-      description: "Postgres connection for cost-api, trace-proxy and sentinel",
+      description: "Postgres admin login and server address (services connect as their own roles)",
       value: pulumi.secret(
         pulumi.all([postgres.host, postgres.password]).apply(([host, password]) => {
           const username = postgres.username ?? POSTGRES_USER;

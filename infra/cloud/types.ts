@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../config.ts";
+import type { ClusterFacts } from "./facts.ts";
 import type { IdentityConsumer, ServiceAccountRef } from "../names.ts";
 
 /** How a Kubernetes ServiceAccount assumes a cloud identity (IRSA, GKE WI, Entra WI). */
@@ -98,6 +99,8 @@ export interface StorageClassSpec {
 
 export interface CloudLayer {
   cloud: Cloud;
+  /** What the managed cluster brings by itself (metrics-server, node autoscaling, the dataplane). */
+  facts: ClusterFacts;
   clusterName: pulumi.Output<string>;
   /** Secret: carries the exec credential plugin invocation, never a static token. */
   kubeconfig: pulumi.Output<string>;

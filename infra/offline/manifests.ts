@@ -77,13 +77,32 @@ async function modelValidator(specifier: string): Promise<Validate | undefined> 
   };
 }
 
+/**
+ * CRD patterns are Go (RE2) regular expressions; the one-letter Unicode classes RE2 allows without
+ * braces (\PC: not a control character) are \P{C} in a JavaScript unicode pattern.
+ */
+function goPatternsToJs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(goPatternsToJs);
+  if (node === null || typeof node !== "object") return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [
+      k,
+      k === "pattern" && typeof v === "string"
+        ? v.replace(/\\([pP])([A-Z])/g, "\\$1{$2}")
+        : goPatternsToJs(v),
+    ]),
+  );
+}
+
 let ajv: Ajv | undefined;
 function vendoredValidator(group: string, version: string, kind: string): Validate | undefined {
   const file = join(SCHEMA_DIR, `${group}_${version}_${kind}.json`);
   if (!existsSync(file)) return undefined;
   // CRD schemas are OpenAPI v3 with x-kubernetes-* extensions; strict mode would reject those keywords.
   ajv ??= new Ajv({ strict: false, allErrors: true, validateFormats: false });
-  const schema = JSON.parse(readFileSync(file, "utf8"));
+  const schema = goPatternsToJs(JSON.parse(readFileSync(file, "utf8"))) as { required?: string[] };
+  // metadata is the API server's own (checked below for a name), not the CRD schema's to validate.
+  if (schema.required) schema.required = schema.required.filter((r) => r !== "metadata");
   const check = ajv.compile(schema);
   return (m) => {
     // apiVersion/kind/metadata are the API server's own; CRD schemas describe spec and status.

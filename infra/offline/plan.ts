@@ -6,6 +6,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { ConfigError, decode, parseStackConfig } from "../config.ts";
+import { validateStack } from "../validate.ts";
 import { capture } from "./capture.ts";
 import { type Inventory, REDACTED } from "./inventory.ts";
 import { kubernetesObjects, manifestPath, type ValidationResult, validateManifests } from "./manifests.ts";
@@ -45,7 +46,7 @@ export async function plan(opts: PlanOptions): Promise<PlanResult> {
   // Validate before running anything so bad config is a usage error (exit 2), not a crash.
   let parsed: ReturnType<typeof parseStackConfig>;
   try {
-    parsed = parseStackConfig(raw, { project: files.project, stack: opts.stack, secretKeys });
+    parsed = validateStack(parseStackConfig(raw, { project: files.project, stack: opts.stack, secretKeys }));
   } catch (err) {
     if (err instanceof ConfigError)
       throw new UsageError(`invalid config for stack '${opts.stack}': ${err.problems.join("; ")}`);

@@ -7,17 +7,15 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartRelease, type PlatformContext } from "./context.ts";
 import { onSystemNodes } from "./placement.ts";
-import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "./versions.ts";
+import { ConfigError } from "../config.ts";
+import { autoscalerImageTag } from "./checks.ts";
 
 export function installNodeAutoscaler(ctx: PlatformContext): k8s.helm.v3.Release | undefined {
   const scaler = ctx.cloud.nodeAutoscaler;
   if (!scaler) return undefined;
-  const version = ctx.config.kubernetesVersion;
-  const tag = CLUSTER_AUTOSCALER_IMAGE_TAGS[version];
-  if (!tag)
-    throw new Error(
-      `kubernetesVersion: no cluster-autoscaler release for ${version} (known: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE_TAGS).join(", ")})`,
-    );
+  // validateStack reports this before the program runs; here only as the program's own guard.
+  const { tag, problem } = autoscalerImageTag(ctx.config.kubernetesVersion);
+  if (!tag) throw new ConfigError([problem!]);
   const sa = scaler.identity.serviceAccount;
   return chartRelease(ctx, "clusterAutoscaler", {
     namespace: sa.namespace,

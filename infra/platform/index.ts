@@ -29,6 +29,7 @@ import { createPublicGateway, installGatewayApiCrds } from "./gateway.ts";
 import { installIstio } from "./istio.ts";
 import { APP_CA_SECRET, installKafka } from "./kafka.ts";
 import { installKeda } from "./keda.ts";
+import { installMetricsServer } from "./metrics-server.ts";
 import { installLogging } from "./logging.ts";
 import { alertReceiversSecret, installMonitoring, PROMETHEUS_RELEASE } from "./monitoring.ts";
 import { ALERTMANAGER, DASHBOARD_LABEL, GATEWAY, KAFKA, SECRET_STORE, TRACING } from "./names.ts";
@@ -149,6 +150,10 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
     externalSecretsMonitor(ctx, [monitoring.release, secrets.release]);
     const logging = installLogging(ctx, [...crdsOf(namespaces.monitoring), ...storage.classes]);
     const keda = installKeda(ctx, crdsOf(namespaces.keda));
+    // Where the cloud runs none (EKS): the HPAs and the VPA recommender read its metrics API.
+    const metricsServer = namespaces.metricsServer
+      ? installMetricsServer(ctx, crdsOf(namespaces.metricsServer))
+      : undefined;
     const dns = installExternalDns(ctx, crdsOf(namespaces.externalDns));
     const gatekeeper = installGatekeeper(ctx, [namespaces.gatekeeper]);
     // EKS only: the cloud layer asks for it where node groups have no scaler of their own.
@@ -194,6 +199,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       kafka.cluster,
       keda,
     );
+    if (metricsServer) this.ready.push(metricsServer);
     void logging;
     void nodeAutoscaler;
     void dns;

@@ -59,6 +59,8 @@ interface NamespaceSpec {
   flows: Flows;
   /** Flows that exist only when an optional platform piece is on (stack setting). */
   optionalFlows?: (config: PlatformContext["config"]) => Flows;
+  /** Created only where this holds (a piece the managed cluster may already bring). */
+  when?: (ctx: PlatformContext) => boolean;
 }
 
 const ISTIOD_PORTS = [15010, 15012, 15014];
@@ -231,13 +233,30 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "restricted",
     flows: { apiServer: true, internet: [443], cloudIdentity: true },
   },
+  metricsServer: {
+    owner: "metricsServer",
+    component: "resource-metrics",
+    podSecurity: "restricted",
+    // Reads nodes and pods from the API server, scrapes every kubelet, and serves the aggregated
+    // metrics.k8s.io API that the API server calls.
+    flows: {
+      apiServer: true,
+      fromApiServer: [WEBHOOK_PORTS.metricsServer],
+      egressToNodes: [10250],
+    },
+    when: (ctx) => !ctx.cloud.facts.metricsServer,
+  },
 };
 
-export type Namespaces = Record<NamespaceKey, k8s.core.v1.Namespace>;
+/** Every namespace the platform creates; one whose `when` does not hold on this cloud is absent. */
+export type Namespaces = Record<Exclude<NamespaceKey, "metricsServer">, k8s.core.v1.Namespace> & {
+  metricsServer?: k8s.core.v1.Namespace;
+};
 
 export function createNamespaces(ctx: PlatformContext): Namespaces {
   const out = {} as Namespaces;
   for (const [key, spec] of Object.entries(SPECS) as [NamespaceKey, NamespaceSpec][]) {
+    if (spec.when && !spec.when(ctx)) continue;
     const name = NS[key];
     const labels = namespaceLabels(ctx, spec, name);
     const ns = new k8s.core.v1.Namespace(
@@ -264,9 +283,43 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
         { parent: ctx.parent, dependsOn: [ns] },
       );
     }
+    // On Cilium a node's own addresses are the entities host and remote-node, which the ipBlock rule
+    // above never matches (AKS documents it as a limitation of Azure CNI powered by Cilium): the same
+    // ports, by entity, in Cilium's own policy kind. Additive only: the namespace's deny stays.
+    if (flows.egressToNodes && ctx.cloud.facts.dataplane === "cilium") {
+      const policy = ciliumNodeEgress(flows.egressToNodes);
+      new k8s.apiextensions.CustomResource(
+        `${name}-${policy.name}`,
+        {
+          apiVersion: "cilium.io/v2",
+          kind: "CiliumNetworkPolicy",
+          metadata: objectMeta(policy.name, name, labels),
+          spec: policy.spec,
+        },
+        { parent: ctx.parent, dependsOn: [ns] },
+      );
+    }
     out[key] = ns;
   }
   return out;
+}
+
+/** Egress to the nodes' own addresses (kubelet, node-exporter) where the dataplane is Cilium. */
+export function ciliumNodeEgress(ports: number[]): { name: string; spec: Record<string, unknown> } {
+  return {
+    name: "allow-egress-nodes",
+    spec: {
+      endpointSelector: {},
+      // This policy only allows: it must not put the namespace's pods into Cilium's default deny.
+      enableDefaultDeny: { egress: false, ingress: false },
+      egress: [
+        {
+          toEntities: ["host", "remote-node"],
+          toPorts: [{ ports: ports.map((port) => ({ port: String(port), protocol: "TCP" })) }],
+        },
+      ],
+    },
+  };
 }
 
 /** A namespace's fixed flows plus its optional ones (lists concatenated, flags or-ed). */

@@ -85,6 +85,14 @@ export const CHARTS = {
     version: "9.59.0",
     appVersion: "1.35.0",
   },
+  // Where the managed cluster has none (CloudLayer.facts.metricsServer): EKS. The HPAs and the VPA
+  // recommender read the resource metrics API it serves.
+  metricsServer: {
+    chart: "metrics-server",
+    repo: "https://kubernetes-sigs.github.io/metrics-server/",
+    version: "3.13.1",
+    appVersion: "0.8.1",
+  },
   velero: {
     chart: "velero",
     repo: "https://vmware-tanzu.github.io/helm-charts",

@@ -6,7 +6,16 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +39,8 @@ function pgBin(): string {
   return bin;
 }
 
+const ownerOf = (path: string) => statSync(path);
+
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const s = createServer();
@@ -46,8 +57,16 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway PostgreSQL cluster (trust auth, loopback only, no fsync: test data). */
-export async function startPostgres(): Promise<TestPostgres> {
+export interface StartOptions {
+  /**
+   * Check passwords on TCP (scram-sha-256; the superuser `postgres` gets a random one, carried in
+   * `url`), as a managed server does: for suites about credentials. Default: trust.
+   */
+  passwords?: boolean;
+}
+
+/** Starts a throwaway PostgreSQL cluster (loopback only, no fsync: test data). */
+export async function startPostgres(options: StartOptions = {}): Promise<TestPostgres> {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), "llmops-pg-"));
   const data = join(dir, "data");
@@ -64,7 +83,24 @@ export async function startPostgres(): Promise<TestPostgres> {
       Number(execFileSync("id", ["-u", "postgres"]).toString()),
       Number(execFileSync("id", ["-g", "postgres"]).toString()),
     );
-  run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+  const superPassword = options.passwords ? randomUUID() : undefined;
+  const pwfile = join(dir, "pwfile");
+  if (superPassword) {
+    writeFileSync(pwfile, `${superPassword}\n`);
+    if (asRoot) chownSync(pwfile, ownerOf(dir).uid, ownerOf(dir).gid);
+  }
+  run("initdb", [
+    "-D",
+    data,
+    "-U",
+    "postgres",
+    ...(superPassword
+      ? ["--auth-local=trust", "--auth-host=scram-sha-256", `--pwfile=${pwfile}`]
+      : ["--auth=trust"]),
+    "-E",
+    "UTF8",
+    "--no-sync",
+  ]);
   const port = await freePort();
   try {
     run(
@@ -86,7 +122,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`, { cause: err });
   }
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  const url = `postgres://postgres${superPassword ? `:${superPassword}` : ""}@127.0.0.1:${port}/postgres`;
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const version = (await client.query("show server_version")).rows[0].server_version as string;

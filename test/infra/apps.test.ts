@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateManifests } from "../../infra/offline/manifests.ts";
-import { consumerGroupId } from "../../services/shared/src/contract.ts";
+import { consumerGroupId, postgresRole } from "../../services/shared/src/contract.ts";
+import { roleOfUrl } from "../../services/shared/src/roles.ts";
 import { parseCatalogue } from "../../services/router/src/catalogue.ts";
 import { CONTRACTS } from "../../services/services.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
@@ -259,13 +260,16 @@ describe("Deployment", () => {
   });
 
   it.each(SERVICES)(
-    "%s: env only from its ConfigMap and ExternalSecret-managed Secret, never literal",
+    "%s: env only from its ConfigMap and ExternalSecret-managed Secrets, never literal",
     (s) => {
       for (const [, plan] of plans()) {
         const c = containerOf(plan, s);
         expect(c.envFrom).toEqual([
           { configMapRef: { name: `${s}-config` } },
           { secretRef: { name: `${s}-secrets` } },
+          ...((DB_SERVICES as readonly string[]).includes(s)
+            ? [{ secretRef: { name: `${s}-postgres` } }]
+            : []),
         ]);
         expect((c.env ?? []).filter((e: any) => e.value !== undefined)).toEqual([]);
         expect(configOf(plan, s).KAFKA_BROKERS).toBe("llmops-kafka-bootstrap.kafka.svc:9093");
@@ -338,6 +342,7 @@ describe("Deployment", () => {
         expect(init.name).toBe("migrate");
         expect(init.args).toEqual(["dist/migrate.mjs"]);
         expect(init.envFrom).toContainEqual({ secretRef: { name: `${s}-secrets` } });
+        expect(init.envFrom).toContainEqual({ secretRef: { name: `${s}-postgres` } });
       }
       expect(podOf(plan, "router").initContainers).toBeUndefined();
     }
@@ -392,32 +397,22 @@ describe("secrets", () => {
   it("each service gets exactly the secrets it needs, from the platform's ClusterSecretStore", () => {
     // Every service authenticates (the runtime's authenticate plugin): tenant and admin keys.
     expect(keys(prod, "router")).toEqual(["ADMIN_API_KEYS", "API_KEYS"]);
+    // DATABASE_URL comes from each Postgres user's own credentials (see "Postgres roles").
     expect(keys(prod, "trace-proxy")).toEqual([
       "ADMIN_API_KEYS",
       "ANTHROPIC_API_KEY",
       "API_KEYS",
-      "DATABASE_URL",
       "OPENAI_API_KEY",
     ]);
-    expect(keys(prod, "cost-api")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
+    expect(keys(prod, "cost-api")).toEqual(["ADMIN_API_KEYS", "API_KEYS"]);
     // Prod configures the anomaly webhook (Pulumi.prod.yaml alerting.anomalyWebhookUrl/Secret); dev does not.
-    expect(keys(prod, "sentinel")).toEqual([
-      "ADMIN_API_KEYS",
-      "API_KEYS",
-      "DATABASE_URL",
-      "WEBHOOK_SECRET",
-      "WEBHOOK_URL",
-    ]);
-    expect(keys(dev, "sentinel")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "DATABASE_URL"]);
+    expect(keys(prod, "sentinel")).toEqual(["ADMIN_API_KEYS", "API_KEYS", "WEBHOOK_SECRET", "WEBHOOK_URL"]);
+    expect(keys(dev, "sentinel")).toEqual(["ADMIN_API_KEYS", "API_KEYS"]);
     for (const s of SERVICES) {
       const spec = obj(prod, "ExternalSecret", `${s}-secrets`).spec;
       expect(spec.secretStoreRef).toEqual({ kind: "ClusterSecretStore", name: "cloud-secrets" });
       expect(spec.target.name).toBe(`${s}-secrets`);
     }
-    const db = obj(prod, "ExternalSecret", "cost-api-secrets").spec.data.find(
-      (d: any) => d.secretKey === "DATABASE_URL",
-    );
-    expect(db.remoteRef.property).toBe("url");
   });
 
   it("the sentinel's anomaly webhook: URL and signing key from the alerting entry, HTTPS egress to reach it", () => {
@@ -433,6 +428,147 @@ describe("secrets", () => {
     expect(https(dev)).toEqual([]);
     // Nothing of the webhook is literal in a manifest.
     expect(JSON.stringify(obj(prod, "ConfigMap", "sentinel-config"))).not.toMatch(/WEBHOOK/);
+  });
+});
+
+describe("Postgres roles: each Postgres user connects as its own role, never as the admin login", () => {
+  const POSTGRES_USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
+  const job = (plan: Plan) => {
+    const jobs = apps(plan).filter((m) => m.kind === "Job");
+    expect(jobs).toHaveLength(1);
+    return jobs[0];
+  };
+  const storeEntry = (plan: Plan) =>
+    obj(plan, "ExternalSecret", "postgres-admin").spec.data[0].remoteRef.key as string;
+
+  it("the Postgres users are the contracts' (the list is not repeated in the infra)", () => {
+    expect(POSTGRES_USERS.sort()).toEqual([...DB_SERVICES].sort());
+  });
+
+  it.each(DB_SERVICES)(
+    "%s: a password generated in the cluster once, rendered into its own DATABASE_URL with its role",
+    (s) => {
+      for (const [, plan] of plans()) {
+        const generator = obj(plan, "Password", `${s}-postgres-password`);
+        expect(generator.apiVersion).toBe("generators.external-secrets.io/v1alpha1");
+        // Letters and digits only: the password drops into a URL unescaped.
+        expect(generator.spec).toMatchObject({ symbols: 0 });
+        expect(generator.spec.length).toBeGreaterThanOrEqual(32);
+        const spec = obj(plan, "ExternalSecret", `${s}-postgres`).spec;
+        expect(spec.refreshPolicy).toBe("CreatedOnce");
+        expect(spec.dataFrom).toEqual([
+          {
+            sourceRef: {
+              generatorRef: {
+                apiVersion: "generators.external-secrets.io/v1alpha1",
+                kind: "Password",
+                name: `${s}-postgres-password`,
+              },
+            },
+          },
+        ]);
+        // Where the server is comes from the cloud's entry; never its admin URL or password.
+        expect(spec.data.map((d: any) => d.remoteRef)).toEqual(
+          ["host", "port", "database", "sslmode"].map((property) => ({ key: storeEntry(plan), property })),
+        );
+        const template = spec.target.template.data.DATABASE_URL as string;
+        const rendered = template
+          .replace("{{ .password }}", "p".repeat(40))
+          .replace("{{ .host }}", "db.internal")
+          .replace("{{ .port }}", "5432")
+          .replace("{{ .database }}", "llmops")
+          .replace("{{ .sslmode }}", "verify-full");
+        expect(rendered).not.toContain("{{");
+        // The URL the service gets is one the Job accepts, naming the service's role.
+        expect(roleOfUrl(rendered).role).toBe(postgresRole(s));
+        expect(new URL(rendered).searchParams.get("sslmode")).toBe("verify-full");
+        for (const c of [...podOf(plan, s).initContainers, ...podOf(plan, s).containers])
+          expect(c.envFrom, `${s}/${c.name}`).toContainEqual({ secretRef: { name: `${s}-postgres` } });
+      }
+    },
+  );
+
+  it("only the roles Job reads the admin login: no service's secret or pod refers to it", () => {
+    for (const [, plan] of plans()) {
+      const readers = apps(plan).filter(
+        (m) =>
+          m.kind === "ExternalSecret" &&
+          (m.spec.data ?? []).some(
+            (d: any) => d.remoteRef.key === storeEntry(plan) && d.remoteRef.property === "url",
+          ),
+      );
+      expect(readers.map((m) => m.metadata.name)).toEqual(["postgres-admin"]);
+      for (const s of SERVICES)
+        for (const c of [...(podOf(plan, s).initContainers ?? []), ...podOf(plan, s).containers])
+          expect(c.envFrom).not.toContainEqual({ secretRef: { name: "postgres-admin" } });
+      expect(job(plan).spec.template.spec.containers[0].envFrom).toEqual([
+        { secretRef: { name: "postgres-admin" } },
+      ]);
+    }
+  });
+
+  it("one admin Job provisions every Postgres user's role from that user's own Secret", () => {
+    for (const [, plan] of plans()) {
+      const pod = job(plan).spec.template.spec;
+      const [c] = pod.containers;
+      expect(pod.containers).toHaveLength(1);
+      expect(c.args).toEqual(["dist/roles.mjs"]);
+      // Any Postgres user's image carries the roles script.
+      expect(DB_SERVICES.some((s) => c.image === containerOf(plan, s).image)).toBe(true);
+      const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+      expect(env.DATABASE_CA_FILE).toBe("/etc/postgres-ca/ca.pem");
+      const mounted = c.volumeMounts
+        .filter((m: any) => m.mountPath.startsWith(`${env.POSTGRES_ROLES_DIR}/`))
+        .map((m: any) => {
+          const volume = pod.volumes.find((v: any) => v.name === m.name);
+          expect(m.readOnly).toBe(true);
+          expect(volume.secret.items).toEqual([{ key: "DATABASE_URL", path: "url" }]);
+          return [m.mountPath.slice(env.POSTGRES_ROLES_DIR.length + 1), volume.secret.secretName];
+        });
+      expect(Object.fromEntries(mounted)).toEqual(
+        Object.fromEntries(DB_SERVICES.map((s) => [s, `${s}-postgres`])),
+      );
+      expect(c.volumeMounts).toContainEqual({
+        name: "postgres-ca",
+        mountPath: "/etc/postgres-ca",
+        readOnly: true,
+      });
+    }
+  });
+
+  it("the Job runs outside the mesh, restricted, token-less, with egress to Postgres only", () => {
+    const spec = job(prod).spec;
+    expect(spec.backoffLimit).toBeGreaterThan(0);
+    expect(spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    const pod = spec.template;
+    // A sidecar would never exit, and the Job talks only to the managed server, outside the mesh.
+    expect(pod.metadata.labels["sidecar.istio.io/inject"]).toBe("false");
+    expect(pod.spec.restartPolicy).toBe("Never");
+    expect(pod.spec.automountServiceAccountToken).toBe(false);
+    expect(pod.spec.containers[0].securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    });
+    const policy = obj(prod, "NetworkPolicy", "postgres-roles").spec;
+    expect(policy.podSelector.matchLabels).toEqual({
+      "app.kubernetes.io/name": "postgres-roles",
+      "app.kubernetes.io/instance": pod.metadata.labels["app.kubernetes.io/instance"],
+    });
+    expect(policy.ingress).toEqual([]);
+    expect(policy.egress).toHaveLength(1);
+    expect(policy.egress[0].ports).toEqual([{ protocol: "TCP", port: 5432 }]);
+  });
+
+  it("the Postgres users' Deployments wait for the Job (a migration never runs before its role exists); the router does not", () => {
+    const jobUrn = prod.inventory.resources.find((r) => r.type === "kubernetes:batch/v1:Job")!.urn;
+    const deploymentOfType = (s: Service) =>
+      prod.inventory.resources.find(
+        (r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.name === s,
+      )!;
+    for (const s of DB_SERVICES) expect(deploymentOfType(s).dependsOn).toContain(jobUrn);
+    expect(deploymentOfType("router").dependsOn).not.toContain(jobUrn);
   });
 });
 

@@ -5,7 +5,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
-import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
+import {
+  cloudFindings,
+  expectNoMetricsServer,
+  expectNodeScrapesByEntity,
+  cloudResources,
+  commonTags,
+  isSecret,
+  kubernetesProvider,
+} from "./cloud-plan.ts";
 
 const T = {
   provider: "pulumi:providers:azure-native",
@@ -103,8 +111,10 @@ describe("azure network", () => {
 
   it("refuses a vpcCidr that overlaps the overlay pod range, before any provider call", () => {
     const run = runPlanCli(["dev", "-c", "cloud=azure", "-c", "vpcCidr=192.168.0.0/16"]);
-    expect(run.status).toBe(1);
+    // Bad config (exit 2) found before the program runs, with no stack trace.
+    expect(run.status).toBe(2);
     expect(run.stderr).toContain("vpcCidr 192.168.0.0/16 overlaps the AKS overlay pod range 192.168.0.0/16");
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   it("delegates a separate subnet to Postgres Flexible Server", () => {
@@ -309,7 +319,8 @@ describe("azure Postgres: Flexible Server", () => {
     expect(prod.one(T.postgres).inputs).toMatchObject({
       version: "16",
       sku: { name: "Standard_E2ds_v5", tier: "MemoryOptimized" },
-      storage: { storageSizeGB: 200 },
+      // The stack asks for 200 GB; Flexible Server sells 128 or 256 GiB, never 200.
+      storage: { storageSizeGB: 256 },
       network: {
         publicNetworkAccess: "Disabled",
         delegatedSubnetResourceId: expect.stringMatching(/Subnet\/llmops-prod-postgres$/),
@@ -337,6 +348,8 @@ describe("azure Postgres: Flexible Server", () => {
   it("dev: burstable, no HA, no lock, still private with 7 days of backups", () => {
     expect(dev.one(T.postgres).inputs).toMatchObject({
       sku: { tier: "Burstable" },
+      // The 20 GB dev default is no Flexible Server size: the smallest, 32 GiB.
+      storage: { storageSizeGB: 32 },
       highAvailability: { mode: "Disabled" },
       network: { publicNetworkAccess: "Disabled" },
       backup: { backupRetentionDays: 7 },
@@ -425,5 +438,17 @@ describe("azure: the policy pack's view", () => {
       expect(f.enforcement, f.rule).toBe("advisory");
       expect(["postgres-ha"]).toContain(f.rule);
     }
+  });
+});
+
+describe("azure: what the managed cluster brings, as cloud-layer facts", () => {
+  it("AKS Azure CNI powered by Cilium: Prometheus reaches kubelets and node-exporter by Cilium entity, not only by ipBlock", async () => {
+    await expectNodeScrapesByEntity(prod);
+    await expectNodeScrapesByEntity(dev);
+  });
+
+  it("metrics-server comes with the cluster: none installed", () => {
+    expectNoMetricsServer(prod);
+    expectNoMetricsServer(dev);
   });
 });

@@ -6,7 +6,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { cloudSqlTierProblem } from "../../infra/cloud/sizes.ts";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
-import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
+import {
+  cloudFindings,
+  expectNoMetricsServer,
+  expectNodeScrapesByEntity,
+  cloudResources,
+  commonTags,
+  isSecret,
+  kubernetesProvider,
+} from "./cloud-plan.ts";
 
 const T = {
   provider: "pulumi:providers:gcp",
@@ -478,5 +486,17 @@ describe("gcp: the policy pack's view", () => {
       expect(f.enforcement, f.rule).toBe("advisory");
       expect(["postgres-ha", "gcp-gke-regional"]).toContain(f.rule);
     }
+  });
+});
+
+describe("gcp: what the managed cluster brings, as cloud-layer facts", () => {
+  it("GKE Dataplane V2: Prometheus reaches kubelets and node-exporter by Cilium entity, not only by ipBlock", async () => {
+    await expectNodeScrapesByEntity(prod);
+    await expectNodeScrapesByEntity(dev);
+  });
+
+  it("metrics-server comes with the cluster: none installed", () => {
+    expectNoMetricsServer(prod);
+    expectNoMetricsServer(dev);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { expect } from "vitest";
 import { type InventoryResource, REDACTED } from "../../infra/offline/inventory.ts";
+import { validateManifests } from "../../infra/offline/manifests.ts";
 import type { Plan } from "../helpers/plan.ts";
 
 /**
@@ -48,4 +49,44 @@ export function cloudFindings(plan: Plan): { rule: string; enforcement: string; 
       enforcement: r.properties.enforcementLevel,
       resource: r.locations[0].logicalLocations[0].name,
     }));
+}
+
+/**
+ * On a Cilium dataplane (AKS Azure CNI powered by Cilium, GKE Dataplane V2) node addresses are the
+ * entities host and remote-node, which the ipBlock rule never matches: Prometheus's scrapes of the
+ * kubelets and node-exporter are allowed by entity, on exactly the ports the ipBlock rule names, in a
+ * CiliumNetworkPolicy that validates against Cilium's CRD schema and only allows.
+ */
+export async function expectNodeScrapesByEntity(plan: Plan): Promise<void> {
+  const inMonitoring = (kind: string, name: string) =>
+    plan.objects(kind, name).filter((o) => o.metadata.namespace === "monitoring");
+  const [cnp] = inMonitoring("CiliumNetworkPolicy", "allow-egress-nodes");
+  expect(cnp, "CiliumNetworkPolicy monitoring/allow-egress-nodes").toBeDefined();
+  expect(cnp.apiVersion).toBe("cilium.io/v2");
+  // The ipBlock rule to the nodes: the one that names the kubelet port.
+  const ipBlockPorts = inMonitoring("NetworkPolicy", "allow-egress")[0]
+    .spec.egress.find((e: any) => e.to?.[0]?.ipBlock && e.ports?.some((p: any) => p.port === 10250))
+    .ports.map((p: any) => String(p.port));
+  expect(cnp.spec.egress).toEqual([
+    {
+      toEntities: ["host", "remote-node"],
+      toPorts: [{ ports: ipBlockPorts.map((port: string) => ({ port, protocol: "TCP" })) }],
+    },
+  ]);
+  expect(ipBlockPorts.sort()).toEqual(["10250", "9100"]);
+  expect(cnp.spec.enableDefaultDeny).toEqual({ egress: false, ingress: false });
+  const [result] = await validateManifests([{ urn: "cnp", manifest: cnp }]);
+  expect(result!.schemaSource).toBe("vendored CRD schema");
+  expect(result!.errors).toEqual([]);
+  // The schema is really applied: an entity Cilium does not know is refused.
+  const wrong = structuredClone(cnp);
+  wrong.spec.egress[0].toEntities = ["nodes"];
+  const [refused] = await validateManifests([{ urn: "cnp", manifest: wrong }]);
+  expect(refused!.errors.join(" ")).toMatch(/toEntities\/0 must be equal to one of the allowed values/);
+}
+
+/** GKE and AKS run metrics-server themselves: the platform installs none (CloudLayer.facts). */
+export function expectNoMetricsServer(plan: Plan): void {
+  expect(plan.ofType("kubernetes:helm.sh/v3:Release").map((r) => r.name)).not.toContain("metrics-server");
+  expect(plan.objects("Namespace", "metrics-server")).toEqual([]);
 }

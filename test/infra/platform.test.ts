@@ -3,14 +3,17 @@
  * namespace, key values per environment), that every object validates against its schema, and that
  * custom resources wait for the release that installs their CRDs.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { CHART_CRDS, crdFiles } from "../../infra/platform/crds.ts";
 import { STATEFUL_NAMESPACES } from "../../infra/platform/names.ts";
 import { CHARTS, type ChartKey, GATEWAY_API } from "../../infra/platform/versions.ts";
-import { chartValueErrors } from "../helpers/chart-values.ts";
-import { type Plan, planStack, planStackAsync, runPlanCli } from "../helpers/plan.ts";
+import { chartValueErrors, unknownChartKeys } from "../helpers/chart-values.ts";
+import { type Plan, planStack, planStackAsync, ROOT, runPlanCli } from "../helpers/plan.ts";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CONFIG_FILE = "kubernetes:yaml/v2:ConfigFile";
@@ -69,6 +72,8 @@ describe("releases: pinned charts from https repositories", () => {
     ["gatekeeper", "gatekeeper", "gatekeeper-system"],
     // The aws stacks (prod, dev): EKS managed node groups scale only through it.
     ["cluster-autoscaler", "clusterAutoscaler", "kube-system"],
+    // The aws stacks too: EKS runs no metrics-server of its own.
+    ["metrics-server", "metricsServer", "metrics-server"],
     ["vpa", "vpa", "vpa"],
     ["velero", "velero", "velero"],
     // Distributed tracing (test/infra/tracing.test.ts specifies them).
@@ -193,10 +198,13 @@ describe("node autoscaling and placement", () => {
     expect(values(dev, "cluster-autoscaler").replicaCount).toBe(1);
   });
 
-  it("a Kubernetes minor with no autoscaler release fails the plan, naming the key", () => {
+  it("a Kubernetes minor with no autoscaler release is bad config: exit 2, naming the key and the supported minors, no stack trace", () => {
     const run = runPlanCli(["prod", "-c", "kubernetesVersion=1.39"]);
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/kubernetesVersion: no cluster-autoscaler release for 1\.39/);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(
+      /kubernetesVersion: 1\.39 has no pinned cluster-autoscaler release, which must match the cluster's minor \(supported: 1\.30, .*1\.35\)/,
+    );
+    expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
   const SYSTEM = { "llmops.io/pool-role": "system" };
@@ -276,6 +284,61 @@ describe("manifests", () => {
   });
 });
 
+describe("metrics-server (EKS: the HPAs and the VPA recommender read its metrics API)", () => {
+  it("values are keys of the chart's values.yaml at the pinned version (it ships no schema)", () => {
+    for (const plan of [prod, dev])
+      expect(
+        unknownChartKeys("metrics-server", CHARTS.metricsServer.version, values(plan, "metrics-server")),
+      ).toEqual([]);
+    // The check itself: a misplaced key is caught.
+    expect(
+      unknownChartKeys("metrics-server", CHARTS.metricsServer.version, {
+        replicaCount: 2,
+        podDisruptionBudget: { min: 1 },
+      }),
+    ).toEqual(["replicaCount", "podDisruptionBudget.min"]);
+  });
+
+  it("on system nodes; HA in prod (two replicas, a PDB, spread over zones), one in dev", () => {
+    const v = values(prod, "metrics-server");
+    expect(v.nodeSelector).toEqual({ "llmops.io/pool-role": "system" });
+    expect(v).toMatchObject({ replicas: 2, podDisruptionBudget: { enabled: true, minAvailable: 1 } });
+    expect(v.topologySpreadConstraints[0].topologyKey).toBe("topology.kubernetes.io/zone");
+    expect(values(dev, "metrics-server")).toMatchObject({
+      replicas: 1,
+      podDisruptionBudget: { enabled: false },
+    });
+  });
+
+  it("its flows: the API server calls its API on the chart's containerPort, it scrapes the kubelets and reads the API", () => {
+    const ns = "metrics-server";
+    const inNs = (name: string) =>
+      prod.objects("NetworkPolicy", name).find((p) => p.metadata.namespace === ns)?.spec;
+    const chartPort = (
+      parse(readFileSync(join(ROOT, "test/infra/charts/metrics-server-3.13.1/values.yaml"), "utf8")) as any
+    ).containerPort;
+    expect(JSON.stringify(inNs("allow-ingress"))).toContain(`"port":${chartPort}`);
+    const egress = inNs("allow-egress").egress;
+    // The kubelets, at the nodes' addresses in the VPC (the VPC CNI matches them by ipBlock).
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: expect.stringMatching(/^10\.\d+\.0\.0\/16$/) } }],
+      ports: [{ port: 10250, protocol: "TCP" }],
+    });
+  });
+
+  it("EKS's VPC CNI matches node addresses by ipBlock: no Cilium policy there", () => {
+    expect(prod.objects("CiliumNetworkPolicy")).toEqual([]);
+  });
+
+  it("the apps' autoscalers wait for it", () => {
+    const ms = release(prod, "metrics-server").urn;
+    const hpa = prod.inventory.resources.find(
+      (r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    )!;
+    expect(hpa.dependsOn).toContain(ms);
+  });
+});
+
 describe("namespaces", () => {
   it("enforce Pod Security: restricted for the apps, baseline only where a component needs it", () => {
     const level = (name: string) =>
@@ -289,6 +352,7 @@ describe("namespaces", () => {
       "gatekeeper-system",
       "external-secrets",
       "external-dns",
+      "metrics-server",
     ])
       expect(level(ns), ns).toBe("restricted");
     for (const ns of ["monitoring", "istio-system", "istio-ingress"]) expect(level(ns), ns).toBe("baseline");
@@ -407,10 +471,12 @@ describe("network flows beyond the default deny", () => {
   });
 
   it("the app namespace has no namespace-wide allows: only DNS and istiod, the rest is per service", () => {
-    const services = new Set(["router", "trace-proxy", "cost-api", "sentinel"]);
-    const namespaceWide = prod
-      .objects("NetworkPolicy")
-      .filter((p) => p.metadata.namespace === "llmops" && !services.has(p.metadata.name));
+    // The services' own policies, and the Postgres roles Job's: each selects its pods only.
+    const perWorkload = new Set(["router", "trace-proxy", "cost-api", "sentinel", "postgres-roles"]);
+    const inApps = prod.objects("NetworkPolicy").filter((p) => p.metadata.namespace === "llmops");
+    for (const p of inApps.filter((p) => perWorkload.has(p.metadata.name)))
+      expect(Object.keys(p.spec.podSelector.matchLabels ?? {}), p.metadata.name).not.toEqual([]);
+    const namespaceWide = inApps.filter((p) => !perWorkload.has(p.metadata.name));
     expect(namespaceWide.map((p) => p.metadata.name).sort()).toEqual([
       "allow-dns",
       "allow-egress",
@@ -1127,7 +1193,14 @@ describe("the same platform on every cloud (prod on azure)", () => {
         .ofType(RELEASE)
         .map((r) => `${r.inputs.chart}@${r.inputs.version} ${r.inputs.namespace}`)
         .sort();
-    expect(pins(azure)).toEqual(pins(prod).filter((p) => !p.startsWith("cluster-autoscaler@")));
+    expect(pins(azure)).toEqual(
+      pins(prod).filter((p) => !p.startsWith("cluster-autoscaler@") && !p.startsWith("metrics-server@")),
+    );
+  });
+
+  it("AKS ships metrics-server (a cloud-layer fact): no release, no namespace for one", () => {
+    expect(azure.ofType(RELEASE).map((r) => r.name)).not.toContain("metrics-server");
+    expect(azure.objects("Namespace", "metrics-server")).toEqual([]);
   });
 
   it("the gateway's load balancer takes each cloud's flavour and stack tags", () => {

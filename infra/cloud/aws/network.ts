@@ -23,6 +23,16 @@ const PRIVATE_NEW_BITS = 3;
 const PUBLIC_NEW_BITS = 8;
 const PUBLIC_FIRST = 224;
 
+/** The subnets' ranges inside vpcCidr for `zoneCount` zones (the checks and the network share it). */
+export function awsRanges(vpcCidr: string, zoneCount: number): Record<string, string> {
+  const ranges: Record<string, string> = {};
+  for (let i = 0; i < zoneCount; i++) {
+    ranges[`private subnet ${i + 1}`] = cidrSubnet(vpcCidr, PRIVATE_NEW_BITS, i);
+    ranges[`public subnet ${i + 1}`] = cidrSubnet(vpcCidr, PUBLIC_NEW_BITS, PUBLIC_FIRST + i);
+  }
+  return ranges;
+}
+
 export function awsNetwork(ctx: CloudContext): AwsNetwork {
   const { base, tags, opts, config, profile } = ctx;
   // Cluster tag lets the AWS Load Balancer Controller and in-tree LB code discover the subnets.

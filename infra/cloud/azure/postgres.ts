@@ -9,6 +9,7 @@ import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { POSTGRES_DATABASE, POSTGRES_USER } from "../secrets.ts";
 import { POSTGRES_TIERS } from "../sizes.ts";
+import { azurePostgresStorageGb, azurePostgresTier } from "./postgres-sizes.ts";
 import type { AzureContext } from "./context.ts";
 import type { AzureNetwork } from "./network.ts";
 
@@ -55,10 +56,9 @@ export function azurePostgres(
       version: config.postgres.version,
       administratorLogin: POSTGRES_USER,
       administratorLoginPassword: password,
-      sku: ha
-        ? { name: POSTGRES_TIERS.azure.prod, tier: "MemoryOptimized" }
-        : { name: POSTGRES_TIERS.azure.dev, tier: "Burstable" },
-      storage: { storageSizeGB: profile.postgresStorageGb, autoGrow: "Enabled" },
+      sku: { name: POSTGRES_TIERS.azure[config.environment], tier: azurePostgresTier(ha) },
+      // Only fixed steps exist (20 GiB, the dev default, would be refused): the next one up.
+      storage: { storageSizeGB: azurePostgresStorageGb(profile.postgresStorageGb), autoGrow: "Enabled" },
       backup: {
         backupRetentionDays: profile.backupRetentionDays,
         geoRedundantBackup: ha ? "Enabled" : "Disabled",

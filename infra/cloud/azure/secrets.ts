@@ -8,15 +8,13 @@ import * as keyvault from "@pulumi/azure-native/keyvault/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import type { SecretEntry } from "../secrets.ts";
 import { SERVICE_ACCOUNTS } from "../../names.ts";
+import { azureVaultName } from "../naming.ts";
 import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import type { AzureContext } from "./context.ts";
 import { azureWorkloadIdentity } from "./identity.ts";
 import type { AzureNetwork } from "./network.ts";
 import { assignRole } from "./rbac.ts";
-
-/** Vault names are global, 3-24 characters. */
-const VAULT_NAME_MAX = 24;
 
 export interface AzureSecretStore {
   vault: keyvault.Vault;
@@ -36,7 +34,7 @@ export function azureSecretStore(
     `${base}-vault`,
     {
       // Purge protection keeps a deleted vault's name for the retention period: the suffix frees it.
-      vaultName: suffix.apply((s) => `${base.slice(0, VAULT_NAME_MAX - s.length - 1)}-${s}`),
+      vaultName: suffix.apply((s) => azureVaultName(base, s)),
       resourceGroupName: resourceGroup.name,
       location,
       properties: {

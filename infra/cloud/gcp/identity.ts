@@ -7,12 +7,11 @@ import type * as container from "@pulumi/gcp/container/index.js";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import type { CloudContext } from "../context.ts";
 import { after } from "../context.ts";
+import { gcpAccountId } from "../naming.ts";
 import type { ServiceAccountRef } from "../../names.ts";
 import type { WorkloadIdentity } from "../types.ts";
 
 export const GKE_WI_ANNOTATION = "iam.gke.io/gcp-service-account";
-/** Service account ids: 6-30 chars of [a-z0-9-]. */
-const ACCOUNT_ID_MAX = 30;
 
 export interface GcpWorkloadIdentity {
   account: serviceaccount.Account;
@@ -26,7 +25,7 @@ export function gcpWorkloadIdentity(
   id: string,
   serviceAccount: ServiceAccountRef,
 ): GcpWorkloadIdentity {
-  const accountId = `${ctx.base.slice(0, ACCOUNT_ID_MAX - id.length - 1).replace(/-+$/, "")}-${id}`;
+  const accountId = gcpAccountId(ctx.base, id);
   const account = new serviceaccount.Account(
     `${ctx.base}-${id}`,
     {

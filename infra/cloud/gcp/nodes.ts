@@ -8,6 +8,7 @@ import * as projects from "@pulumi/gcp/projects/index.js";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
+import { gcpAccountId } from "../naming.ts";
 import { machineType } from "../sizes.ts";
 import { POOL_ROLE_LABEL } from "../types.ts";
 import { nodeTag } from "./firewall.ts";
@@ -29,7 +30,7 @@ export function gcpNodePools(
   const { base, tags, opts, config } = ctx;
   const nodeAccount = new serviceaccount.Account(
     `${base}-nodes`,
-    { accountId: `${base}-nodes`.slice(0, 30), displayName: `${base} GKE nodes`, project },
+    { accountId: gcpAccountId(base, "nodes"), displayName: `${base} GKE nodes`, project },
     opts,
   );
   const nodeRoles = NODE_ROLES.map(

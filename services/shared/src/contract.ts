@@ -78,12 +78,27 @@ export interface ServiceContract<E extends z.ZodRawShape = z.ZodRawShape> {
   readonly calls: Readonly<Record<string, string>>;
   readonly platform: PlatformInputs<string>;
   readonly cluster: Readonly<Record<string, string>>;
-  /** Scripts inside the service image: main (the container command) and migrate (the init container). */
-  readonly scripts: { readonly main: string; readonly migrate?: string };
+  /**
+   * Scripts inside the service image: main (the container command); for Postgres users migrate (the
+   * init container) and roles (the admin Job that provisions every service's Postgres role).
+   */
+  readonly scripts: { readonly main: string; readonly migrate?: string; readonly roles?: string };
 }
 
 /** Where the image keeps the bundled entry scripts (dist/<entry>.mjs). */
-export const IMAGE_SCRIPT = (entry: "main" | "migrate") => `dist/${entry}.mjs`;
+export const IMAGE_SCRIPT = (entry: "main" | "migrate" | "roles") => `dist/${entry}.mjs`;
+
+/** A Postgres role name: a lower-case SQL identifier (no quoting surprises in SQL, logs or URLs). */
+export const POSTGRES_ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * A service's own Postgres role, which is also the name of the schema it owns: cost-api -> cost_api.
+ * Every Postgres user connects as its role in a cluster (the admin Job provisions them: roles.ts).
+ */
+export const postgresRole = (service: string): string => service.replace(/-/g, "_");
+
+/** The admin Job's input: one folder per service under POSTGRES_ROLES_DIR, its DATABASE_URL in this file. */
+export const POSTGRES_ROLE_URL_FILE = "url";
 
 /** The env var a provider's API key is read from: openai -> OPENAI_API_KEY, azure-eu -> AZURE_EU_API_KEY. */
 export const providerKeyVar = (provider: string): `${string}_API_KEY` =>
@@ -110,6 +125,8 @@ export function defineContract<E extends z.ZodRawShape>(input: ContractInput<E>)
   const known = new Set(Object.keys(env.shape));
   const problems: string[] = [];
   if (!NAME.test(input.name)) problems.push(`name "${input.name}" must be a DNS label (a-z, 0-9, -)`);
+  else if (input.postgres && !POSTGRES_ROLE.test(postgresRole(input.name)))
+    problems.push(`name "${input.name}" gives no valid Postgres role (${postgresRole(input.name)})`);
   const check = (where: string, key: string | undefined) => {
     if (key !== undefined && !known.has(key)) problems.push(`${where}: ${key} is not in the env schema`);
   };
@@ -143,7 +160,10 @@ export function defineContract<E extends z.ZodRawShape>(input: ContractInput<E>)
     calls: input.calls ?? {},
     platform: input.platform ?? {},
     cluster: (input.cluster ?? {}) as Record<string, string>,
-    scripts: { main: IMAGE_SCRIPT("main"), ...(postgres ? { migrate: IMAGE_SCRIPT("migrate") } : {}) },
+    scripts: {
+      main: IMAGE_SCRIPT("main"),
+      ...(postgres ? { migrate: IMAGE_SCRIPT("migrate"), roles: IMAGE_SCRIPT("roles") } : {}),
+    },
   };
 }
 

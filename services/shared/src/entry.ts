@@ -1,12 +1,16 @@
 /**
- * The two entry scripts of every service image, run from a service definition: `main` (the container
- * command) and `migrate` (the init container that applies migrations before a rollout). Config errors
- * are one message on stderr and exit 2, never a stack trace.
+ * The entry scripts of every service image, run from a service definition: `main` (the container
+ * command), `migrate` (the init container that applies migrations before a rollout) and, in the
+ * images of Postgres users, `roles` (the deployment's admin Job that provisions every service's
+ * Postgres role). Config errors are one message on stderr and exit 2, never a stack trace.
  */
-import { ConfigError } from "./config.ts";
-import { openDatabase } from "./db.ts";
+import pg from "pg";
+import { z } from "zod";
+import { ConfigError, loadConfig } from "./config.ts";
+import { connectionConfig, openDatabase } from "./db.ts";
 import type { CommonConfig } from "./env.ts";
 import { createLogger } from "./logger.ts";
+import { provisionRoles, readRoles } from "./roles.ts";
 import { loadServiceConfig, migrateService, type ServiceDefinition, startService } from "./runtime.ts";
 import { Shutdown } from "./server.ts";
 
@@ -64,6 +68,51 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
     }
   } catch (err) {
     log.error({ err: (err as Error).message }, "migration failed");
+    process.exit(1);
+  }
+}
+
+const rolesEnv = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (the admin login)"),
+  DATABASE_CA_FILE: z.string().optional(),
+  POSTGRES_ROLES_DIR: z.string(),
+  LOG_LEVEL: z.string().default("info"),
+});
+
+/**
+ * Provisions the services' Postgres roles (roles.ts) with the admin login in DATABASE_URL, one role
+ * per folder of POSTGRES_ROLES_DIR, and exits: 0 done, 1 failed, 2 bad config. Any image of a
+ * Postgres user carries it; which one runs it says nothing about the roles it provisions.
+ */
+export async function runRoles(_definition?: ServiceDefinition<any, any, any>): Promise<void> {
+  let env: z.infer<typeof rolesEnv>;
+  let roles: ReturnType<typeof readRoles>["roles"];
+  let connection: pg.ClientConfig;
+  try {
+    env = loadConfig(rolesEnv);
+    const read = readRoles(env.POSTGRES_ROLES_DIR);
+    if (read.problems.length) throw new ConfigError(read.problems);
+    roles = read.roles;
+    try {
+      connection = connectionConfig(env.DATABASE_URL, env.DATABASE_CA_FILE);
+    } catch (err) {
+      throw new ConfigError([(err as Error).message]);
+    }
+  } catch (err) {
+    configFailure("postgres-roles", err);
+  }
+  const log = createLogger("postgres-roles", env.LOG_LEVEL);
+  try {
+    const client = new pg.Client(connection);
+    await client.connect();
+    try {
+      await provisionRoles(client, roles);
+    } finally {
+      await client.end();
+    }
+    log.info({ roles: roles.map((r) => r.role) }, "postgres roles provisioned");
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "provisioning postgres roles failed");
     process.exit(1);
   }
 }

@@ -9,6 +9,7 @@ export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./openai.ts";
 export * from "./periodic.ts";
+export * from "./roles.ts";
 export * from "./runtime.ts";
 export * from "./server.ts";
 export * from "./tracing.ts";

@@ -1,0 +1,223 @@
+/**
+ * Each Postgres user connects as a role of its own (services/shared/src/roles.ts), never as the
+ * managed server's admin login:
+ *
+ *   - per service, an external-secrets Password generator and an ExternalSecret that renders the
+ *     service's DATABASE_URL (its role, that password, the server's host/port/database/sslmode
+ *     from the cloud's secret-store entry) into Secret `<service>-postgres`, created once: the
+ *     password is generated in the cluster and never passes through Pulumi state or the plan;
+ *   - one admin Job (`postgres-roles-<hash>`) that reads the admin URL from the store and every
+ *     service's URL from those Secrets, and creates or updates each role, its schema and grants.
+ *
+ * The services' Deployments wait for the Job, so a migration never runs before its role exists. A
+ * change to the set of roles changes the Job's name, so Pulumi runs it again.
+ */
+import { createHash } from "node:crypto";
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_ROLE_URL_FILE, postgresRole } from "../../services/shared/src/contract.ts";
+import { type Labels, objectMeta } from "../lib/labels.ts";
+import { poolSelector } from "../platform/placement.ts";
+import { POSTGRES_CA, TMP_DIR } from "./constants.ts";
+import { type AppsContext, imageOf, selectorLabels, serviceLabels } from "./context.ts";
+import { postgresEgress } from "./network.ts";
+import { CONTAINER_SECURITY, POD_SECURITY } from "./pod.ts";
+import type { ServiceProfile } from "./profile.ts";
+import { MIGRATION_RESOURCES } from "./sizing.ts";
+
+const GENERATOR_API = "generators.external-secrets.io/v1alpha1";
+/** Where the Job finds one folder per service, each holding that service's URL. */
+const ROLES_DIR = "/etc/postgres-roles";
+const ADMIN_SECRET = "postgres-admin";
+const JOB = "postgres-roles";
+
+/** The Secret holding a Postgres user's DATABASE_URL (its own role). */
+export const databaseSecretName = (profile: ServiceProfile) => `${profile.name}-postgres`;
+
+/**
+ * The service's role and password as a connection URL. The password generator draws letters and
+ * digits only, so the password needs no escaping in a URL; the rest comes from the cloud's entry.
+ */
+export function databaseSecret(
+  ctx: AppsContext,
+  profile: ServiceProfile,
+  labels: Labels,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const name = databaseSecretName(profile);
+  const generatorName = `${name}-password`;
+  const generator = new k8s.apiextensions.CustomResource(
+    generatorName,
+    {
+      apiVersion: GENERATOR_API,
+      kind: "Password",
+      metadata: objectMeta(generatorName, ctx.platform.appNamespace, labels),
+      spec: { length: 40, digits: 8, symbols: 0, noUpper: false, allowRepeat: true },
+    },
+    opts,
+  );
+  const entry = ctx.cloud.secrets.postgres;
+  const field = (property: string) => ({ secretKey: property, remoteRef: { key: entry, property } });
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
+      spec: {
+        // Once: a new password would lock the running pods out until the Job ran again.
+        refreshPolicy: "CreatedOnce",
+        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
+        target: {
+          name,
+          creationPolicy: "Owner",
+          template: {
+            metadata: { labels },
+            data: {
+              DATABASE_URL: `postgres://${postgresRole(profile.name)}:{{ .password }}@{{ .host }}:{{ .port }}/{{ .database }}?sslmode={{ .sslmode }}`,
+            },
+          },
+        },
+        data: ["host", "port", "database", "sslmode"].map(field),
+        dataFrom: [
+          {
+            sourceRef: { generatorRef: { apiVersion: GENERATOR_API, kind: "Password", name: generatorName } },
+          },
+        ],
+      },
+    },
+    { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), generator] },
+  );
+}
+
+/**
+ * The admin Job. It runs the roles script of a Postgres user's image (every such image carries it),
+ * outside the mesh: it talks only to the managed Postgres, and a sidecar would keep it from completing.
+ */
+export function postgresRoles(
+  ctx: AppsContext,
+  users: ServiceProfile[],
+  secrets: pulumi.Resource[],
+  opts: pulumi.CustomResourceOptions & { crOpts: pulumi.CustomResourceOptions },
+): k8s.batch.v1.Job {
+  const runner = users[0];
+  if (!runner?.scripts.roles) throw new Error("postgresRoles: no Postgres user with a roles script");
+  const labels = serviceLabels(ctx, JOB, "database-roles");
+  const ns = ctx.platform.appNamespace;
+  const { crOpts, ...child } = opts;
+
+  const admin = new k8s.apiextensions.CustomResource(
+    ADMIN_SECRET,
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: objectMeta(ADMIN_SECRET, ns, labels),
+      spec: {
+        refreshInterval: "1h",
+        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
+        target: { name: ADMIN_SECRET, creationPolicy: "Owner", template: { metadata: { labels } } },
+        data: [
+          { secretKey: "DATABASE_URL", remoteRef: { key: ctx.cloud.secrets.postgres, property: "url" } },
+        ],
+      },
+    },
+    crOpts,
+  );
+  const account = new k8s.core.v1.ServiceAccount(
+    JOB,
+    { metadata: objectMeta(JOB, ns, labels), automountServiceAccountToken: false },
+    child,
+  );
+  const selector = selectorLabels(labels);
+  new k8s.networking.v1.NetworkPolicy(
+    JOB,
+    {
+      metadata: objectMeta(JOB, ns, labels),
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ["Ingress", "Egress"],
+        ingress: [],
+        egress: [postgresEgress(ctx)],
+      },
+    },
+    child,
+  );
+
+  const roles = users.map((u) => ({
+    service: u.name,
+    role: postgresRole(u.name),
+    secret: databaseSecretName(u),
+  }));
+  const image = imageOf(ctx.config, runner.name);
+  // A new role, image or server changes the name: Pulumi creates a new Job (which runs) and deletes the old one.
+  const hash = createHash("sha256").update(JSON.stringify({ roles, image })).digest("hex").slice(0, 8);
+  const name = `${JOB}-${hash}`;
+  const volume = (service: string) => `role-${service}`;
+  return new k8s.batch.v1.Job(
+    name,
+    {
+      metadata: objectMeta(name, ns, labels),
+      spec: {
+        backoffLimit: 4,
+        activeDeadlineSeconds: 600,
+        template: {
+          metadata: { labels: { ...labels, "sidecar.istio.io/inject": "false" } },
+          spec: {
+            serviceAccountName: JOB,
+            automountServiceAccountToken: false,
+            enableServiceLinks: false,
+            restartPolicy: "Never",
+            securityContext: POD_SECURITY,
+            nodeSelector: poolSelector(ctx.config, "workload")!,
+            containers: [
+              {
+                name: "roles",
+                image,
+                imagePullPolicy: "IfNotPresent",
+                args: [runner.scripts.roles],
+                envFrom: [{ secretRef: { name: ADMIN_SECRET } }],
+                env: [
+                  { name: "DATABASE_CA_FILE", value: POSTGRES_CA.file },
+                  { name: "POSTGRES_ROLES_DIR", value: ROLES_DIR },
+                ],
+                resources: {
+                  requests: { ...MIGRATION_RESOURCES.requests },
+                  limits: { ...MIGRATION_RESOURCES.limits },
+                },
+                securityContext: CONTAINER_SECURITY,
+                volumeMounts: [
+                  { name: "tmp", mountPath: TMP_DIR },
+                  { name: "postgres-ca", mountPath: POSTGRES_CA.mount, readOnly: true },
+                  ...roles.map((r) => ({
+                    name: volume(r.service),
+                    mountPath: `${ROLES_DIR}/${r.service}`,
+                    readOnly: true,
+                  })),
+                ],
+              },
+            ],
+            volumes: [
+              { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
+              {
+                name: "postgres-ca",
+                configMap: {
+                  name: POSTGRES_CA.configMap,
+                  items: [{ key: POSTGRES_CA.key, path: POSTGRES_CA.key }],
+                },
+              },
+              ...roles.map((r) => ({
+                name: volume(r.service),
+                secret: {
+                  secretName: r.secret,
+                  items: [{ key: "DATABASE_URL", path: POSTGRES_ROLE_URL_FILE }],
+                  defaultMode: 0o440,
+                },
+              })),
+            ],
+          },
+        },
+      },
+    },
+    { ...child, dependsOn: [...((child.dependsOn as pulumi.Resource[]) ?? []), admin, account, ...secrets] },
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * Least-privilege Postgres roles, one per service: run by the admin Job of a deployment (entry.ts
+ * `runRoles`) with the managed server's admin login. Each service role gets LOGIN and nothing else
+ * (no CREATEDB, CREATEROLE, membership or inheritance), a schema of its own that it owns and finds
+ * first on its search_path, CONNECT on the one database, and no reach into `public` or another
+ * service's schema. The statements are idempotent, so the Job may run again at every change, and a
+ * rerun with a new password rotates it.
+ *
+ * Managed servers' admin logins are not superusers (RDS rds_superuser, Cloud SQL cloudsqlsuperuser,
+ * Azure azure_pg_admin): they hold CREATEROLE and own the database. To create a schema owned by
+ * another role such a login must be a member of that role (PostgreSQL 16+: able to SET ROLE to it),
+ * hence the grant of each service role to the admin login.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { POSTGRES_ROLE, POSTGRES_ROLE_URL_FILE } from "./contract.ts";
+
+export interface ServiceRole {
+  role: string;
+  password: string;
+}
+
+/** Role and password of a service's connection URL: the URL the service uses is the one truth. */
+export function roleOfUrl(url: string): ServiceRole {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error("not a postgres:// URL");
+  }
+  if (parsed.protocol !== "postgres:" && parsed.protocol !== "postgresql:")
+    throw new Error(`not a postgres:// URL (${parsed.protocol})`);
+  const role = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  if (!POSTGRES_ROLE.test(role)) throw new Error(`role "${role}" is not a lower-case SQL identifier`);
+  if (password.length < 16) throw new Error(`role ${role}: the password must have at least 16 characters`);
+  return { role, password };
+}
+
+/** The statements that bring one role to its intended state, in order (admin login, `database`). */
+export function roleStatements(database: string, admin: string, r: ServiceRole, exists: boolean): string[] {
+  const role = pg.escapeIdentifier(r.role);
+  const db = pg.escapeIdentifier(database);
+  const password = pg.escapeLiteral(r.password);
+  return [
+    exists
+      ? `alter role ${role} with login noinherit nocreatedb nocreaterole password ${password}`
+      : `create role ${role} with login noinherit nocreatedb nocreaterole password ${password}`,
+    `grant ${role} to ${pg.escapeIdentifier(admin)}`,
+    `create schema if not exists ${role} authorization ${role}`,
+    // A schema left by an earlier owner (a restore, a manual fix) is handed back to its service.
+    `alter schema ${role} owner to ${role}`,
+    `revoke all on schema ${role} from public`,
+    `grant connect on database ${db} to ${role}`,
+    `alter role ${role} in database ${db} set search_path to ${role}`,
+  ];
+}
+
+/** What every role loses: public's CREATE/USAGE and the database's default CONNECT and TEMP. */
+export function databaseStatements(database: string): string[] {
+  const db = pg.escapeIdentifier(database);
+  return [`revoke all on schema public from public`, `revoke all on database ${db} from public`];
+}
+
+/**
+ * Brings every role to its state in one transaction (all or nothing): a half-provisioned set would
+ * leave some service's migration failing for reasons its logs cannot show.
+ */
+export async function provisionRoles(client: pg.ClientBase, roles: ServiceRole[]): Promise<void> {
+  const names = roles.map((r) => r.role);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`role ${dup} is listed twice`);
+  const { database, admin } = (
+    await client.query<{ database: string; admin: string }>(
+      "select current_database() as database, current_user as admin",
+    )
+  ).rows[0]!;
+  if (names.includes(admin)) throw new Error(`role ${admin} is the admin login itself`);
+  await client.query("begin");
+  try {
+    for (const sql of databaseStatements(database)) await client.query(sql);
+    for (const r of roles) {
+      const exists =
+        (await client.query("select 1 from pg_roles where rolname = $1", [r.role])).rowCount! > 0;
+      for (const sql of roleStatements(database, admin, r, exists)) await client.query(sql);
+    }
+    await client.query("commit");
+  } catch (err) {
+    await client.query("rollback").catch(() => {});
+    throw err;
+  }
+}
+
+/**
+ * The roles a directory describes: one folder per service (its Secret mounted there), each holding
+ * the service's DATABASE_URL in `url`. Problems are listed together, naming the file, never its content.
+ */
+export function readRoles(dir: string): { roles: ServiceRole[]; problems: string[] } {
+  const roles: ServiceRole[] = [];
+  const problems: string[] = [];
+  let entries: string[];
+  try {
+    // Kubernetes' secret volumes carry ..data symlinks beside the keys: hidden names are not services.
+    entries = readdirSync(dir)
+      .filter((e) => !e.startsWith("."))
+      .sort();
+  } catch (err) {
+    return { roles, problems: [`POSTGRES_ROLES_DIR ${dir}: ${(err as Error).message}`] };
+  }
+  if (entries.length === 0) problems.push(`POSTGRES_ROLES_DIR ${dir}: no service folder`);
+  for (const e of entries) {
+    const file = join(dir, e, POSTGRES_ROLE_URL_FILE);
+    try {
+      roles.push(roleOfUrl(readFileSync(file, "utf8").trim()));
+    } catch (err) {
+      problems.push(`${file}: ${(err as Error).message}`);
+    }
+  }
+  return { roles, problems };
+}

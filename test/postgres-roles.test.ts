@@ -1,0 +1,250 @@
+/**
+ * The services' Postgres roles, on a real PostgreSQL server that checks passwords: the admin Job's
+ * statements (services/shared/src/roles.ts), run as a managed server's admin login runs them (not a
+ * superuser: CREATEROLE and the database's owner, as on RDS, Cloud SQL and Azure), leave each service
+ * able to run its own migrations in its own schema and unable to touch anything else.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateService, openDatabase, provisionRoles, type ServiceRole } from "@llmops/shared";
+import { postgresRole } from "../services/shared/src/contract.ts";
+import { CONTRACTS, loadDefinition } from "../services/services.ts";
+import { ROOT } from "./helpers/plan.ts";
+import { startPostgres, type TestPostgres } from "./helpers/postgres.ts";
+
+const USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
+const ADMIN = "llmops_admin";
+const ADMIN_PASSWORD = "admin-password-0123456789";
+const secret = () => randomBytes(18).toString("base64url");
+
+let server: TestPostgres;
+let dir: string;
+const urlOf = (user: string, password: string, database = "llmops") => {
+  const u = new URL(server.url);
+  u.username = user;
+  u.password = password;
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+const adminUrl = () => urlOf(ADMIN, ADMIN_PASSWORD);
+
+async function asUser<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+const provision = (roles: ServiceRole[]) => asUser(adminUrl(), (c) => provisionRoles(c, roles));
+
+let passwords: Record<string, string>;
+
+beforeAll(async () => {
+  server = await startPostgres({ passwords: true });
+  dir = mkdtempSync(join(tmpdir(), "roles-"));
+  await asUser(server.url, async (c) => {
+    await c.query(`create role ${ADMIN} login createrole password '${ADMIN_PASSWORD}'`);
+    await c.query(`create database llmops owner ${ADMIN}`);
+  });
+  passwords = Object.fromEntries(USERS.map((s) => [s, secret()]));
+  await provision(USERS.map((s) => ({ role: postgresRole(s), password: passwords[s]! })));
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("one role per Postgres user", () => {
+  it("every Postgres user of the contracts gets a login role named after it, with no other power", async () => {
+    expect(USERS.length).toBeGreaterThan(0);
+    const rows = await asUser(
+      adminUrl(),
+      async (c) =>
+        (
+          await c.query(
+            `select rolname, rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolreplication, rolbypassrls, rolcanlogin,
+                    (select count(*)::int from pg_auth_members m where m.member = r.oid) as memberships
+               from pg_roles r where rolname = any($1) order by rolname`,
+            [USERS.map(postgresRole)],
+          )
+        ).rows,
+    );
+    expect(rows).toEqual(
+      USERS.map(postgresRole)
+        .sort()
+        .map((rolname) => ({
+          rolname,
+          rolsuper: false,
+          rolcreatedb: false,
+          rolcreaterole: false,
+          rolinherit: false,
+          rolreplication: false,
+          rolbypassrls: false,
+          rolcanlogin: true,
+          memberships: 0,
+        })),
+    );
+  });
+
+  it.each(USERS)(
+    "%s runs its real migrations as its role; every table lands in its own schema",
+    async (s) => {
+      const db = await openDatabase({ url: urlOf(postgresRole(s), passwords[s]!) });
+      try {
+        const applied = await migrateService(await loadDefinition(s), db);
+        expect(applied.length).toBeGreaterThan(0);
+        const schemas = await db.query(
+          "select distinct table_schema from information_schema.tables where table_catalog = 'llmops' and table_schema not in ('pg_catalog', 'information_schema')",
+        );
+        // information_schema shows only what the role may see: its own schema.
+        expect(schemas.rows).toEqual([{ table_schema: postgresRole(s) }]);
+        const owners = await db.query("select distinct tableowner from pg_tables where schemaname = $1", [
+          postgresRole(s),
+        ]);
+        expect(owners.rows).toEqual([{ tableowner: postgresRole(s) }]);
+      } finally {
+        await db.close();
+      }
+    },
+  );
+
+  it("a service reaches nothing outside its schema: not public, not another service's tables, no temp tables", async () => {
+    const [a, b] = USERS as [string, string];
+    // b's migrations ran in the test above (it.each runs first); make sure anyway.
+    const dbB = await openDatabase({ url: urlOf(postgresRole(b), passwords[b]!) });
+    await migrateService(await loadDefinition(b), dbB);
+    await dbB.close();
+    await asUser(urlOf(postgresRole(a), passwords[a]!), async (c) => {
+      await expect(c.query("create table public.leak (x int)")).rejects.toThrow(/permission denied/);
+      await expect(c.query(`select * from ${postgresRole(b)}.schema_migrations`)).rejects.toThrow(
+        /permission denied for schema/,
+      );
+      await expect(c.query("create temp table scratch (x int)")).rejects.toThrow(/permission denied/);
+      await expect(c.query("create schema mine")).rejects.toThrow(/permission denied/);
+      await expect(c.query(`create role sneaky`)).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it("a role may connect only to the stack's database with its password", async () => {
+    const [a] = USERS as [string];
+    await expect(asUser(urlOf(postgresRole(a), "wrong-password-123456"), async () => {})).rejects.toThrow(
+      /password authentication failed/,
+    );
+    // A role that is not provisioned (a typo'd URL) is refused the same way.
+    await expect(asUser(urlOf("nobody", "whatever-password-1234"), async () => {})).rejects.toThrow(
+      /password authentication failed/,
+    );
+  });
+
+  it("provisioning again is harmless and rotates a password: data stays, the old password stops working", async () => {
+    const [a] = USERS as [string];
+    const role = postgresRole(a);
+    const before = await asUser(
+      urlOf(role, passwords[a]!),
+      async (c) => (await c.query("select count(*)::int as n from schema_migrations")).rows[0].n,
+    );
+    const rotated = secret();
+    await provision(
+      USERS.map((s) => ({ role: postgresRole(s), password: s === a ? rotated : passwords[s]! })),
+    );
+    await expect(asUser(urlOf(role, passwords[a]!), async () => {})).rejects.toThrow(
+      /password authentication/,
+    );
+    const after = await asUser(urlOf(role, rotated), async (c) => {
+      const search = (await c.query("show search_path")).rows[0].search_path;
+      return { n: (await c.query("select count(*)::int as n from schema_migrations")).rows[0].n, search };
+    });
+    expect(after).toEqual({ n: before, search: role });
+    passwords[a] = rotated;
+  });
+
+  it("all or nothing: a bad entry leaves every role as it was", async () => {
+    const fresh = "brand_new_service";
+    await expect(
+      provision([
+        { role: fresh, password: secret() },
+        { role: fresh, password: secret() },
+      ]),
+    ).rejects.toThrow(/listed twice/);
+    await expect(
+      provision([
+        { role: fresh, password: secret() },
+        { role: ADMIN, password: secret() },
+      ]),
+    ).rejects.toThrow(/admin login itself/);
+    // Refused by the server half-way (the admin login may not touch a superuser): the first role's
+    // statements, already sent, are rolled back with the rest.
+    await expect(
+      provision([
+        { role: fresh, password: secret() },
+        { role: "postgres", password: secret() },
+      ]),
+    ).rejects.toThrow(/superuser/);
+    const found = await asUser(
+      adminUrl(),
+      async (c) => (await c.query("select 1 from pg_roles where rolname = $1", [fresh])).rowCount,
+    );
+    expect(found).toBe(0);
+  });
+});
+
+describe("the roles entry (the admin Job's command)", () => {
+  const run = (env: Record<string, string>) =>
+    spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "services/run.ts"), USERS[0]!, "roles"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH!, ...env },
+      timeout: 60_000,
+    });
+  const rolesDir = (urls: Record<string, string>) => {
+    const d = mkdtempSync(join(dir, "mounted-"));
+    for (const [folder, url] of Object.entries(urls)) {
+      mkdirSync(join(d, folder));
+      writeFileSync(join(d, folder, "url"), `${url}\n`);
+    }
+    return d;
+  };
+
+  it("provisions the role of every mounted service URL, and the service then connects with that URL", async () => {
+    const url = urlOf("entry_made", secret());
+    const r = run({ DATABASE_URL: adminUrl(), POSTGRES_ROLES_DIR: rolesDir({ "entry-made": url }) });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(await asUser(url, async (c) => (await c.query("select current_user as u")).rows[0].u)).toBe(
+      "entry_made",
+    );
+  });
+
+  it("bad config is one message and exit 2, naming the file and never printing a password", () => {
+    const leaked = "leaked-password-abcdef";
+    const r = run({
+      DATABASE_URL: adminUrl(),
+      POSTGRES_ROLES_DIR: rolesDir({ a: `mysql://x:${leaked}@h/db`, b: urlOf("Bad-Name", leaked) }),
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/a\/url: not a postgres:\/\/ URL/);
+    expect(r.stderr).toMatch(/b\/url: role "Bad-Name" is not a lower-case SQL identifier/);
+    expect(r.stderr).not.toContain(leaked);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const missing = run({ POSTGRES_ROLES_DIR: "/nonexistent" });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/DATABASE_URL/);
+  });
+
+  it("a refused statement is exit 1 with the server's reason", () => {
+    const r = run({
+      DATABASE_URL: urlOf(ADMIN, "not-the-admin-password"),
+      POSTGRES_ROLES_DIR: rolesDir({ x: urlOf("x_service", secret()) }),
+    });
+    expect(r.status).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/password authentication failed/);
+  });
+});
