@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from "@llmops/shared";
 import type { Engine } from "./detect/engine.ts";
+import type { Series } from "./detect/series.ts";
 import { SENTINEL_METRIC_NAMES as M } from "./metric-names.ts";
 
 /** Baseline gauges name at most this many series (provider/model level only): label cardinality stays bounded. */
@@ -12,6 +13,28 @@ const MAX_GAUGE_SERIES = 500;
 export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine; consumerGroup: string }) {
   const registers = [registry];
   const ingestion = new Map<string, number>();
+  /** A gauge over the provider/model series' baselines (tenant series left out), read at scrape time. */
+  const baselineGauge = (
+    name: string,
+    help: string,
+    value: (b: NonNullable<ReturnType<Series["baselineView"]>>) => number,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["provider", "model", "metric"],
+      registers,
+      collect() {
+        this.reset();
+        let n = 0;
+        for (const s of opts.engine().series()) {
+          if (s.subject.tenant !== undefined) continue;
+          const b = s.baselineView();
+          if (!b || n++ >= MAX_GAUGE_SERIES) continue;
+          this.set({ provider: s.subject.provider, model: s.subject.model, metric: s.metric.name }, value(b));
+        }
+      },
+    });
   const metrics = {
     events: new Counter({
       name: M.events,
@@ -82,41 +105,16 @@ export function sentinelMetrics(registry: Registry, opts: { engine: () => Engine
         this.set({ state: "firing" }, firing);
       },
     }),
-    baselineCenter: new Gauge({
-      name: M.baselineValue,
-      help: "Baseline centre of a provider/model series, in the metric's unit (ms, fraction, tokens, USD)",
-      labelNames: ["provider", "model", "metric"],
-      registers,
-      collect() {
-        this.reset();
-        let n = 0;
-        for (const s of opts.engine().series()) {
-          if (s.subject.tenant !== undefined) continue;
-          const b = s.baselineView();
-          if (!b || n++ >= MAX_GAUGE_SERIES) continue;
-          this.set({ provider: s.subject.provider, model: s.subject.model, metric: s.metric.name }, b.center);
-        }
-      },
-    }),
-    baselineSamples: new Gauge({
-      name: M.baselineSamples,
-      help: "Observations in the baseline window of a provider/model series (alerting starts at minSamples)",
-      labelNames: ["provider", "model", "metric"],
-      registers,
-      collect() {
-        this.reset();
-        let n = 0;
-        for (const s of opts.engine().series()) {
-          if (s.subject.tenant !== undefined) continue;
-          const b = s.baselineView();
-          if (!b || n++ >= MAX_GAUGE_SERIES) continue;
-          this.set(
-            { provider: s.subject.provider, model: s.subject.model, metric: s.metric.name },
-            b.samples,
-          );
-        }
-      },
-    }),
+    baselineCenter: baselineGauge(
+      M.baselineValue,
+      "Baseline centre of a provider/model series, in the metric's unit (ms, fraction, tokens, USD)",
+      (b) => b.center,
+    ),
+    baselineSamples: baselineGauge(
+      M.baselineSamples,
+      "Observations in the baseline window of a provider/model series (alerting starts at minSamples)",
+      (b) => b.samples,
+    ),
     ingestionError(reason: string) {
       ingestion.set(reason, (ingestion.get(reason) ?? 0) + 1);
     },

@@ -97,20 +97,12 @@ interface TenantBook {
 export class BudgetLedger {
   private readonly books = new Map<string, TenantBook>();
   private readonly now: () => number;
-  private timer: NodeJS.Timeout | null = null;
+  /** How often the owner should call tick() (ServiceContext.every): twice per refresh interval. */
+  readonly tickMs: number;
 
   constructor(private readonly opts: LedgerOptions) {
     this.now = opts.now ?? Date.now;
-  }
-
-  start(): void {
-    this.timer = setInterval(() => this.tick(), Math.max(50, Math.floor(this.opts.refreshMs / 2)));
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.tickMs = Math.max(50, Math.floor(opts.refreshMs / 2));
   }
 
   /**
@@ -215,7 +207,8 @@ export class BudgetLedger {
     };
   }
 
-  private tick(): void {
+  /** Refreshes the status of every tenant that called since its last one and is due. */
+  tick(): void {
     const now = this.now();
     for (const [tenant, book] of this.books) {
       if (book.refreshing || !book.usedSinceFetch) continue;

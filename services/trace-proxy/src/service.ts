@@ -41,7 +41,7 @@ export default defineService({
       );
       await feed.prices.refresh();
       ctx.every("cost API prices", config.PRICES_REFRESH_MS, () => feed.prices.refresh());
-      ledger = new BudgetLedger({
+      const accounts = new BudgetLedger({
         fetchStatus: (tenant) => feed.status(tenant),
         prices: () => feed.book(),
         replicas: config.BUDGET_REPLICAS,
@@ -51,8 +51,8 @@ export default defineService({
         noBudgetRefreshMs: Math.max(30_000, config.BUDGET_REFRESH_MS),
         logger: ctx.logger,
       });
-      ledger.start();
-      ctx.onClose("budget ledger", () => ledger?.stop());
+      ctx.every("budget ledger", accounts.tickMs, async () => accounts.tick());
+      ledger = accounts;
     }
     await ctx.consume(TOPICS.budgets, (event) => {
       budgets.apply(event);
