@@ -7,9 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoUpstream, startDemoUpstream } from "../services/demo-upstream/src/index.ts";
-import { loadDefinition } from "../services/services.ts";
 import { costOf, compareMoney, type Price, sumMoney } from "../services/shared/src/pricing.ts";
-import { createLogger, MemoryBus, startService, type TraceEvent } from "../services/shared/src/index.ts";
+import { createLogger, MemoryBus, type TraceEvent } from "../services/shared/src/index.ts";
+import { type RunningService, servicesOnBus } from "./helpers/on-bus.ts";
 
 const ADMIN_KEY = "sk-admin";
 const KEYS: Record<string, string> = { acme: "sk-acme", globex: "sk-globex" };
@@ -21,33 +21,22 @@ const MAX_CALLS_PER_CALLER = 30;
 // budget is about 140 calls and the callers would spend $210 without a cap.
 const RATE = "10000";
 
-type Running = Awaited<ReturnType<typeof startService>>;
 const bus = new MemoryBus({ retention: 100_000 });
 const traces: TraceEvent[] = [];
-const running: Running[] = [];
+const services = servicesOnBus({
+  bus,
+  logger: silent,
+  env: {
+    API_KEYS: Object.entries(KEYS)
+      .map(([tenant, key]) => `${key}:${tenant}`)
+      .join(","),
+    ADMIN_API_KEYS: ADMIN_KEY,
+  },
+});
+const start = services.start;
 let upstream: DemoUpstream;
-let costApi: Running;
+let costApi: RunningService;
 let price: Price;
-
-async function start(name: string, env: Record<string, string>): Promise<Running> {
-  const svc = await startService(await loadDefinition(name), {
-    env: {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      DATA_DIR: "memory",
-      API_KEYS: Object.entries(KEYS)
-        .map(([tenant, key]) => `${key}:${tenant}`)
-        .join(","),
-      ADMIN_API_KEYS: ADMIN_KEY,
-      ...env,
-    },
-    bus,
-    logger: silent,
-  });
-  running.push(svc);
-  return svc;
-}
 
 const proxy = (replicas: number) =>
   start("trace-proxy", {
@@ -68,7 +57,7 @@ const admin = (path: string, method = "GET", body?: unknown) =>
     ...(body ? { body: JSON.stringify(body) } : {}),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
-const ask = async (svc: Running, tenant: string) => {
+const ask = async (svc: RunningService, tenant: string) => {
   const r = await fetch(`${svc.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${KEYS[tenant]}`, "content-type": "application/json" },
@@ -79,7 +68,7 @@ const ask = async (svc: Running, tenant: string) => {
 };
 
 /** Every caller calls until refused; returns how each call ended. */
-async function race(tenant: string, proxies: Running[]) {
+async function race(tenant: string, proxies: RunningService[]) {
   const outcomes: { status: number; code?: string | undefined }[] = [];
   await Promise.all(
     Array.from({ length: CALLERS }, async (_, i) => {
@@ -139,7 +128,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const svc of running.reverse()) await svc.close();
+  await services.closeAll();
   await bus.close();
   await upstream?.close();
 });

@@ -10,14 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoUpstream, startDemoUpstream } from "../services/demo-upstream/src/index.ts";
-import { loadDefinition } from "../services/services.ts";
-import {
-  type AnomalyEvent,
-  createLogger,
-  MemoryBus,
-  startService,
-  type TraceEvent,
-} from "../services/shared/src/index.ts";
+import { type AnomalyEvent, createLogger, MemoryBus, type TraceEvent } from "../services/shared/src/index.ts";
+import { type RunningService, servicesOnBus } from "./helpers/on-bus.ts";
 
 const TENANT_KEY = "sk-tenant-acme";
 const ADMIN_KEY = "sk-admin";
@@ -51,33 +45,19 @@ models:
       - { provider: secondary, model: model-b }
 `;
 
-type Running = Awaited<ReturnType<typeof startService>>;
 const bus = new MemoryBus({ retention: 100_000 });
 const traces: TraceEvent[] = [];
 const anomalies: AnomalyEvent[] = [];
 let upstreams: Record<"primary" | "secondary", DemoUpstream>;
-const running: Running[] = [];
+const services = servicesOnBus({
+  bus,
+  logger: silent,
+  env: { API_KEYS: `${TENANT_KEY}:acme`, ADMIN_API_KEYS: ADMIN_KEY },
+});
+const start = services.start;
 
-async function start(name: string, env: Record<string, string>): Promise<Running> {
-  const svc = await startService(await loadDefinition(name), {
-    env: {
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "silent",
-      DATA_DIR: "memory",
-      API_KEYS: `${TENANT_KEY}:acme`,
-      ADMIN_API_KEYS: ADMIN_KEY,
-      ...env,
-    },
-    bus,
-    logger: silent,
-  });
-  running.push(svc);
-  return svc;
-}
-
-let proxy: Running;
-let costApi: Running;
+let proxy: RunningService;
+let costApi: RunningService;
 const router = (extra: Record<string, string> = {}) =>
   start("router", {
     TRACE_PROXY_URL: proxy.url,
@@ -86,7 +66,7 @@ const router = (extra: Record<string, string> = {}) =>
     RETRY_BACKOFF_MAX_MS: "2",
     ...extra,
   });
-const ask = (svc: Running, model: string) =>
+const ask = (svc: RunningService, model: string) =>
   fetch(`${svc.url}/v1/chat/completions`, {
     method: "POST",
     headers: { authorization: `Bearer ${TENANT_KEY}`, "content-type": "application/json" },
@@ -123,7 +103,7 @@ const admin = (path: string, method = "GET", body?: unknown) =>
     ...(body ? { body: JSON.stringify(body) } : {}),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 afterAll(async () => {
-  for (const svc of running.reverse()) await svc.close();
+  await services.closeAll();
   await bus.close();
   for (const u of Object.values(upstreams ?? {})) await u.close();
 });
