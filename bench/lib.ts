@@ -42,8 +42,9 @@ export function spawnProcess(argv: string[], env: Record<string, string> = {}): 
 
 /** Starts a bench/child.ts role in its own process. */
 export async function startChild(role: string, env: Record<string, string> = {}): Promise<Child> {
-  const extra =
-    role === "proxy" && process.env.BENCH_PROXY_NODE_ARGS ? process.env.BENCH_PROXY_NODE_ARGS.split(" ") : [];
+  // BENCH_NODE_ARGS_<ROLE> (e.g. BENCH_NODE_ARGS_ROUTER="--cpu-prof --cpu-prof-dir=/tmp/prof"): extra
+  // Node flags for one role, to profile a hop under the benchmark's own load.
+  const extra = process.env[`BENCH_NODE_ARGS_${role.toUpperCase()}`]?.split(" ").filter(Boolean) ?? [];
   // --expose-gc: the memory benchmark asks the child for a full GC before each RSS reading (child.ts).
   const args = [...extra, "--expose-gc", "--import", "tsx", resolve(here, "child.ts"), role];
   const child = spawn(process.execPath, args, {
