@@ -91,8 +91,11 @@ export function databaseSecret(
 }
 
 /**
- * The admin Job. It runs the roles script of a Postgres user's image (every such image carries it),
- * outside the mesh: it talks only to the managed Postgres, and a sidecar would keep it from completing.
+ * The admin Job. It runs the roles script of every Postgres user's image, one after the other (init
+ * containers, then the last as the container): each provisions every role, and moves its own
+ * service's objects of the layout before per-service roles out of `public`, which only that image can
+ * name (its migrations). Outside the mesh: it talks only to the managed Postgres, and a sidecar would
+ * keep it from completing.
  */
 export function postgresRoles(
   ctx: AppsContext,
@@ -100,8 +103,9 @@ export function postgresRoles(
   secrets: pulumi.Resource[],
   opts: pulumi.CustomResourceOptions & { crOpts: pulumi.CustomResourceOptions },
 ): k8s.batch.v1.Job {
-  const runner = users[0];
-  if (!runner?.scripts.roles) throw new Error("postgresRoles: no Postgres user with a roles script");
+  if (users.length === 0) throw new Error("postgresRoles: no Postgres user");
+  const noScript = users.find((u) => !u.scripts.roles);
+  if (noScript) throw new Error(`postgresRoles: ${noScript.name} has no roles script`);
   const labels = serviceLabels(ctx, JOB, "database-roles");
   const ns = ctx.platform.appNamespace;
   const { crOpts, ...child } = opts;
@@ -148,11 +152,36 @@ export function postgresRoles(
     role: postgresRole(u.name),
     secret: databaseSecretName(u),
   }));
-  const image = imageOf(ctx.config, runner.name);
+  const images = users.map((u) => imageOf(ctx.config, u.name));
   // A new role, image or server changes the name: Pulumi creates a new Job (which runs) and deletes the old one.
-  const hash = createHash("sha256").update(JSON.stringify({ roles, image })).digest("hex").slice(0, 8);
+  const hash = createHash("sha256").update(JSON.stringify({ roles, images })).digest("hex").slice(0, 8);
   const name = `${JOB}-${hash}`;
   const volume = (service: string) => `role-${service}`;
+  const steps = users.map((u, i) => ({
+    name: `roles-${u.name}`,
+    image: images[i]!,
+    imagePullPolicy: "IfNotPresent",
+    args: [u.scripts.roles!],
+    envFrom: [{ secretRef: { name: ADMIN_SECRET } }],
+    env: [
+      { name: "DATABASE_CA_FILE", value: POSTGRES_CA.file },
+      { name: "POSTGRES_ROLES_DIR", value: ROLES_DIR },
+    ],
+    resources: {
+      requests: { ...MIGRATION_RESOURCES.requests },
+      limits: { ...MIGRATION_RESOURCES.limits },
+    },
+    securityContext: CONTAINER_SECURITY,
+    volumeMounts: [
+      { name: "tmp", mountPath: TMP_DIR },
+      { name: "postgres-ca", mountPath: POSTGRES_CA.mount, readOnly: true },
+      ...roles.map((r) => ({
+        name: volume(r.service),
+        mountPath: `${ROLES_DIR}/${r.service}`,
+        readOnly: true,
+      })),
+    ],
+  }));
   return new k8s.batch.v1.Job(
     name,
     {
@@ -169,33 +198,9 @@ export function postgresRoles(
             restartPolicy: "Never",
             securityContext: POD_SECURITY,
             nodeSelector: poolSelector(ctx.config, "workload")!,
-            containers: [
-              {
-                name: "roles",
-                image,
-                imagePullPolicy: "IfNotPresent",
-                args: [runner.scripts.roles],
-                envFrom: [{ secretRef: { name: ADMIN_SECRET } }],
-                env: [
-                  { name: "DATABASE_CA_FILE", value: POSTGRES_CA.file },
-                  { name: "POSTGRES_ROLES_DIR", value: ROLES_DIR },
-                ],
-                resources: {
-                  requests: { ...MIGRATION_RESOURCES.requests },
-                  limits: { ...MIGRATION_RESOURCES.limits },
-                },
-                securityContext: CONTAINER_SECURITY,
-                volumeMounts: [
-                  { name: "tmp", mountPath: TMP_DIR },
-                  { name: "postgres-ca", mountPath: POSTGRES_CA.mount, readOnly: true },
-                  ...roles.map((r) => ({
-                    name: volume(r.service),
-                    mountPath: `${ROLES_DIR}/${r.service}`,
-                    readOnly: true,
-                  })),
-                ],
-              },
-            ],
+            // One at a time, in order: each step's transaction sees the ones before it committed.
+            ...(steps.length > 1 ? { initContainers: steps.slice(0, -1) } : {}),
+            containers: steps.slice(-1),
             volumes: [
               { name: "tmp", emptyDir: { sizeLimit: "64Mi" } },
               {

@@ -20,11 +20,38 @@ export interface ClusterFacts {
    * node's own addresses are the entities `host` and `remote-node`, which ipBlock rules never match;
    * the VPC CNI's policy agent (EKS) matches node addresses by ipBlock.
    */
-  dataplane: "cilium" | "vpc-cni";
+  dataplane: Dataplane;
 }
 
+/** Cilium's own policy kinds (cilium.io/v2): namespaced, and cluster-scoped. */
+export type CiliumPolicyKind = "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy";
+
+/**
+ * A managed Cilium serves only the policy CRDs its cloud chose to install: AKS serves the namespaced
+ * CiliumNetworkPolicy; GKE Dataplane V2 serves no namespaced kind at all, and CiliumClusterwideNetworkPolicy
+ * only on a cluster created or updated with it enabled (GKE 1.28.6-gke.1095000 / 1.29.1-gke.1016000
+ * and later, which every kubernetesVersion the config accepts is). A manifest of a kind the cluster
+ * does not serve fails `pulumi up` with "no matches for kind".
+ */
+export type Dataplane = { engine: "vpc-cni" } | { engine: "cilium"; policyKind: CiliumPolicyKind };
+
 export const CLUSTER_FACTS: Record<Cloud, ClusterFacts> = {
-  aws: { nativeNodeAutoscaling: false, metricsServer: false, dataplane: "vpc-cni" },
-  gcp: { nativeNodeAutoscaling: true, metricsServer: true, dataplane: "cilium" },
-  azure: { nativeNodeAutoscaling: true, metricsServer: true, dataplane: "cilium" },
+  aws: { nativeNodeAutoscaling: false, metricsServer: false, dataplane: { engine: "vpc-cni" } },
+  gcp: {
+    nativeNodeAutoscaling: true,
+    metricsServer: true,
+    dataplane: { engine: "cilium", policyKind: "CiliumClusterwideNetworkPolicy" },
+  },
+  azure: {
+    nativeNodeAutoscaling: true,
+    metricsServer: true,
+    dataplane: { engine: "cilium", policyKind: "CiliumNetworkPolicy" },
+  },
 };
+
+/** The cluster must serve CiliumClusterwideNetworkPolicy (a setting on GKE, enabled by its cluster). */
+export function servesClusterwideCiliumPolicy(facts: ClusterFacts): boolean {
+  return (
+    facts.dataplane.engine === "cilium" && facts.dataplane.policyKind === "CiliumClusterwideNetworkPolicy"
+  );
+}

@@ -5,6 +5,7 @@
  * before the first pod is admitted.
  */
 import * as k8s from "@pulumi/kubernetes";
+import type { CiliumPolicyKind } from "../cloud/facts.ts";
 import { objectMeta, standardLabels } from "../lib/labels.ts";
 import { chartLabels, type PlatformContext } from "./context.ts";
 import { KUBE_SYSTEM, NS, type NamespaceKey, WEBHOOK_PORTS } from "../names.ts";
@@ -285,15 +286,17 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
     }
     // On Cilium a node's own addresses are the entities host and remote-node, which the ipBlock rule
     // above never matches (AKS documents it as a limitation of Azure CNI powered by Cilium): the same
-    // ports, by entity, in Cilium's own policy kind. Additive only: the namespace's deny stays.
-    if (flows.egressToNodes && ctx.cloud.facts.dataplane === "cilium") {
-      const policy = ciliumNodeEgress(flows.egressToNodes);
+    // ports, by entity, in the Cilium policy kind this cluster serves. Additive only: the namespace's
+    // deny stays.
+    const dataplane = ctx.cloud.facts.dataplane;
+    if (flows.egressToNodes && dataplane.engine === "cilium") {
+      const policy = ciliumNodeEgress(name, flows.egressToNodes, dataplane.policyKind);
       new k8s.apiextensions.CustomResource(
         `${name}-${policy.name}`,
         {
           apiVersion: "cilium.io/v2",
-          kind: "CiliumNetworkPolicy",
-          metadata: objectMeta(policy.name, name, labels),
+          kind: dataplane.policyKind,
+          metadata: objectMeta(policy.name, policy.namespace, labels),
           spec: policy.spec,
         },
         { parent: ctx.parent, dependsOn: [ns] },
@@ -304,13 +307,24 @@ export function createNamespaces(ctx: PlatformContext): Namespaces {
   return out;
 }
 
-/** Egress to the nodes' own addresses (kubelet, node-exporter) where the dataplane is Cilium. */
-export function ciliumNodeEgress(ports: number[]): { name: string; spec: Record<string, unknown> } {
+/**
+ * Egress from one namespace's pods to the nodes' own addresses (kubelet, node-exporter) where the
+ * dataplane is Cilium. The namespaced kind selects every pod of its namespace; the cluster-wide kind
+ * (the only one GKE Dataplane V2 serves) has no namespace, so it carries the namespace in its name and
+ * selects the namespace's pods by the label Cilium gives every endpoint.
+ */
+export function ciliumNodeEgress(
+  namespace: string,
+  ports: number[],
+  kind: CiliumPolicyKind,
+): { name: string; namespace?: string; spec: Record<string, unknown> } {
+  const clusterwide = kind === "CiliumClusterwideNetworkPolicy";
   return {
-    name: "allow-egress-nodes",
+    name: clusterwide ? `${namespace}-allow-egress-nodes` : "allow-egress-nodes",
+    namespace: clusterwide ? undefined : namespace,
     spec: {
-      endpointSelector: {},
-      // This policy only allows: it must not put the namespace's pods into Cilium's default deny.
+      endpointSelector: clusterwide ? { matchLabels: { "k8s:io.kubernetes.pod.namespace": namespace } } : {},
+      // This policy only allows: it must not put the selected pods into Cilium's default deny.
       enableDefaultDeny: { egress: false, ingress: false },
       egress: [
         {

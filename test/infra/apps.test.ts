@@ -510,11 +510,21 @@ describe("Postgres roles: each Postgres user connects as its own role, never as 
   it("one admin Job provisions every Postgres user's role from that user's own Secret", () => {
     for (const [, plan] of plans()) {
       const pod = job(plan).spec.template.spec;
-      const [c] = pod.containers;
       expect(pod.containers).toHaveLength(1);
-      expect(c.args).toEqual(["dist/roles.mjs"]);
-      // Any Postgres user's image carries the roles script.
-      expect(DB_SERVICES.some((s) => c.image === containerOf(plan, s).image)).toBe(true);
+      // The roles step of every Postgres user's own image, one after the other: each moves its own
+      // service's data of the layout before per-service roles out of public (only its image knows its
+      // migrations), and every step provisions every role.
+      const steps = [...(pod.initContainers ?? []), ...pod.containers];
+      expect(steps.map((c: any) => c.image).sort()).toEqual(
+        DB_SERVICES.map((s) => containerOf(plan, s).image).sort(),
+      );
+      for (const c of steps) {
+        expect(c.args).toEqual(["dist/roles.mjs"]);
+        expect(c.volumeMounts).toEqual(steps[0].volumeMounts);
+        expect(c.env).toEqual(steps[0].env);
+        expect(c.envFrom).toEqual([{ secretRef: { name: "postgres-admin" } }]);
+      }
+      const [c] = pod.containers;
       const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
       expect(env.DATABASE_CA_FILE).toBe("/etc/postgres-ca/ca.pem");
       const mounted = c.volumeMounts
@@ -545,12 +555,13 @@ describe("Postgres roles: each Postgres user connects as its own role, never as 
     expect(pod.metadata.labels["sidecar.istio.io/inject"]).toBe("false");
     expect(pod.spec.restartPolicy).toBe("Never");
     expect(pod.spec.automountServiceAccountToken).toBe(false);
-    expect(pod.spec.containers[0].securityContext).toMatchObject({
-      runAsNonRoot: true,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      capabilities: { drop: ["ALL"] },
-    });
+    for (const c of [...pod.spec.initContainers, ...pod.spec.containers])
+      expect(c.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
     const policy = obj(prod, "NetworkPolicy", "postgres-roles").spec;
     expect(policy.podSelector.matchLabels).toEqual({
       "app.kubernetes.io/name": "postgres-roles",

@@ -443,8 +443,8 @@ describe("azure: the policy pack's view", () => {
 
 describe("azure: what the managed cluster brings, as cloud-layer facts", () => {
   it("AKS Azure CNI powered by Cilium: Prometheus reaches kubelets and node-exporter by Cilium entity, not only by ipBlock", async () => {
-    await expectNodeScrapesByEntity(prod);
-    await expectNodeScrapesByEntity(dev);
+    await expectNodeScrapesByEntity(prod, "CiliumNetworkPolicy");
+    await expectNodeScrapesByEntity(dev, "CiliumNetworkPolicy");
   });
 
   it("metrics-server comes with the cluster: none installed", () => {

@@ -490,9 +490,17 @@ describe("gcp: the policy pack's view", () => {
 });
 
 describe("gcp: what the managed cluster brings, as cloud-layer facts", () => {
-  it("GKE Dataplane V2: Prometheus reaches kubelets and node-exporter by Cilium entity, not only by ipBlock", async () => {
-    await expectNodeScrapesByEntity(prod);
-    await expectNodeScrapesByEntity(dev);
+  it("GKE Dataplane V2: Prometheus reaches kubelets and node-exporter by Cilium entity, in the cluster-wide kind (the only Cilium policy GKE serves)", async () => {
+    await expectNodeScrapesByEntity(prod, "CiliumClusterwideNetworkPolicy");
+    await expectNodeScrapesByEntity(dev, "CiliumClusterwideNetworkPolicy");
+  });
+
+  it("the cluster serves CiliumClusterwideNetworkPolicy: Dataplane V2 installs that CRD only when enabled", () => {
+    for (const plan of [prod, dev]) {
+      const cluster = plan.one(T.cluster);
+      expect(cluster.inputs.datapathProvider).toBe("ADVANCED_DATAPATH");
+      expect(cluster.inputs.enableCiliumClusterwideNetworkPolicy).toBe(true);
+    }
   });
 
   it("metrics-server comes with the cluster: none installed", () => {

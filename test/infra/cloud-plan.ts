@@ -54,34 +54,52 @@ export function cloudFindings(plan: Plan): { rule: string; enforcement: string; 
 /**
  * On a Cilium dataplane (AKS Azure CNI powered by Cilium, GKE Dataplane V2) node addresses are the
  * entities host and remote-node, which the ipBlock rule never matches: Prometheus's scrapes of the
- * kubelets and node-exporter are allowed by entity, on exactly the ports the ipBlock rule names, in a
- * CiliumNetworkPolicy that validates against Cilium's CRD schema and only allows.
+ * kubelets and node-exporter are allowed by entity, on exactly the ports the ipBlock rule names, in the
+ * Cilium policy kind the cloud's cluster serves (and no other), validated against Cilium's CRD schema
+ * of that kind, allowing only and selecting only the monitoring namespace's pods.
  */
-export async function expectNodeScrapesByEntity(plan: Plan): Promise<void> {
-  const inMonitoring = (kind: string, name: string) =>
-    plan.objects(kind, name).filter((o) => o.metadata.namespace === "monitoring");
-  const [cnp] = inMonitoring("CiliumNetworkPolicy", "allow-egress-nodes");
-  expect(cnp, "CiliumNetworkPolicy monitoring/allow-egress-nodes").toBeDefined();
-  expect(cnp.apiVersion).toBe("cilium.io/v2");
+export async function expectNodeScrapesByEntity(
+  plan: Plan,
+  kind: "CiliumNetworkPolicy" | "CiliumClusterwideNetworkPolicy",
+): Promise<void> {
+  const other = kind === "CiliumNetworkPolicy" ? "CiliumClusterwideNetworkPolicy" : "CiliumNetworkPolicy";
+  expect(plan.objects(other), `the cluster serves no ${other}`).toEqual([]);
+  const policies = plan.objects(kind);
+  expect(policies, `one ${kind}: the monitoring namespace's node egress`).toHaveLength(1);
+  const [policy] = policies;
+  expect(policy.apiVersion).toBe("cilium.io/v2");
+  if (kind === "CiliumNetworkPolicy") {
+    expect(policy.metadata).toMatchObject({ name: "allow-egress-nodes", namespace: "monitoring" });
+    expect(policy.spec.endpointSelector).toEqual({});
+  } else {
+    // Cluster-scoped: no namespace of its own, so it names and selects the monitoring namespace.
+    expect(policy.metadata.namespace).toBeUndefined();
+    expect(policy.metadata.name).toBe("monitoring-allow-egress-nodes");
+    expect(policy.spec.endpointSelector).toEqual({
+      matchLabels: { "k8s:io.kubernetes.pod.namespace": "monitoring" },
+    });
+  }
   // The ipBlock rule to the nodes: the one that names the kubelet port.
-  const ipBlockPorts = inMonitoring("NetworkPolicy", "allow-egress")[0]
+  const ipBlockPorts = plan
+    .objects("NetworkPolicy", "allow-egress")
+    .filter((o) => o.metadata.namespace === "monitoring")[0]
     .spec.egress.find((e: any) => e.to?.[0]?.ipBlock && e.ports?.some((p: any) => p.port === 10250))
     .ports.map((p: any) => String(p.port));
-  expect(cnp.spec.egress).toEqual([
+  expect(policy.spec.egress).toEqual([
     {
       toEntities: ["host", "remote-node"],
       toPorts: [{ ports: ipBlockPorts.map((port: string) => ({ port, protocol: "TCP" })) }],
     },
   ]);
   expect(ipBlockPorts.sort()).toEqual(["10250", "9100"]);
-  expect(cnp.spec.enableDefaultDeny).toEqual({ egress: false, ingress: false });
-  const [result] = await validateManifests([{ urn: "cnp", manifest: cnp }]);
+  expect(policy.spec.enableDefaultDeny).toEqual({ egress: false, ingress: false });
+  const [result] = await validateManifests([{ urn: "cilium-policy", manifest: policy }]);
   expect(result!.schemaSource).toBe("vendored CRD schema");
   expect(result!.errors).toEqual([]);
   // The schema is really applied: an entity Cilium does not know is refused.
-  const wrong = structuredClone(cnp);
+  const wrong = structuredClone(policy);
   wrong.spec.egress[0].toEntities = ["nodes"];
-  const [refused] = await validateManifests([{ urn: "cnp", manifest: wrong }]);
+  const [refused] = await validateManifests([{ urn: "cilium-policy", manifest: wrong }]);
   expect(refused!.errors.join(" ")).toMatch(/toEntities\/0 must be equal to one of the allowed values/);
 }
 

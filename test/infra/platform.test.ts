@@ -328,6 +328,7 @@ describe("metrics-server (EKS: the HPAs and the VPA recommender read its metrics
 
   it("EKS's VPC CNI matches node addresses by ipBlock: no Cilium policy there", () => {
     expect(prod.objects("CiliumNetworkPolicy")).toEqual([]);
+    expect(prod.objects("CiliumClusterwideNetworkPolicy")).toEqual([]);
   });
 
   it("the apps' autoscalers wait for it", () => {

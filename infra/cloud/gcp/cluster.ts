@@ -6,6 +6,7 @@
 import * as container from "@pulumi/gcp/container/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
+import { CLUSTER_FACTS, servesClusterwideCiliumPolicy } from "../facts.ts";
 import type { GcpKeys } from "./kms.ts";
 import { type GcpNetwork, PODS_RANGE, SERVICES_RANGE } from "./network.ts";
 
@@ -67,6 +68,9 @@ export function gcpCluster(
       },
       workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
       datapathProvider: "ADVANCED_DATAPATH",
+      // Dataplane V2 installs no Cilium policy CRD unless asked; the platform's node-egress policy is
+      // of the cluster-wide kind (CLUSTER_FACTS.gcp.dataplane). Applies in place on an existing cluster.
+      enableCiliumClusterwideNetworkPolicy: servesClusterwideCiliumPolicy(CLUSTER_FACTS.gcp),
       enableShieldedNodes: true,
       databaseEncryption: { state: "ENCRYPTED", keyName: keys.cluster.id },
       loggingConfig: { enableComponents: GKE_LOG_COMPONENTS },

@@ -151,6 +151,11 @@ export interface Migration {
   sql: string;
 }
 
+/** The migration bookkeeping, created unqualified: in the first schema of the search_path. */
+export const SCHEMA_MIGRATIONS_DDL = `create table if not exists schema_migrations (
+         namespace text not null, id text not null, applied_at timestamptz not null default now(),
+         primary key (namespace, id))`;
+
 /**
  * Applies migrations (sorted by id) once each, recorded per namespace in schema_migrations.
  * A session advisory lock keeps concurrent replicas from racing. Same SQL on Postgres and PGlite.
@@ -160,11 +165,7 @@ export async function migrate(db: Database, namespace: string, migrations: Migra
   const applied: string[] = [];
   try {
     await client.query("select pg_advisory_lock(hashtext($1))", [`migrate:${namespace}`]);
-    await client.query(
-      `create table if not exists schema_migrations (
-         namespace text not null, id text not null, applied_at timestamptz not null default now(),
-         primary key (namespace, id))`,
-    );
+    await client.query(SCHEMA_MIGRATIONS_DDL);
     const done = new Set(
       (await client.query("select id from schema_migrations where namespace = $1", [namespace])).rows.map(
         (r) => r.id,

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from "./config.ts";
 import { connectionConfig, openDatabase } from "./db.ts";
 import type { CommonConfig } from "./env.ts";
 import { createLogger } from "./logger.ts";
+import { legacyService } from "./adopt.ts";
 import { provisionRoles, readRoles } from "./roles.ts";
 import { loadServiceConfig, migrateService, type ServiceDefinition, startService } from "./runtime.ts";
 import { Shutdown } from "./server.ts";
@@ -82,9 +83,11 @@ const rolesEnv = z.object({
 /**
  * Provisions the services' Postgres roles (roles.ts) with the admin login in DATABASE_URL, one role
  * per folder of POSTGRES_ROLES_DIR, and exits: 0 done, 1 failed, 2 bad config. Any image of a
- * Postgres user carries it; which one runs it says nothing about the roles it provisions.
+ * Postgres user carries it; which one runs it says nothing about the roles it provisions, only whose
+ * objects of the layout before per-service roles it moves out of `public` (adopt.ts): its own, as
+ * only its image knows its migrations. The Job runs it once per Postgres user's image.
  */
-export async function runRoles(_definition?: ServiceDefinition<any, any, any>): Promise<void> {
+export async function runRoles(definition?: ServiceDefinition<any, any, any>): Promise<void> {
   let env: z.infer<typeof rolesEnv>;
   let roles: ReturnType<typeof readRoles>["roles"];
   let connection: pg.ClientConfig;
@@ -106,11 +109,14 @@ export async function runRoles(_definition?: ServiceDefinition<any, any, any>): 
     const client = new pg.Client(connection);
     await client.connect();
     try {
-      await provisionRoles(client, roles);
+      // Its own service's objects, when the roles it provisions include its own (the Job's always do).
+      const own = definition && legacyService(definition);
+      const adopt = own && roles.some((r) => r.role === own.role) ? own : undefined;
+      const adopted = await provisionRoles(client, roles, adopt);
+      log.info({ roles: roles.map((r) => r.role), adopted }, "postgres roles provisioned");
     } finally {
       await client.end();
     }
-    log.info({ roles: roles.map((r) => r.role) }, "postgres roles provisioned");
   } catch (err) {
     log.error({ err: (err as Error).message }, "provisioning postgres roles failed");
     process.exit(1);

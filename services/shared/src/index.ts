@@ -1,3 +1,4 @@
+export * from "./adopt.ts";
 export * from "./auth.ts";
 export * from "./bus/index.ts";
 export * from "./config.ts";

@@ -14,6 +14,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { type Adopted, adoptLegacy, type LegacyService } from "./adopt.ts";
 import { POSTGRES_ROLE, POSTGRES_ROLE_URL_FILE } from "./contract.ts";
 
 export interface ServiceRole {
@@ -65,9 +66,15 @@ export function databaseStatements(database: string): string[] {
 
 /**
  * Brings every role to its state in one transaction (all or nothing): a half-provisioned set would
- * leave some service's migration failing for reasons its logs cannot show.
+ * leave some service's migration failing for reasons its logs cannot show. With `adopt`, in the same
+ * transaction, that service's objects and rows of the layout before per-service roles move from
+ * `public` into its schema (adopt.ts).
  */
-export async function provisionRoles(client: pg.ClientBase, roles: ServiceRole[]): Promise<void> {
+export async function provisionRoles(
+  client: pg.ClientBase,
+  roles: ServiceRole[],
+  adopt?: LegacyService,
+): Promise<Adopted | undefined> {
   const names = roles.map((r) => r.role);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`role ${dup} is listed twice`);
@@ -77,6 +84,8 @@ export async function provisionRoles(client: pg.ClientBase, roles: ServiceRole[]
     )
   ).rows[0]!;
   if (names.includes(admin)) throw new Error(`role ${admin} is the admin login itself`);
+  if (adopt && !names.includes(adopt.role))
+    throw new Error(`role ${adopt.role} (of ${adopt.name}) is not among the roles to provision`);
   await client.query("begin");
   try {
     for (const sql of databaseStatements(database)) await client.query(sql);
@@ -85,7 +94,9 @@ export async function provisionRoles(client: pg.ClientBase, roles: ServiceRole[]
         (await client.query("select 1 from pg_roles where rolname = $1", [r.role])).rowCount! > 0;
       for (const sql of roleStatements(database, admin, r, exists)) await client.query(sql);
     }
+    const adopted = adopt ? await adoptLegacy(client, adopt) : undefined;
     await client.query("commit");
+    return adopted;
   } catch (err) {
     await client.query("rollback").catch(() => {});
     throw err;
