@@ -24,10 +24,11 @@ export interface AwsPrivateBucketsArgs {
   /** Keeps overwritten and deleted objects as noncurrent versions. */
   versioned?: boolean;
   /**
-   * Deletes what the consumer's own retention never got to: objects `expireDays` after creation,
-   * noncurrent versions `noncurrentDays` after they stopped being current. Omitted: no lifecycle.
+   * Cleans up what the consumer never finishes or gets to: incomplete multipart uploads after a day;
+   * with `expireDays`, objects that long after creation; with `noncurrentDays`, noncurrent versions
+   * that long after they stopped being current. Omitted: no lifecycle.
    */
-  lifecycle?: { expireDays: number; noncurrentDays?: number };
+  lifecycle?: { expireDays?: number; noncurrentDays?: number };
 }
 
 export function awsPrivateBuckets(
@@ -82,7 +83,7 @@ export function awsPrivateBuckets(
               id: "expire-leftovers",
               status: "Enabled",
               filter: {},
-              expiration: { days: lifecycle.expireDays },
+              ...(lifecycle.expireDays === undefined ? {} : { expiration: { days: lifecycle.expireDays } }),
               // A deleted or overwritten object stays recoverable this long.
               ...(lifecycle.noncurrentDays === undefined
                 ? {}

@@ -6,6 +6,7 @@ import type * as kms from "@pulumi/aws/kms/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
 import { SERVICE_ACCOUNTS } from "../../names.ts";
+import { unboundIdentity } from "../storage.ts";
 import type { WorkloadIdentity } from "../types.ts";
 import { asValues } from "../values.ts";
 import { awsPrivateBuckets } from "./bucket.ts";
@@ -22,7 +23,7 @@ export interface AwsLogStorage {
 export function awsLogStorage(ctx: CloudContext, irsa: AwsIrsa, key: kms.Key): AwsLogStorage {
   const { profile, config } = ctx;
   if (!profile.objectLogStorage) {
-    return { loki: { serviceAccount: SERVICE_ACCOUNTS.loki, serviceAccountAnnotations: {}, podLabels: {} } };
+    return { loki: unboundIdentity(SERVICE_ACCOUNTS.loki) };
   }
   // No lifecycle: Loki's compactor applies the retention and deletes what it expires.
   const { identity, buckets } = awsPrivateBuckets(ctx, irsa, {

@@ -6,6 +6,7 @@
 import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import type * as pulumi from "@pulumi/pulumi";
 import { SERVICE_ACCOUNTS } from "../../names.ts";
+import { unboundIdentity } from "../storage.ts";
 import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import { azurePrivateStorage } from "./bucket.ts";
@@ -26,7 +27,7 @@ export function azureLogStorage(
   suffix: pulumi.Output<string>,
 ): AzureLogStorage {
   if (!ctx.profile.objectLogStorage) {
-    return { loki: { serviceAccount: SERVICE_ACCOUNTS.loki, serviceAccountAnnotations: {}, podLabels: {} } };
+    return { loki: unboundIdentity(SERVICE_ACCOUNTS.loki) };
   }
   const { identity, account } = azurePrivateStorage(ctx, cluster, net, suffix, {
     id: "loki",

@@ -17,6 +17,8 @@ export interface GcpPrivateBucketsArgs {
   serviceAccount: ServiceAccountRef;
   /** Bucket names after the stack's base (`<base>-<name>-<suffix>`). */
   buckets: readonly string[];
+  /** The consumer also reads the bucket's own metadata (storage.buckets.get, which objectAdmin lacks). */
+  readsBucketMetadata?: boolean;
   /** Keeps overwritten and deleted objects as noncurrent versions. */
   versioned?: boolean;
   /**
@@ -72,6 +74,12 @@ export function gcpPrivateBuckets(
       { bucket: bucket.name, role: "roles/storage.objectAdmin", member: identity.account.member },
       opts,
     );
+    if (args.readsBucketMetadata)
+      new storage.BucketIAMMember(
+        `${base}-${purpose}-metadata`,
+        { bucket: bucket.name, role: "roles/storage.legacyBucketReader", member: identity.account.member },
+        opts,
+      );
     return bucket;
   });
   return { identity, buckets };

@@ -6,6 +6,7 @@ import type * as container from "@pulumi/gcp/container/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
 import { SERVICE_ACCOUNTS } from "../../names.ts";
+import { unboundIdentity } from "../storage.ts";
 import type { WorkloadIdentity } from "../types.ts";
 import { asValues, type Values } from "../values.ts";
 import { gcpPrivateBuckets } from "./bucket.ts";
@@ -24,7 +25,7 @@ export function gcpLogStorage(
   suffix: pulumi.Output<string>,
 ): GcpLogStorage {
   if (!ctx.profile.objectLogStorage) {
-    return { loki: { serviceAccount: SERVICE_ACCOUNTS.loki, serviceAccountAnnotations: {}, podLabels: {} } };
+    return { loki: unboundIdentity(SERVICE_ACCOUNTS.loki) };
   }
   // No lifecycle: Loki's compactor applies the retention and deletes what it expires.
   const { identity, buckets } = gcpPrivateBuckets(ctx, project, cluster, suffix, {
