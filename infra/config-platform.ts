@@ -14,6 +14,7 @@
  *   platform.backups.schedule    0 3 * * *      0 3 * * *  (UTC)
  *   platform.backups.ttlDays     7              30
  *   platform.tracing.enabled     true           true      (collector + Tempo; services export OTLP spans)
+ *   platform.tracing.objectStorage false        true      (Tempo's blocks in the cloud's object storage; dev: a volume)
  */
 import { z } from "zod";
 import type { Environment } from "./config.ts";
@@ -44,7 +45,13 @@ export const platformFields = z.strictObject({
     })
     .default({}),
   /** OpenTelemetry Collector + Grafana Tempo; when on, every service exports its spans to the collector. */
-  tracing: z.strictObject({ enabled: z.boolean().optional() }).default({}),
+  tracing: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Tempo's blocks in a bucket of the cloud's object storage (workload identity) instead of its volume. */
+      objectStorage: z.boolean().optional(),
+    })
+    .default({}),
 });
 
 /**
@@ -79,7 +86,7 @@ export interface PlatformSettings {
   waf: { enabled: boolean; mode: "detect" | "block"; paranoiaLevel: number };
   vpa: { enabled: boolean };
   backups: { enabled: boolean; schedule: string; ttlDays: number };
-  tracing: { enabled: boolean };
+  tracing: { enabled: boolean; objectStorage: boolean };
 }
 
 const DEFAULTS: Record<Environment, PlatformSettings> = {
@@ -87,13 +94,13 @@ const DEFAULTS: Record<Environment, PlatformSettings> = {
     waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
     vpa: { enabled: true },
     backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
-    tracing: { enabled: true },
+    tracing: { enabled: true, objectStorage: false },
   },
   prod: {
     waf: { enabled: true, mode: "block", paranoiaLevel: 1 },
     vpa: { enabled: true },
     backups: { enabled: true, schedule: "0 3 * * *", ttlDays: 30 },
-    tracing: { enabled: true },
+    tracing: { enabled: true, objectStorage: true },
   },
 };
 

@@ -53,7 +53,8 @@ export const NODE_AUTOSCALER_SERVICE_ACCOUNT = {
 } as const;
 
 /** Components that read or write cloud APIs from inside the cluster. */
-export type IdentityConsumer = "externalSecrets" | "externalDns" | "certManager" | "loki" | "velero";
+export type IdentityConsumer =
+  "externalSecrets" | "externalDns" | "certManager" | "loki" | "tempo" | "velero";
 
 export interface ServiceAccountRef {
   namespace: string;
@@ -69,5 +70,6 @@ export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
   externalDns: { namespace: NS.externalDns, name: "external-dns" },
   certManager: { namespace: NS.certManager, name: "cert-manager" },
   loki: { namespace: NS.monitoring, name: "loki" },
+  tempo: { namespace: NS.monitoring, name: "tempo" },
   velero: { namespace: NS.velero, name: "velero" },
 };

@@ -1,6 +1,6 @@
 /**
  * AWS implementation of the cloud layer: VPC, EKS, Route53, Secrets Manager, RDS for PostgreSQL,
- * IRSA identities and (prod) S3 log storage, wired into one kubernetes Provider.
+ * IRSA identities and (prod) S3 log and trace storage, wired into one kubernetes Provider.
  */
 import { Provider as AwsProvider } from "@pulumi/aws/provider.js";
 import * as pulumi from "@pulumi/pulumi";
@@ -20,6 +20,7 @@ import { awsNodeGroups } from "./aws/nodes.ts";
 import { awsPostgres } from "./aws/postgres.ts";
 import { rdsCaBundle } from "./aws/postgres-ca.ts";
 import { awsSecretStore } from "./aws/secrets.ts";
+import { awsTraceStorage } from "./aws/traces.ts";
 import type { CloudContext } from "./context.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, tagList } from "./naming.ts";
@@ -95,6 +96,7 @@ export class AwsCloud extends CloudComponent {
       externalDnsProvider: "aws",
       secretStore: store,
       logs: awsLogStorage(ctx, irsa, keys.data),
+      traces: awsTraceStorage(ctx, irsa, keys.data),
       backups: awsBackupStorage(ctx, irsa, keys.data),
       postgres: { host: db.address, tls },
       nodeAutoscaler: awsNodeAutoscaler(ctx, irsa, eks.cluster),

@@ -1,6 +1,6 @@
 /**
  * Azure implementation of the cloud layer: VNet with NAT gateway, AKS with Entra ID RBAC and workload
- * identity, Azure DNS, Key Vault, private Postgres Flexible Server and (prod) Blob log storage,
+ * identity, Azure DNS, Key Vault, private Postgres Flexible Server and (prod) Blob log and trace storage,
  * wired into one kubernetes Provider.
  */
 import { getClientConfigOutput } from "@pulumi/azure-native/authorization/getClientConfig.js";
@@ -15,6 +15,7 @@ import { AZURE_CLI_CLIENT_ID, type AzureContext } from "./azure/context.ts";
 import { azureDns } from "./azure/dns.ts";
 import { azureKubeconfig } from "./azure/kubeconfig.ts";
 import { azureLogStorage } from "./azure/logs.ts";
+import { azureTraceStorage } from "./azure/traces.ts";
 import { azureNetwork } from "./azure/network.ts";
 import { azurePostgres } from "./azure/postgres.ts";
 import { azurePostgresCaBundle } from "./azure/postgres-ca.ts";
@@ -100,6 +101,7 @@ export class AzureCloud extends CloudComponent {
       externalDnsProvider: "azure",
       secretStore: store,
       logs: azureLogStorage(ctx, aks.cluster, network, suffix),
+      traces: azureTraceStorage(ctx, aks.cluster, network, suffix),
       backups: azureBackupStorage(ctx, aks.cluster, network, suffix),
       postgres: { host: db.fullyQualifiedDomainName, tls },
       kubeconfig: azureKubeconfig(ctx, aks.cluster),

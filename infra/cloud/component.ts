@@ -25,6 +25,7 @@ export interface CloudParts {
   externalDnsProvider: string;
   secretStore: { provider: CloudLayer["secretStoreProvider"]; externalSecrets: WorkloadIdentity };
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
+  traces: { values?: CloudLayer["traceStorage"]; tempo: WorkloadIdentity };
   backups: { storage?: CloudLayer["backupStorage"]; velero: WorkloadIdentity };
   /** Address the services reach the managed Postgres at, and how they verify it. */
   postgres: { host: pulumi.Output<string>; tls: PostgresTls };
@@ -52,6 +53,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
   declare readonly dns01Solver: CloudLayer["dns01Solver"];
   declare readonly externalDns: CloudLayer["externalDns"];
   declare readonly logStorage: CloudLayer["logStorage"];
+  declare readonly traceStorage: CloudLayer["traceStorage"];
   declare readonly backupStorage: CloudLayer["backupStorage"];
   declare readonly postgres: CloudLayer["postgres"];
   declare readonly nodeAutoscaler: CloudLayer["nodeAutoscaler"];
@@ -70,6 +72,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
       secrets,
       secretStoreProvider: parts.secretStore.provider,
       logStorage: parts.logs.values,
+      traceStorage: parts.traces.values,
       backupStorage: parts.backups.storage,
       postgres: {
         host: parts.postgres.host,
@@ -85,6 +88,7 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
         externalDns: parts.dns.externalDns,
         certManager: parts.dns.certManager,
         loki: parts.logs.loki,
+        tempo: parts.traces.tempo,
         velero: parts.backups.velero,
       },
       provider: new k8s.Provider(

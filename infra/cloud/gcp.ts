@@ -1,6 +1,6 @@
 /**
  * GCP implementation of the cloud layer: VPC-native network with Cloud NAT, private GKE with Workload
- * Identity, Cloud DNS, Secret Manager under CMEK, private Cloud SQL and (prod) GCS log storage,
+ * Identity, Cloud DNS, Secret Manager under CMEK, private Cloud SQL and (prod) GCS log and trace storage,
  * wired into one kubernetes Provider.
  */
 import { getZonesOutput } from "@pulumi/gcp/compute/getZones.js";
@@ -16,6 +16,7 @@ import { gcpDns } from "./gcp/dns.ts";
 import { gcpControlPlaneFirewall } from "./gcp/firewall.ts";
 import { gcpKeys } from "./gcp/kms.ts";
 import { gcpLogStorage } from "./gcp/logs.ts";
+import { gcpTraceStorage } from "./gcp/traces.ts";
 import { gcpNetwork } from "./gcp/network.ts";
 import { gcpNodePools } from "./gcp/nodes.ts";
 import { CLOUD_SQL_TLS_MODE, cloudSqlCaBundle, gcpPostgres } from "./gcp/postgres.ts";
@@ -94,6 +95,7 @@ export class GcpCloud extends CloudComponent {
       externalDnsProvider: "google",
       secretStore: store,
       logs: gcpLogStorage(ctx, project, gke.cluster, suffix),
+      traces: gcpTraceStorage(ctx, project, gke.cluster, suffix),
       backups: gcpBackupStorage(ctx, project, gke.cluster, suffix),
       // Private cluster: the control plane dials webhooks from its own /28 (the firewall admits it too).
       apiServerSources: [network.ranges.master],

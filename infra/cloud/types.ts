@@ -117,6 +117,12 @@ export interface CloudLayer {
   externalDns: { provider: string; values: pulumi.Output<Record<string, unknown>> };
   /** Loki object storage (prod): chart `loki.storage` values; undefined keeps filesystem storage. */
   logStorage?: pulumi.Output<Record<string, unknown>>;
+  /**
+   * Tempo's object storage (platform.tracing.objectStorage): the chart's `tempo.storage.trace` backend
+   * (`backend` plus its s3/gcs/azure block) for Tempo's identity (`identities.tempo`); undefined keeps
+   * Tempo's blocks on its volume.
+   */
+  traceStorage?: pulumi.Output<Record<string, unknown>>;
   /** Velero's object storage; undefined when the stack keeps no backups (platform.backups.enabled). */
   backupStorage?: BackupStorage;
   postgres: CloudPostgres;

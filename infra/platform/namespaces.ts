@@ -116,7 +116,7 @@ const SPECS: Record<NamespaceKey, NamespaceSpec> = {
     podSecurity: "baseline",
     flows: {
       apiServer: true,
-      // Alert receivers (Slack, PagerDuty) and Loki's object storage.
+      // Alert receivers (Slack, PagerDuty) and Loki's and Tempo's object storage.
       internet: [443],
       cloudIdentity: true,
       fromApiServer: [WEBHOOK_PORTS.controllers],

@@ -32,7 +32,10 @@ export interface PlatformSizing {
   tracing: {
     collectorReplicas: number;
     collectorResources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
+    /** Tempo's volume when it holds the blocks (backend local). */
     tempoStorageSize: string;
+    /** Tempo's volume when the blocks are in object storage: the write-ahead log only. */
+    tempoWalSize: string;
     tempoResources: { requests: { cpu: string; memory: string }; limits: { memory: string } };
   };
   gateway: { minReplicas: number; maxReplicas: number };
@@ -68,6 +71,7 @@ export const SIZING: Record<Environment, PlatformSizing> = {
       collectorReplicas: 1,
       collectorResources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
       tempoStorageSize: "10Gi",
+      tempoWalSize: "5Gi",
       tempoResources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { memory: "1Gi" } },
     },
     gateway: { minReplicas: 1, maxReplicas: 2 },
@@ -97,6 +101,7 @@ export const SIZING: Record<Environment, PlatformSizing> = {
       collectorReplicas: 2,
       collectorResources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } },
       tempoStorageSize: "100Gi",
+      tempoWalSize: "20Gi",
       tempoResources: { requests: { cpu: "500m", memory: "2Gi" }, limits: { memory: "4Gi" } },
     },
     gateway: { minReplicas: 2, maxReplicas: 6 },

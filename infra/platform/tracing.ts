@@ -5,13 +5,13 @@
  * namespace. Services never talk to Tempo: the collector is the one endpoint they know, so the
  * backend can change (or sampling and batching can be tuned) without touching a service.
  *
- * Tempo keeps its blocks on a persistent volume (backend "local") in every environment: the chart's
- * single binary runs one replica per volume, which suits seven days of spans for this platform's
- * request rate. Object storage through the cloud layer is the next step when that stops fitting
- * (docs/operations.md, "Tracing").
+ * Tempo keeps its blocks in the cloud's object storage where the cloud layer gives it a bucket
+ * (platform.tracing.objectStorage, prod by default), reaching it as its own ServiceAccount's workload
+ * identity (IRSA, GKE Workload Identity, Entra workload identity) as Loki does; the volume then holds
+ * the write-ahead log only. Otherwise (dev by default) the blocks stay on the volume (backend local).
  */
 import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { chartRelease, type PlatformContext } from "./context.ts";
 import { TRACING } from "./names.ts";
 import { onSystemNodes } from "./placement.ts";
@@ -112,8 +112,16 @@ export function collectorValues(ctx: PlatformContext): Record<string, unknown> {
   };
 }
 
-export function tempoValues(ctx: PlatformContext): Record<string, unknown> {
+/** The chart mounts the volume at /var/tempo; the write-ahead log is there whatever holds the blocks. */
+const TEMPO_WAL = { path: "/var/tempo/wal" };
+const TEMPO_LOCAL_BLOCKS = { backend: "local", local: { path: "/var/tempo/traces" } };
+
+export function tempoValues(
+  ctx: PlatformContext,
+  objectStorage?: Record<string, unknown>,
+): Record<string, unknown> {
   const { tracing } = ctx.sizing;
+  const identity = ctx.cloud.identities.tempo;
   return {
     replicas: 1,
     tempo: {
@@ -124,13 +132,20 @@ export function tempoValues(ctx: PlatformContext): Record<string, unknown> {
       // Receivers stay at the chart's defaults: its Service template reads every one of them (a
       // removed one fails the render). Only the collector sends, over OTLP/gRPC; no NetworkPolicy
       // admits the other receivers' ports from outside the namespace.
+      storage: { trace: { ...(objectStorage ?? TEMPO_LOCAL_BLOCKS), wal: TEMPO_WAL } },
     },
+    // The name the cloud identity trusts (the chart's default fullname is the same, but is not a contract).
+    serviceAccount: {
+      name: identity.serviceAccount.name,
+      annotations: identity.serviceAccountAnnotations,
+    },
+    podLabels: identity.podLabels,
     securityContext: POD_SECURITY(NON_ROOT),
     persistence: {
       enabled: true,
       storageClassName: STORAGE_CLASSES.standard,
       accessModes: ["ReadWriteOnce"],
-      size: tracing.tempoStorageSize,
+      size: objectStorage ? tracing.tempoWalSize : tracing.tempoStorageSize,
     },
     serviceMonitor: { enabled: true },
     ...onSystemNodes(ctx.config),
@@ -140,11 +155,13 @@ export function tempoValues(ctx: PlatformContext): Record<string, unknown> {
 /** undefined when platform.tracing.enabled is off (the services then get no endpoint either). */
 export function installTracing(ctx: PlatformContext, deps: pulumi.Resource[]): Tracing | undefined {
   if (!ctx.config.platform.tracing.enabled) return undefined;
+  if (ctx.config.platform.tracing.objectStorage && !ctx.cloud.traceStorage)
+    pulumi.log.warn("cloud layer provides no traceStorage: Tempo keeps its blocks on its volume", ctx.parent);
   const tempo = chartRelease(ctx, "tempo", {
     name: TRACING.tempo.release,
     namespace: TRACING.namespace,
     dependsOn: deps,
-    values: tempoValues(ctx),
+    values: pulumi.output(ctx.cloud.traceStorage).apply((storage) => tempoValues(ctx, storage)),
   });
   const collector = chartRelease(ctx, "otelCollector", {
     name: TRACING.collector.release,

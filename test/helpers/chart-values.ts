@@ -52,12 +52,21 @@ const isEmpty = (v: unknown) =>
 export function unknownChartKeys(chart: string, version: string, values: Values): string[] {
   const dir = join(DIR, `${chart}-${version}`);
   const defaults = (parse(readFileSync(join(dir, "values.yaml"), "utf8")) ?? {}) as Values;
-  // Only values.yaml is vendored for some charts: then a key must be declared there.
-  const templates = existsSync(join(dir, "templates"))
-    ? readdirSync(join(dir, "templates"))
-        .map((f) => readFileSync(join(dir, "templates", f), "utf8"))
-        .join("\n")
-    : "";
+  // Only values.yaml is vendored for some charts: then a key must be declared there. Strings of
+  // values.yaml that hold template text (Tempo's `config`, which its ConfigMap renders through tpl)
+  // read values like a template does.
+  const embedded: string[] = [];
+  const collect = (v: unknown) => {
+    if (typeof v === "string" && v.includes("{{")) embedded.push(v);
+    else if (isMap(v)) Object.values(v).forEach(collect);
+  };
+  collect(defaults);
+  const templates = [
+    ...(existsSync(join(dir, "templates"))
+      ? readdirSync(join(dir, "templates")).map((f) => readFileSync(join(dir, "templates", f), "utf8"))
+      : []),
+    ...embedded,
+  ].join("\n");
   const unknown: string[] = [];
   const quoted = (path: string) => path.replace(/\./g, "\\.");
   const reads = (path: string) => new RegExp(`\\.Values\\.${quoted(path)}(?![\\w-])`).test(templates);

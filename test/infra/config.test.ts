@@ -264,24 +264,25 @@ describe("Pulumi project and stack files", () => {
 });
 
 describe("platform settings (WAF, VPA, backups, tracing): environment defaults, stack overrides", () => {
-  it("dev detects and keeps no backups; prod blocks and backs up 30 days; both trace", () => {
+  it("dev detects and keeps no backups; prod blocks and backs up 30 days; both trace, prod into object storage", () => {
     expect(parseRaw(valid()).platform).toEqual({
       waf: { enabled: true, mode: "detect", paranoiaLevel: 1 },
       vpa: { enabled: true },
       backups: { enabled: false, schedule: "0 3 * * *", ttlDays: 7 },
-      tracing: { enabled: true },
+      tracing: { enabled: true, objectStorage: false },
     });
     const prod = parseRaw(valid({ environment: "prod", alerting: { pagerdutyRoutingKey: "k" } })).platform;
     expect(prod).toMatchObject({
       waf: { mode: "block" },
       backups: { enabled: true, ttlDays: 30 },
-      tracing: { enabled: true },
+      tracing: { enabled: true, objectStorage: true },
     });
   });
 
   it("tracing may be switched off; a misspelt key is named", () => {
     expect(parseRaw(valid({ platform: { tracing: { enabled: false } } })).platform.tracing).toEqual({
       enabled: false,
+      objectStorage: false,
     });
     expect(problems(valid({ platform: { tracing: { on: false } } }))).toEqual([
       "platform.tracing: unknown key 'on'",

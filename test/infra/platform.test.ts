@@ -699,6 +699,7 @@ describe("workload identity bindings", () => {
     ["externalDns", "external-dns"],
     ["certManager", "cert-manager"],
     ["loki", "loki"],
+    ["tempo", "tempo"],
     ["velero", "velero"],
   ] as const)(
     "%s runs in the namespace and ServiceAccount its cloud identity trusts",

@@ -122,6 +122,45 @@ describe("chart values, checked against each chart at its pinned version", () =>
   });
 });
 
+describe("Tempo's storage block, checked against Tempo's own configuration at the chart's appVersion", () => {
+  // The chart renders tempo.storage whole into Tempo's config file, so the chart cannot vouch for the
+  // keys below it: these are the yaml tags of Tempo v2.10.8's storage config (tempodb/backend/
+  // {s3,gcs,azure}/config.go, tempodb/backend/local and the WAL's path), the ones this platform sets.
+  const TEMPO_STORAGE_KEYS: Record<string, string[]> = {
+    s3: [
+      "bucket",
+      "prefix",
+      "endpoint",
+      "region",
+      "insecure",
+      "forcepathstyle",
+      "storage_class",
+      "tags",
+      "sse",
+    ],
+    gcs: ["bucket_name", "prefix", "endpoint", "insecure", "object_metadata"],
+    azure: ["storage_account_name", "use_federated_token", "container_name", "prefix", "endpoint_suffix"],
+    local: ["path"],
+  };
+
+  it("pins Tempo 2.10.8, the version these keys were read from", () => {
+    expect(CHARTS.tempo.appVersion).toBe("2.10.8");
+  });
+
+  it("sets one backend, its own block with keys Tempo reads, and the write-ahead log path, in every plan", () => {
+    for (const [key, p] of everyPlan()) {
+      const trace = values(p, "tempo").tempo.storage.trace;
+      const { backend, wal, ...blocks } = trace;
+      expect([key, Object.keys(blocks)]).toEqual([key, [backend]]);
+      expect([
+        key,
+        Object.keys(blocks[backend]).filter((k) => !TEMPO_STORAGE_KEYS[backend]!.includes(k)),
+      ]).toEqual([key, []]);
+      expect(wal).toEqual({ path: "/var/tempo/wal" });
+    }
+  });
+});
+
 describe("the collector: OTLP in, Tempo out", () => {
   const v = () => values(plan("prod"), "otel-collector");
 
@@ -173,19 +212,161 @@ describe("the collector: OTLP in, Tempo out", () => {
   });
 });
 
-describe("Tempo: single binary on a volume, seven days", () => {
-  it("keeps 168 h of spans on a persistent volume sized per environment", () => {
+describe("Tempo: single binary, seven days; blocks in object storage in prod, on its volume in dev", () => {
+  it("keeps 168 h of spans; the volume holds the blocks in dev and only the write-ahead log in prod", () => {
     const prod = values(plan("prod"), "tempo");
     expect(prod.tempo.retention).toBe("168h");
     expect(prod.replicas).toBe(1);
-    expect(prod.persistence).toMatchObject({
-      enabled: true,
-      storageClassName: "standard-ssd",
-      size: "100Gi",
-    });
+    expect(prod.persistence).toMatchObject({ enabled: true, storageClassName: "standard-ssd", size: "20Gi" });
     expect(values(plan("dev"), "tempo").persistence.size).toBe("10Gi");
     expect(prod.tempo.reportingEnabled).toBe(false);
     expect(prod.serviceMonitor).toEqual({ enabled: true });
+  });
+
+  it("dev on every cloud: backend local on the volume, no bucket, no cloud identity", () => {
+    for (const cloud of CLOUDS) {
+      const p = plan("dev", cloud);
+      const v = values(p, "tempo");
+      expect([cloud, v.tempo.storage]).toEqual([
+        cloud,
+        {
+          trace: { backend: "local", local: { path: "/var/tempo/traces" }, wal: { path: "/var/tempo/wal" } },
+        },
+      ]);
+      expect([cloud, v.serviceAccount]).toEqual([cloud, { name: "tempo", annotations: {} }]);
+      expect(p.inventory.resources.filter((r) => r.name.includes("-tempo"))).toEqual([]);
+    }
+  });
+
+  // The values name the bucket, role or identity the cloud layer created for Tempo (the mocks derive
+  // their cloud names from these resources), so values pointing anywhere else fail.
+  const tempo = (cloud: (typeof CLOUDS)[number]) => values(plan("prod", cloud), "tempo");
+  const one = (cloud: (typeof CLOUDS)[number], type: string, name: string) =>
+    plan("prod", cloud).one(type, name);
+
+  it("prod on AWS: S3 with IRSA; a private, KMS-encrypted, TLS-only bucket with Tempo's documented permissions only", () => {
+    const bucket = one("aws", "aws:s3/bucket:Bucket", "llmops-prod-tempo-traces");
+    expect(tempo("aws").tempo.storage.trace).toEqual({
+      backend: "s3",
+      s3: {
+        bucket: expect.stringMatching(new RegExp(`^${bucket.inputs.bucketPrefix}[0-9a-f]+$`)),
+        endpoint: "s3.us-east-1.amazonaws.com",
+        region: "us-east-1",
+      },
+      wal: { path: "/var/tempo/wal" },
+    });
+    const role = one("aws", "aws:iam/role:Role", "llmops-prod-tempo");
+    expect(tempo("aws").serviceAccount).toEqual({
+      name: "tempo",
+      annotations: { "eks.amazonaws.com/role-arn": expect.stringMatching(/:llmops-prod-tempo$/) },
+    });
+    const trust = JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals;
+    expect(Object.values(trust)).toContain("system:serviceaccount:monitoring:tempo");
+    const policy = JSON.parse(one("aws", "aws:iam/rolePolicy:RolePolicy", "llmops-prod-tempo").inputs.policy);
+    expect(policy.Statement.map((s: any) => s.Action)).toEqual([
+      ["s3:ListBucket"],
+      ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectTagging", "s3:PutObjectTagging"],
+      ["kms:Decrypt", "kms:GenerateDataKey"],
+    ]);
+    expect(policy.Statement[1].Resource).toEqual([expect.stringMatching(/:llmops-prod-tempo-traces\/\*$/)]);
+    const of = (type: string) => one("aws", `aws:s3/${type}`, "llmops-prod-tempo-traces").inputs;
+    expect(
+      of("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules[0]
+        .applyServerSideEncryptionByDefault.sseAlgorithm,
+    ).toBe("aws:kms");
+    expect(of("bucketPublicAccessBlock:BucketPublicAccessBlock")).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(JSON.parse(of("bucketPolicy:BucketPolicy").policy).Statement[0].Sid).toBe("DenyInsecureTransport");
+    // Tempo's S3 docs recommend dropping incomplete multipart uploads after a day; its compactor
+    // applies the retention, so nothing else expires.
+    expect(of("bucketLifecycleConfiguration:BucketLifecycleConfiguration").rules).toEqual([
+      {
+        id: "expire-leftovers",
+        status: "Enabled",
+        filter: {},
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+      },
+    ]);
+  });
+
+  it("prod on GCP: GCS with GKE Workload Identity; object admin plus bucket metadata (Tempo checks the bucket at start)", () => {
+    const bucket = one("gcp", "gcp:storage/bucket:Bucket", "llmops-prod-tempo-traces");
+    expect(bucket.inputs).toMatchObject({
+      uniformBucketLevelAccess: true,
+      publicAccessPrevention: "enforced",
+    });
+    expect(tempo("gcp").tempo.storage.trace).toEqual({
+      backend: "gcs",
+      gcs: { bucket_name: bucket.inputs.name },
+      wal: { path: "/var/tempo/wal" },
+    });
+    const account = one("gcp", "gcp:serviceaccount/account:Account", "llmops-prod-tempo");
+    const email = `${account.inputs.accountId}@acme-llmops-prod.iam.gserviceaccount.com`;
+    expect(tempo("gcp").serviceAccount).toEqual({
+      name: "tempo",
+      annotations: { "iam.gke.io/gcp-service-account": email },
+    });
+    expect(one("gcp", "gcp:serviceaccount/iAMMember:IAMMember", "llmops-prod-tempo-wi").inputs.member).toBe(
+      "serviceAccount:acme-llmops-prod.svc.id.goog[monitoring/tempo]",
+    );
+    const grants = plan("prod", "gcp")
+      .ofType("gcp:storage/bucketIAMMember:BucketIAMMember")
+      .filter((g) => g.name.includes("-tempo-"))
+      .map((g) => [g.inputs.role, g.inputs.member]);
+    expect(grants).toEqual([
+      ["roles/storage.objectAdmin", `serviceAccount:${email}`],
+      ["roles/storage.legacyBucketReader", `serviceAccount:${email}`],
+    ]);
+  });
+
+  it("prod on Azure: Blob with Entra workload identity; an Entra-only account reachable from the node subnet only", () => {
+    const account = one("azure", "azure-native:storage:StorageAccount", "llmops-prod-traces");
+    expect(account.inputs).toMatchObject({
+      allowSharedKeyAccess: false,
+      allowBlobPublicAccess: false,
+      networkRuleSet: { defaultAction: "Deny" },
+    });
+    expect(
+      one("azure", "azure-native:storage:BlobContainer", "llmops-prod-tempo-traces").inputs,
+    ).toMatchObject({
+      containerName: "traces",
+      publicAccess: "None",
+    });
+    expect(tempo("azure").tempo.storage.trace).toEqual({
+      backend: "azure",
+      azure: {
+        container_name: "traces",
+        storage_account_name: expect.any(String),
+        use_federated_token: true,
+      },
+      wal: { path: "/var/tempo/wal" },
+    });
+    one("azure", "azure-native:managedidentity:UserAssignedIdentity", "llmops-prod-tempo");
+    expect(tempo("azure").serviceAccount).toEqual({
+      name: "tempo",
+      annotations: { "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    });
+    // The webhook injects the federated token only into pods with this label.
+    expect(tempo("azure").podLabels).toEqual({ "azure.workload.identity/use": "true" });
+    const federated = one(
+      "azure",
+      "azure-native:managedidentity:FederatedIdentityCredential",
+      "llmops-prod-tempo",
+    );
+    expect(federated.inputs.subject).toBe("system:serviceaccount:monitoring:tempo");
+    // Storage Blob Data Contributor on this account only, not on the resource group or Loki's account.
+    const grant = one(
+      "azure",
+      "azure-native:authorization:RoleAssignment",
+      "llmops-prod-tempo-storage",
+    ).inputs;
+    expect(grant).toMatchObject({ principalType: "ServicePrincipal" });
+    expect(grant.roleDefinitionId).toMatch(/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
+    expect(grant.scope).toMatch(/\/llmops-prod-traces$/);
   });
 });
 
@@ -237,6 +418,27 @@ describe("network flows", () => {
       ingress: [{ from: [{ podSelector: {} }] }],
       egress: [{ to: [{ podSelector: {} }] }],
     });
+  });
+
+  it("Tempo reaches its object store as Loki does: HTTPS out of the namespace and the node's metadata endpoint (GKE tokens)", () => {
+    for (const [key, p] of everyPlan()) {
+      const tempoPods = { "app.kubernetes.io/name": "tempo", "app.kubernetes.io/instance": "tempo" };
+      const selects = (np: any) =>
+        Object.entries(np.spec.podSelector.matchLabels ?? {}).every(([k, v]) => (tempoPods as any)[k] === v);
+      const egress = policies(p, "monitoring")
+        .filter((np) => np.spec.policyTypes.includes("Egress") && selects(np))
+        .flatMap((np) => np.spec.egress ?? []);
+      expect([key, egress]).toEqual([
+        key,
+        expect.arrayContaining([
+          expect.objectContaining({
+            to: [{ ipBlock: { cidr: "0.0.0.0/0" } }],
+            ports: expect.arrayContaining([{ port: 443, protocol: "TCP" }]),
+          }),
+          { to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] },
+        ]),
+      ]);
+    }
   });
 
   it("every service may send to the collector's OTLP/HTTP port, and only that port", () => {

@@ -7,6 +7,11 @@ export function partition(region: string): string {
   return "aws";
 }
 
+/** S3's regional endpoint (China's regions answer under amazonaws.com.cn). */
+export function s3Endpoint(region: string): string {
+  return `s3.${region}.amazonaws.com${region.startsWith("cn-") ? ".cn" : ""}`;
+}
+
 /** A managed policy of AWS by name, e.g. managedPolicy("us-east-1", "AmazonEKSClusterPolicy"). */
 export function managedPolicy(region: string, name: string): string {
   return `arn:${partition(region)}:iam::aws:policy/${name}`;

@@ -1,23 +1,19 @@
 /**
- * Velero's backup store: a zone-redundant storage account (Entra only, no shared keys, no public
- * blobs, the node subnet as the only network path, blob versioning and soft delete) with one
- * container, written by Velero's managed identity through workload identity.
+ * Velero's backup store: a private, cool-tier storage account (Entra only, the node subnet as the only
+ * network path, blob versioning and soft delete) with one container, written by Velero's managed
+ * identity through workload identity.
  */
 import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
-import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { SERVICE_ACCOUNTS } from "../../names.ts";
 import { BUCKET_GRACE_DAYS, backupsEnabled, NO_BACKUP_IDENTITY } from "../backups.ts";
 import type { BackupStorage, WorkloadIdentity } from "../types.ts";
 import { asValues } from "../values.ts";
+import { azurePrivateStorage } from "./bucket.ts";
 import type { AzureContext } from "./context.ts";
-import { azureWorkloadIdentity } from "./identity.ts";
 import type { AzureNetwork } from "./network.ts";
-import { assignRole } from "./rbac.ts";
 
 export const VELERO_CONTAINER = "velero";
-/** Storage account names: 3-24 lowercase alphanumerics, global. */
-const ACCOUNT_NAME_MAX = 24;
 
 export interface AzureBackupStorage {
   velero: WorkloadIdentity;
@@ -30,63 +26,17 @@ export function azureBackupStorage(
   net: AzureNetwork,
   suffix: pulumi.Output<string>,
 ): AzureBackupStorage {
-  const { base, tags, opts, resourceGroup, location, config } = ctx;
+  const { resourceGroup, config } = ctx;
   if (!backupsEnabled(config)) return { velero: NO_BACKUP_IDENTITY };
-  const compact = base.replace(/[^a-z0-9]/g, "");
-  const account = new storage.StorageAccount(
-    `${base}-backups`,
-    {
-      accountName: suffix.apply((s) => `${compact.slice(0, ACCOUNT_NAME_MAX - 3 - s.length)}bak${s}`),
-      resourceGroupName: resourceGroup.name,
-      location,
-      kind: "StorageV2",
-      sku: { name: "Standard_ZRS" },
-      accessTier: "Cool",
-      allowBlobPublicAccess: false,
-      allowSharedKeyAccess: false,
-      defaultToOAuthAuthentication: true,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: "TLS1_2",
-      networkRuleSet: {
-        defaultAction: "Deny",
-        bypass: "AzureServices",
-        virtualNetworkRules: [{ virtualNetworkResourceId: net.nodes.id, action: "Allow" }],
-      },
-      tags,
-    },
-    opts,
-  );
-  new storage.BlobServiceProperties(
-    `${base}-backups`,
-    {
-      accountName: account.name,
-      resourceGroupName: resourceGroup.name,
-      blobServicesName: "default",
-      isVersioningEnabled: true,
-      deleteRetentionPolicy: { enabled: true, days: BUCKET_GRACE_DAYS },
-      containerDeleteRetentionPolicy: { enabled: true, days: BUCKET_GRACE_DAYS },
-    },
-    opts,
-  );
-  new storage.BlobContainer(
-    `${base}-velero`,
-    {
-      containerName: VELERO_CONTAINER,
-      accountName: account.name,
-      resourceGroupName: resourceGroup.name,
-      publicAccess: "None",
-    },
-    opts,
-  );
-  const velero = azureWorkloadIdentity(ctx, cluster, "velero", SERVICE_ACCOUNTS.velero);
-  assignRole(ctx, "velero-storage", {
-    role: "storageBlobDataContributor",
-    principalId: velero.managedIdentity.principalId,
-    principalType: "ServicePrincipal",
-    scope: account.id,
+  const { identity, account } = azurePrivateStorage(ctx, cluster, net, suffix, {
+    id: "velero",
+    serviceAccount: SERVICE_ACCOUNTS.velero,
+    account: { name: "backups", tag: "bak", accessTier: "Cool" },
+    containers: [{ resource: "velero", container: VELERO_CONTAINER }],
+    versioning: { softDeleteDays: BUCKET_GRACE_DAYS },
   });
   return {
-    velero: velero.identity,
+    velero: identity,
     storage: {
       provider: "azure",
       bucket: pulumi.output(VELERO_CONTAINER),

@@ -5,14 +5,13 @@
  */
 import type * as container from "@pulumi/gcp/container/index.js";
 import * as serviceaccount from "@pulumi/gcp/serviceaccount/index.js";
-import * as storage from "@pulumi/gcp/storage/index.js";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { SERVICE_ACCOUNTS } from "../../names.ts";
 import { BUCKET_GRACE_DAYS, backupsEnabled, NO_BACKUP_IDENTITY } from "../backups.ts";
 import type { CloudContext } from "../context.ts";
 import type { BackupStorage, WorkloadIdentity } from "../types.ts";
 import { asValues } from "../values.ts";
-import { gcpWorkloadIdentity } from "./identity.ts";
+import { gcpPrivateBuckets } from "./bucket.ts";
 
 export interface GcpBackupStorage {
   velero: WorkloadIdentity;
@@ -25,35 +24,21 @@ export function gcpBackupStorage(
   cluster: container.Cluster,
   suffix: pulumi.Output<string>,
 ): GcpBackupStorage {
-  const { base, tags, opts, config } = ctx;
+  const { base, opts, config } = ctx;
   if (!backupsEnabled(config)) return { velero: NO_BACKUP_IDENTITY };
-  const velero = gcpWorkloadIdentity(ctx, project, cluster, "velero", SERVICE_ACCOUNTS.velero);
-  const bucket = new storage.Bucket(
-    `${base}-velero`,
-    {
-      name: pulumi.interpolate`${base}-velero-${suffix}`,
-      project,
-      location: config.region,
-      uniformBucketLevelAccess: true,
-      publicAccessPrevention: "enforced",
-      versioning: { enabled: true },
-      lifecycleRules: [
-        {
-          action: { type: "Delete" },
-          condition: { age: config.platform.backups.ttlDays + BUCKET_GRACE_DAYS },
-        },
-        { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: BUCKET_GRACE_DAYS } },
-      ],
-      forceDestroy: false,
-      labels: tags,
+  const {
+    identity: velero,
+    buckets: [bucket],
+  } = gcpPrivateBuckets(ctx, project, cluster, suffix, {
+    id: "velero",
+    serviceAccount: SERVICE_ACCOUNTS.velero,
+    buckets: ["velero"],
+    versioned: true,
+    lifecycle: {
+      expireDays: config.platform.backups.ttlDays + BUCKET_GRACE_DAYS,
+      noncurrentDays: BUCKET_GRACE_DAYS,
     },
-    opts,
-  );
-  new storage.BucketIAMMember(
-    `${base}-velero`,
-    { bucket: bucket.name, role: "roles/storage.objectAdmin", member: velero.account.member },
-    opts,
-  );
+  });
   new serviceaccount.IAMMember(
     `${base}-velero-signer`,
     {
@@ -67,7 +52,7 @@ export function gcpBackupStorage(
     velero: velero.identity,
     storage: {
       provider: "gcp",
-      bucket: bucket.name,
+      bucket: bucket!.name,
       config: asValues(velero.account.email.apply((serviceAccount) => ({ serviceAccount }))),
     },
   };
