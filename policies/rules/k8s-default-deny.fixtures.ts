@@ -12,6 +12,24 @@ export const fixtures: RuleFixtures = {
         dep("router", D),
       ],
     },
+    {
+      // GKE Dataplane V2 serves only the cluster-wide Cilium kind: it has no namespace to land in.
+      name: "cluster-wide Cilium policy without metadata.namespace",
+      resources: [
+        res(T.ns, "llmops", F.namespace("llmops")),
+        res(T.np, "dd", F.defaultDeny()),
+        res("kubernetes:cilium.io/v2:CiliumClusterwideNetworkPolicy", "egress-nodes", {
+          apiVersion: "cilium.io/v2",
+          kind: "CiliumClusterwideNetworkPolicy",
+          metadata: { name: "llmops-allow-egress-nodes" },
+          spec: {
+            endpointSelector: { matchLabels: { "k8s:io.kubernetes.pod.namespace": "llmops" } },
+            egress: [{ toEntities: ["host"], toPorts: [{ ports: [{ port: "10250", protocol: "TCP" }] }] }],
+          },
+        }),
+        dep("router", D),
+      ],
+    },
   ],
   bad: [
     {

@@ -254,6 +254,7 @@ const CLUSTER_SCOPED = new Set([
   "templates.gatekeeper.sh/ConstraintTemplate",
   "networking.k8s.io/IngressClass",
   "gateway.networking.k8s.io/GatewayClass",
+  "cilium.io/CiliumClusterwideNetworkPolicy",
 ]);
 
 /** Kubernetes objects that live in a namespace (everything but the cluster-scoped kinds above). */
