@@ -12,6 +12,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateService, openDatabase, provisionRoles, type ServiceRole } from "@llmops/shared";
+import { POSTGRES_MONITOR_ROLE } from "../services/shared/src/contract.ts";
 import { postgresRole } from "../services/shared/src/contract.ts";
 import { CONTRACTS, loadDefinition } from "../services/services.ts";
 import { ROOT } from "./helpers/plan.ts";
@@ -52,6 +53,9 @@ beforeAll(async () => {
   await asUser(server.url, async (c) => {
     await c.query(`create role ${ADMIN} login createrole password '${ADMIN_PASSWORD}'`);
     await c.query(`create database llmops owner ${ADMIN}`);
+    // Stand-in for the managed admin login's provider role (rds_superuser, cloudsqlsuperuser,
+    // azure_pg_admin), through which it may grant pg_monitor: PostgreSQL 16+ asks ADMIN OPTION on it.
+    await c.query(`grant pg_monitor to ${ADMIN} with admin option`);
   });
   passwords = Object.fromEntries(USERS.map((s) => [s, secret()]));
   await provision(USERS.map((s) => ({ role: postgresRole(s), password: passwords[s]! })));
@@ -196,6 +200,109 @@ describe("one role per Postgres user", () => {
   });
 });
 
+describe("the monitoring login (the metrics exporter's)", () => {
+  const monitor = () => ({ role: POSTGRES_MONITOR_ROLE, password: monitorPassword });
+  let monitorPassword = secret();
+  const asMonitor = <T>(fn: (c: pg.Client) => Promise<T>) =>
+    asUser(urlOf(POSTGRES_MONITOR_ROLE, monitorPassword), fn);
+  const services = () => USERS.map((s) => ({ role: postgresRole(s), password: passwords[s]! }));
+
+  beforeAll(async () => {
+    await asUser(adminUrl(), (c) => provisionRoles(c, services(), undefined, monitor()));
+    const [a] = USERS as [string];
+    const db = await openDatabase({ url: urlOf(postgresRole(a), passwords[a]!) });
+    await migrateService(await loadDefinition(a), db);
+    await db.close();
+  });
+
+  it("is a login holding pg_monitor and nothing else", async () => {
+    const row = await asUser(
+      adminUrl(),
+      async (c) =>
+        (
+          await c.query(
+            `select rolsuper, rolcreatedb, rolcreaterole, rolinherit, rolreplication, rolbypassrls, rolcanlogin,
+                    array(select g.rolname::text from pg_auth_members m join pg_roles g on g.oid = m.roleid
+                           where m.member = r.oid order by 1) as member_of,
+                    (select count(*)::int from pg_namespace n where n.nspowner = r.oid) as schemas
+               from pg_roles r where rolname = $1`,
+            [POSTGRES_MONITOR_ROLE],
+          )
+        ).rows[0],
+    );
+    // Inherit: pg_monitor's rights only apply to a member that inherits them.
+    expect(row).toEqual({
+      rolsuper: false,
+      rolcreatedb: false,
+      rolcreaterole: false,
+      rolinherit: true,
+      rolreplication: false,
+      rolbypassrls: false,
+      rolcanlogin: true,
+      member_of: ["pg_monitor"],
+      schemas: 0,
+    });
+  });
+
+  it("reads what the exporter scrapes: pg_stat_database, every session of pg_stat_activity, max_connections", async () => {
+    await asUser(adminUrl(), async (admin) => {
+      await admin.query("select 1 as held_open");
+      const seen = await asMonitor(async (c) => ({
+        db: (
+          await c.query(
+            "select numbackends, xact_commit, blks_hit, deadlocks from pg_stat_database where datname = 'llmops'",
+          )
+        ).rowCount,
+        size: (await c.query("select pg_database_size('llmops') > 0 as ok")).rows[0].ok,
+        // Another role's session with its query text: pg_read_all_stats (part of pg_monitor).
+        others: (
+          await c.query(
+            "select query from pg_stat_activity where usename = $1 and query <> '<insufficient privilege>'",
+            [ADMIN],
+          )
+        ).rows.map((r) => r.query),
+        max: (await c.query("select setting from pg_settings where name = 'max_connections'")).rows[0]
+          .setting,
+      }));
+      expect(seen.db).toBe(1);
+      expect(seen.size).toBe(true);
+      expect(seen.others).toContain("select 1 as held_open");
+      expect(Number(seen.max)).toBeGreaterThan(0);
+    });
+  });
+
+  it("reads no service's data and creates nothing", async () => {
+    const [a] = USERS as [string];
+    await asMonitor(async (c) => {
+      await expect(c.query(`select * from ${postgresRole(a)}.schema_migrations`)).rejects.toThrow(
+        /permission denied for schema/,
+      );
+      await expect(c.query("create table public.leak (x int)")).rejects.toThrow(/permission denied/);
+      await expect(c.query("create temp table scratch (x int)")).rejects.toThrow(/permission denied/);
+      await expect(c.query("create schema mine")).rejects.toThrow(/permission denied/);
+      await expect(c.query("create role sneaky")).rejects.toThrow(/permission denied/);
+    });
+  });
+
+  it("provisioning again rotates its password; a service role may not double as it", async () => {
+    const old = monitorPassword;
+    monitorPassword = secret();
+    await asUser(adminUrl(), (c) => provisionRoles(c, services(), undefined, monitor()));
+    await expect(asUser(urlOf(POSTGRES_MONITOR_ROLE, old), async () => {})).rejects.toThrow(
+      /password authentication failed/,
+    );
+    expect(await asMonitor(async (c) => (await c.query("select current_user as u")).rows[0].u)).toBe(
+      POSTGRES_MONITOR_ROLE,
+    );
+    const [a] = USERS as [string];
+    await expect(
+      asUser(adminUrl(), (c) =>
+        provisionRoles(c, services(), undefined, { role: postgresRole(a), password: secret() }),
+      ),
+    ).rejects.toThrow(/listed twice/);
+  });
+});
+
 describe("the roles entry (the admin Job's command)", () => {
   const run = (env: Record<string, string>) =>
     spawnSync(join(ROOT, "node_modules/.bin/tsx"), [join(ROOT, "services/run.ts"), USERS[0]!, "roles"], {
@@ -221,6 +328,30 @@ describe("the roles entry (the admin Job's command)", () => {
     expect(await asUser(url, async (c) => (await c.query("select current_user as u")).rows[0].u)).toBe(
       "entry_made",
     );
+  });
+
+  it("with POSTGRES_MONITOR_URL_FILE it provisions the monitoring login too, and refuses any other role there", async () => {
+    const password = secret();
+    const file = join(mkdtempSync(join(dir, "monitor-")), "url");
+    writeFileSync(file, `${urlOf(POSTGRES_MONITOR_ROLE, password)}\n`);
+    const roles = rolesDir({ "entry-made": urlOf("entry_made", secret()) });
+    const r = run({ DATABASE_URL: adminUrl(), POSTGRES_ROLES_DIR: roles, POSTGRES_MONITOR_URL_FILE: file });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(
+      await asUser(
+        urlOf(POSTGRES_MONITOR_ROLE, password),
+        async (c) => (await c.query("select 1 as one")).rows[0].one,
+      ),
+    ).toBe(1);
+    writeFileSync(file, `${urlOf("entry_made", secret())}\n`);
+    const refused = run({
+      DATABASE_URL: adminUrl(),
+      POSTGRES_ROLES_DIR: roles,
+      POSTGRES_MONITOR_URL_FILE: file,
+    });
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/role "entry_made" is not the monitoring login llmops_monitor/);
   });
 
   it("bad config is one message and exit 2, naming the file and never printing a password", () => {

@@ -15,7 +15,11 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import { POSTGRES_ROLE_URL_FILE, postgresRole } from "../../services/shared/src/contract.ts";
+import {
+  POSTGRES_MONITOR_ROLE,
+  POSTGRES_ROLE_URL_FILE,
+  postgresRole,
+} from "../../services/shared/src/contract.ts";
 import { type Labels, objectMeta } from "../lib/labels.ts";
 import { poolSelector } from "../platform/placement.ts";
 import { POSTGRES_CA, TMP_DIR } from "./constants.ts";
@@ -24,10 +28,13 @@ import { postgresEgress } from "./network.ts";
 import { CONTAINER_SECURITY, POD_SECURITY } from "./pod.ts";
 import type { ServiceProfile } from "./profile.ts";
 import { MIGRATION_RESOURCES } from "./sizing.ts";
+import { MONITOR_SECRET } from "./postgres-exporter.ts";
 
 const GENERATOR_API = "generators.external-secrets.io/v1alpha1";
 /** Where the Job finds one folder per service, each holding that service's URL. */
 const ROLES_DIR = "/etc/postgres-roles";
+/** Where the Job finds the monitoring login's URL. */
+const MONITOR_DIR = "/etc/postgres-monitor";
 const ADMIN_SECRET = "postgres-admin";
 const JOB = "postgres-roles";
 
@@ -94,21 +101,25 @@ export function databaseSecret(
  * The admin Job. It runs the roles script of every Postgres user's image, one after the other (init
  * containers, then the last as the container): each provisions every role, and moves its own
  * service's objects of the layout before per-service roles out of `public`, which only that image can
- * name (its migrations). Outside the mesh: it talks only to the managed Postgres, and a sidecar would
+ * name (its migrations); and the metrics exporter's monitoring login (postgres-exporter.ts). Outside the mesh: it talks only to the managed Postgres, and a sidecar would
  * keep it from completing.
  */
 export function postgresRoles(
   ctx: AppsContext,
   users: ServiceProfile[],
   secrets: pulumi.Resource[],
-  opts: pulumi.CustomResourceOptions & { crOpts: pulumi.CustomResourceOptions },
+  opts: pulumi.CustomResourceOptions & {
+    crOpts: pulumi.CustomResourceOptions;
+    /** The monitoring login's ExternalSecret (MONITOR_SECRET). */
+    monitor: pulumi.Resource;
+  },
 ): k8s.batch.v1.Job {
   if (users.length === 0) throw new Error("postgresRoles: no Postgres user");
   const noScript = users.find((u) => !u.scripts.roles);
   if (noScript) throw new Error(`postgresRoles: ${noScript.name} has no roles script`);
   const labels = serviceLabels(ctx, JOB, "database-roles");
   const ns = ctx.platform.appNamespace;
-  const { crOpts, ...child } = opts;
+  const { crOpts, monitor, ...child } = opts;
 
   const admin = new k8s.apiextensions.CustomResource(
     ADMIN_SECRET,
@@ -154,7 +165,10 @@ export function postgresRoles(
   }));
   const images = users.map((u) => imageOf(ctx.config, u.name));
   // A new role, image or server changes the name: Pulumi creates a new Job (which runs) and deletes the old one.
-  const hash = createHash("sha256").update(JSON.stringify({ roles, images })).digest("hex").slice(0, 8);
+  const hash = createHash("sha256")
+    .update(JSON.stringify({ roles, images, monitor: POSTGRES_MONITOR_ROLE }))
+    .digest("hex")
+    .slice(0, 8);
   const name = `${JOB}-${hash}`;
   const volume = (service: string) => `role-${service}`;
   const steps = users.map((u, i) => ({
@@ -166,6 +180,7 @@ export function postgresRoles(
     env: [
       { name: "DATABASE_CA_FILE", value: POSTGRES_CA.file },
       { name: "POSTGRES_ROLES_DIR", value: ROLES_DIR },
+      { name: "POSTGRES_MONITOR_URL_FILE", value: `${MONITOR_DIR}/${POSTGRES_ROLE_URL_FILE}` },
     ],
     resources: {
       requests: { ...MIGRATION_RESOURCES.requests },
@@ -175,6 +190,7 @@ export function postgresRoles(
     volumeMounts: [
       { name: "tmp", mountPath: TMP_DIR },
       { name: "postgres-ca", mountPath: POSTGRES_CA.mount, readOnly: true },
+      { name: "postgres-monitor", mountPath: MONITOR_DIR, readOnly: true },
       ...roles.map((r) => ({
         name: volume(r.service),
         mountPath: `${ROLES_DIR}/${r.service}`,
@@ -210,6 +226,14 @@ export function postgresRoles(
                   items: [{ key: POSTGRES_CA.key, path: POSTGRES_CA.key }],
                 },
               },
+              {
+                name: "postgres-monitor",
+                secret: {
+                  secretName: MONITOR_SECRET,
+                  items: [{ key: "DATABASE_URL", path: POSTGRES_ROLE_URL_FILE }],
+                  defaultMode: 0o440,
+                },
+              },
               ...roles.map((r) => ({
                 name: volume(r.service),
                 secret: {
@@ -223,6 +247,9 @@ export function postgresRoles(
         },
       },
     },
-    { ...child, dependsOn: [...((child.dependsOn as pulumi.Resource[]) ?? []), admin, account, ...secrets] },
+    {
+      ...child,
+      dependsOn: [...((child.dependsOn as pulumi.Resource[]) ?? []), admin, account, monitor, ...secrets],
+    },
   );
 }

@@ -12,6 +12,7 @@ import { LlmService } from "./llm-service.ts";
 import { limitRange, resourceQuota } from "./namespace.ts";
 import { databaseSecret, databaseSecretName, postgresRoles } from "./database.ts";
 import { postgresCaConfigMap } from "./postgres.ts";
+import { exporterLabels, exporterWorkload, monitorSecret, postgresExporter } from "./postgres-exporter.ts";
 import type { ServiceProfile } from "./profile.ts";
 import { profiles } from "./services.ts";
 
@@ -35,11 +36,11 @@ export class Apps extends pulumi.ComponentResource {
         `imageDigests: no such service ${unknown.join(", ")} (services: ${all.map((p) => p.name).join(", ")})`,
       );
 
+    const users = all.filter((p) => p.database);
     const nsLabels = serviceLabels(ctx, "apps", "namespace-policy");
-    resourceQuota(ctx, all, nsLabels, { parent: this });
+    resourceQuota(ctx, all, nsLabels, { parent: this }, users.length ? [exporterWorkload(ctx)] : []);
     limitRange(ctx, all, nsLabels, { parent: this });
 
-    const users = all.filter((p) => p.database);
     const database = users.length ? this.database(ctx, users) : undefined;
     const services = all.map(
       (profile) =>
@@ -61,12 +62,22 @@ export class Apps extends pulumi.ComponentResource {
     this.registerOutputs({ endpoints: this.endpoints });
   }
 
-  /** The CA bundle, each user's own credentials and the Job that provisions their roles. */
+  /**
+   * The CA bundle, each user's own credentials, the monitoring login's, the Job that provisions
+   * their roles, and the metrics exporter that logs in as the monitoring login.
+   */
   private database(ctx: AppsContext, users: ServiceProfile[]): { needs: pulumi.Resource[] } {
     const ca = postgresCaConfigMap(ctx, serviceLabels(ctx, "postgres", "database-tls"), { parent: this });
     const cr: pulumi.CustomResourceOptions = { parent: this, dependsOn: ctx.platform.ready };
     const secrets = users.map((u) => databaseSecret(ctx, u, serviceLabels(ctx, u.name, u.component), cr));
-    const job = postgresRoles(ctx, users, secrets, { parent: this, dependsOn: [ca], crOpts: cr });
+    const exporter = exporterLabels(ctx);
+    const monitor = monitorSecret(ctx, exporter, cr);
+    const job = postgresRoles(ctx, users, secrets, { parent: this, dependsOn: [ca], crOpts: cr, monitor });
+    postgresExporter(ctx, exporter, {
+      parent: this,
+      dependsOn: [...ctx.platform.appNamespaceReady, ca, job],
+      crOpts: cr,
+    });
     return { needs: [ca, job] };
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Namespace-wide guard rails of the app namespace: a ResourceQuota sized from the services' own
- * profiles (all of them at full scale, mid-rollout, with sidecars: nothing more), a LimitRange
+ * profiles (all of them at full scale, mid-rollout, with sidecars) and the fixed workloads beside
+ * them (the Postgres exporter): nothing more; a LimitRange
  * for anything that forgets its resources. The Namespace itself, its Pod Security labels, its
  * default-deny/DNS/istiod NetworkPolicies and the namespace-wide mTLS default belong to the platform
  * layer; each LlmService adds its own workload-level STRICT PeerAuthentication (mesh.ts).
@@ -29,9 +30,30 @@ export function peakPods(max: number): number {
   return Math.ceil(max * (1 + ROLLOUT_SURGE));
 }
 
-/** The namespace's worst case: every service at its maximum, mid-rollout, each pod with its sidecar. */
-export function quotaTotals(profiles: ServiceProfile[], environment: Environment): Totals {
+/** A workload of the namespace beside the services, outside the mesh (no sidecar): the Postgres exporter. */
+export interface FixedWorkload {
+  replicas: number;
+  resources: ContainerResources;
+}
+
+/**
+ * The namespace's worst case: every service at its maximum, mid-rollout, each pod with its sidecar;
+ * and the fixed workloads beside them, mid-rollout too.
+ */
+export function quotaTotals(
+  profiles: ServiceProfile[],
+  environment: Environment,
+  fixed: FixedWorkload[] = [],
+): Totals {
   const t: Totals = { pods: 0, requestsCpu: 0, requestsMemory: 0, limitsCpu: 0, limitsMemory: 0 };
+  for (const w of fixed) {
+    const pods = peakPods(w.replicas);
+    t.pods += pods;
+    t.requestsCpu += pods * millicores(w.resources.requests.cpu);
+    t.requestsMemory += pods * mebibytes(w.resources.requests.memory);
+    t.limitsCpu += pods * millicores(w.resources.limits.cpu);
+    t.limitsMemory += pods * mebibytes(w.resources.limits.memory);
+  }
   for (const p of profiles) {
     const { replicas, resources } = p.sizing[environment];
     const pods = peakPods(replicas.max);
@@ -52,8 +74,9 @@ export function resourceQuota(
   profiles: ServiceProfile[],
   labels: Labels,
   opts: Opts,
+  fixed: FixedWorkload[] = [],
 ): k8s.core.v1.ResourceQuota {
-  const t = quotaTotals(profiles, ctx.config.environment);
+  const t = quotaTotals(profiles, ctx.config.environment, fixed);
   const name = "apps";
   return new k8s.core.v1.ResourceQuota(
     name,

@@ -51,3 +51,6 @@ export const MESH_SIDECAR: ContainerResources = resources(["100m", "2000m"], ["1
 
 /** Rolling updates surge by this fraction above the autoscaler's maximum (Deployment maxSurge). */
 export const ROLLOUT_SURGE = 0.25;
+
+/** The Postgres exporter: a handful of catalogue queries per scrape. */
+export const POSTGRES_EXPORTER_RESOURCES: ContainerResources = resources(["50m", "250m"], ["64Mi", "128Mi"]);

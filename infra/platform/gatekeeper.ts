@@ -10,6 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { chartRelease, type PlatformContext } from "./context.ts";
 import { onSystemNodes } from "./placement.ts";
 import { NS } from "./namespaces.ts";
+import { APP_NAMESPACE_IMAGES } from "./versions.ts";
 
 export interface Gatekeeper {
   release: k8s.helm.v3.Release;
@@ -43,8 +44,12 @@ export function installGatekeeper(ctx: PlatformContext, deps: pulumi.Resource[])
   const rendered = renderGatekeeper({
     env: config.environment,
     namespaces: [NS.apps],
-    // The stack's own registry is the allowed one (the pack's default is a placeholder).
-    allowedRegistries: [config.imageRegistry],
+    // The stack's own registry (the pack's default is a placeholder), and the owners of the upstream
+    // images the apps layer runs there (the Postgres exporter).
+    allowedRegistries: [
+      config.imageRegistry,
+      ...Object.values(APP_NAMESPACE_IMAGES).map((i) => `${i.registry}/${i.owner}`),
+    ],
   });
   const templates = new Map<string, k8s.apiextensions.CustomResource>();
   const constraints: k8s.apiextensions.CustomResource[] = [];

@@ -3,7 +3,7 @@
  * OpenID Connect provider (client secret from the cloud secret store through external-secrets, never
  * in Helm values), published at grafana.<domain> on the public Gateway once SSO is configured; the
  * generated admin password stays as the break-glass login. Platform dashboards (Kafka, the gateway,
- * Loki) sit beside the per-service ones the apps layer ships.
+ * Loki, the managed Postgres) sit beside the per-service ones the apps layer ships.
  */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
@@ -242,6 +242,83 @@ export const PLATFORM_DASHBOARDS: Record<string, { title: string; panels: Panel[
         title: "Active streams",
         unit: "short",
         targets: [{ expr: "sum(loki_ingester_memory_streams)", legend: "streams" }],
+      },
+    ],
+  },
+  // postgres_exporter v0.20.1's default collectors (the apps layer runs it beside the roles Job); the
+  // exporter runs with several replicas, so each series is taken once per database (max by).
+  postgres: {
+    title: "Postgres",
+    panels: [
+      {
+        title: "Connections vs max_connections",
+        unit: "short",
+        targets: [
+          { expr: "sum(max by (datname) (pg_stat_database_numbackends))", legend: "connections" },
+          { expr: "max(pg_settings_max_connections)", legend: "max_connections" },
+        ],
+      },
+      {
+        title: "Transactions per second",
+        unit: "ops",
+        targets: [
+          {
+            expr: 'max by (datname) (rate(pg_stat_database_xact_commit{datname!~"template.*"}[5m]))',
+            legend: "commit {{datname}}",
+          },
+          {
+            expr: 'max by (datname) (rate(pg_stat_database_xact_rollback{datname!~"template.*"}[5m]))',
+            legend: "rollback {{datname}}",
+          },
+        ],
+      },
+      {
+        title: "Cache hit ratio",
+        unit: "percentunit",
+        targets: [
+          {
+            expr:
+              'max by (datname) (rate(pg_stat_database_blks_hit{datname!~"template.*"}[5m])) / ' +
+              '(max by (datname) (rate(pg_stat_database_blks_hit{datname!~"template.*"}[5m])) + ' +
+              'max by (datname) (rate(pg_stat_database_blks_read{datname!~"template.*"}[5m])))',
+            legend: "{{datname}}",
+          },
+        ],
+      },
+      {
+        title: "Deadlocks",
+        unit: "short",
+        targets: [
+          {
+            expr: 'max by (datname) (increase(pg_stat_database_deadlocks{datname!~"template.*"}[5m]))',
+            legend: "{{datname}}",
+          },
+        ],
+      },
+      {
+        title: "Database size",
+        unit: "bytes",
+        targets: [
+          { expr: 'max by (datname) (pg_database_size_bytes{datname!~"template.*"})', legend: "{{datname}}" },
+        ],
+      },
+      {
+        title: "Longest transaction",
+        unit: "s",
+        targets: [
+          {
+            expr: "max by (datname, state) (pg_stat_activity_max_tx_duration)",
+            legend: "{{datname}} {{state}}",
+          },
+        ],
+      },
+      {
+        // Managed HA standbys take no connections: a series only when the exporter is pointed at a replica.
+        title: "Replication lag (on a replica)",
+        unit: "s",
+        targets: [
+          { expr: "max(pg_replication_lag_seconds and pg_replication_is_replica == 1)", legend: "lag" },
+        ],
       },
     ],
   },

@@ -82,6 +82,8 @@ export interface PlatformOutputs {
   verticalPodAutoscaler: boolean;
   /** Resources custom resources must wait for (CRD-installing releases). */
   ready: pulumi.Resource[];
+  /** The app namespace's Namespace object: a Helm release installing there must wait for it. */
+  appNamespaceReady: pulumi.Resource[];
 }
 
 export class Platform extends pulumi.ComponentResource implements PlatformOutputs {
@@ -112,6 +114,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
   readonly verticalPodAutoscaler: boolean;
   readonly tracing?: PlatformOutputs["tracing"];
   readonly ready: pulumi.Resource[] = [];
+  readonly appNamespaceReady: pulumi.Resource[] = [];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llmops:platform:Platform", name, {}, opts);
@@ -122,6 +125,7 @@ export class Platform extends pulumi.ComponentResource implements PlatformOutput
       parent: this,
     };
     const namespaces = createNamespaces(ctx);
+    this.appNamespaceReady.push(namespaces.apps);
     const storage = createStorage(ctx);
     // external-secrets first: Grafana's admin Secret and Alertmanager's receivers come through it.
     const secrets = installExternalSecrets(ctx, [namespaces.externalSecrets]);

@@ -113,9 +113,29 @@ export const CHARTS = {
     version: "2.2.4",
     appVersion: "2.10.8",
   },
+  // The apps layer runs it beside the managed Postgres's roles Job (it needs that namespace's login Secret).
+  postgresExporter: {
+    chart: "prometheus-postgres-exporter",
+    repo: "https://prometheus-community.github.io/helm-charts",
+    version: "8.2.0",
+    appVersion: "v0.20.1",
+  },
   // Fairwinds' chart of the upstream VerticalPodAutoscaler (kubernetes/autoscaler publishes none yet).
   vpa: { chart: "vpa", repo: "https://charts.fairwinds.com/stable", version: "5.0.0", appVersion: "1.7.1" },
 } as const satisfies Record<string, ChartPin>;
+
+/**
+ * The upstream images the apps layer runs in the app namespace beside the stack's own (the
+ * postgres-exporter chart's, at its appVersion): Gatekeeper admits their owner's repositories there.
+ */
+export const APP_NAMESPACE_IMAGES = {
+  postgresExporter: {
+    registry: "quay.io",
+    owner: "prometheuscommunity",
+    repository: "prometheuscommunity/postgres-exporter",
+    tag: CHARTS.postgresExporter.appVersion,
+  },
+} as const;
 
 /** cluster-autoscaler image per Kubernetes minor (the newest patch of each release line). */
 export const CLUSTER_AUTOSCALER_IMAGE_TAGS: Record<string, string> = {

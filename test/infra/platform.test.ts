@@ -79,6 +79,8 @@ describe("releases: pinned charts from https repositories", () => {
     // Distributed tracing (test/infra/tracing.test.ts specifies them).
     ["otel-collector", "otelCollector", "monitoring"],
     ["tempo", "tempo", "monitoring"],
+    // The apps layer's, beside the roles Job (test/infra/postgres-exporter.test.ts specifies it).
+    ["postgres-exporter", "postgresExporter", "llmops"],
   ];
   /** Off by default in dev (platform.backups.enabled: dev state is disposable). */
   const prodOnly = new Set(["velero"]);
@@ -472,8 +474,15 @@ describe("network flows beyond the default deny", () => {
   });
 
   it("the app namespace has no namespace-wide allows: only DNS and istiod, the rest is per service", () => {
-    // The services' own policies, and the Postgres roles Job's: each selects its pods only.
-    const perWorkload = new Set(["router", "trace-proxy", "cost-api", "sentinel", "postgres-roles"]);
+    // The services' own policies, the Postgres roles Job's and exporter's: each selects its pods only.
+    const perWorkload = new Set([
+      "router",
+      "trace-proxy",
+      "cost-api",
+      "sentinel",
+      "postgres-roles",
+      "postgres-exporter",
+    ]);
     const inApps = prod.objects("NetworkPolicy").filter((p) => p.metadata.namespace === "llmops");
     for (const p of inApps.filter((p) => perWorkload.has(p.metadata.name)))
       expect(Object.keys(p.spec.podSelector.matchLabels ?? {}), p.metadata.name).not.toEqual([]);
@@ -654,6 +663,7 @@ describe("Grafana: single sign-on and platform dashboards", () => {
     ["kafka", ["kafka_topic_partition_current_offset", "kafka_consumergroup_lag"]],
     ["gateway", ["istio_requests_total", "certmanager_certificate_expiration_timestamp_seconds"]],
     ["loki", ["loki_distributor_lines_received_total", "loki_request_duration_seconds_bucket"]],
+    ["postgres", ["pg_stat_database_numbackends", "pg_stat_activity_max_tx_duration"]],
   ])("a %s dashboard the sidecar loads, reading %j", (key, metrics) => {
     for (const plan of [prod, dev]) {
       const cm = plan.objects("ConfigMap", `platform-${key}-dashboard`)[0];
@@ -666,7 +676,7 @@ describe("Grafana: single sign-on and platform dashboards", () => {
 });
 
 describe("platform alerts and Kafka metrics", () => {
-  it("alerts on certificates expiring within 7 days, failed issuance, under-replication and growing lag", () => {
+  it("alerts on certificates expiring within 7 days, failed issuance, under-replication and growing lag, and the managed Postgres", () => {
     const rules = prod
       .objects("PrometheusRule", "platform-alerts")[0]
       .spec.groups.flatMap((g: any) => g.rules);
@@ -675,6 +685,11 @@ describe("platform alerts and Kafka metrics", () => {
       CertificateNotReady: "warning",
       KafkaUnderReplicatedPartitions: "critical",
       KafkaConsumerLagGrowing: "warning",
+      // Specified in test/infra/postgres-exporter.test.ts.
+      PostgresExporterDown: "warning",
+      PostgresConnectionsNearLimit: "warning",
+      PostgresDeadlocks: "warning",
+      PostgresLongTransaction: "warning",
     });
     expect(rules.find((r: any) => r.alert === "CertificateExpiringSoon").expr).toContain("7 * 86400");
   });
@@ -1064,10 +1079,13 @@ describe("Gatekeeper: the policy pack at admission time", () => {
     expect(kinds).toEqual(expect.arrayContaining(["LlmopsRequiredLabels", "LlmopsImageProvenance"]));
   });
 
-  it("constraints bind only the app namespace and allow the stack's own registry", () => {
+  it("constraints bind only the app namespace and allow the stack's own registry and the Postgres exporter's owner", () => {
     for (const c of constraints(prod)) expect(c.spec.match.namespaces, c.metadata.name).toEqual(["llmops"]);
     const images = constraints(prod).find((c) => c.kind === "LlmopsImageProvenance");
-    expect(images.spec.parameters.allowedRegistries).toEqual(["ghcr.io/acme/llmops"]);
+    expect(images.spec.parameters.allowedRegistries).toEqual([
+      "ghcr.io/acme/llmops",
+      "quay.io/prometheuscommunity",
+    ]);
     expect(images.spec.enforcementAction).toBe("deny");
   });
 

@@ -97,6 +97,12 @@ export const POSTGRES_ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
  */
 export const postgresRole = (service: string): string => service.replace(/-/g, "_");
 
+/**
+ * The metrics exporter's login: LOGIN and pg_monitor (statistics and settings views), CONNECT on the
+ * database, no schema and no table. Provisioned by the admin Job beside the services' roles.
+ */
+export const POSTGRES_MONITOR_ROLE = "llmops_monitor";
+
 /** The admin Job's input: one folder per service under POSTGRES_ROLES_DIR, its DATABASE_URL in this file. */
 export const POSTGRES_ROLE_URL_FILE = "url";
 

@@ -11,7 +11,7 @@ import { connectionConfig, openDatabase } from "./db.ts";
 import type { CommonConfig } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { legacyService } from "./adopt.ts";
-import { provisionRoles, readRoles } from "./roles.ts";
+import { provisionRoles, readMonitor, readRoles, type ServiceRole } from "./roles.ts";
 import { loadServiceConfig, migrateService, type ServiceDefinition, startService } from "./runtime.ts";
 import { Shutdown } from "./server.ts";
 
@@ -77,6 +77,8 @@ const rolesEnv = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (the admin login)"),
   DATABASE_CA_FILE: z.string().optional(),
   POSTGRES_ROLES_DIR: z.string(),
+  /** The monitoring login's URL (its Secret mounted as a file); unset, no monitoring login. */
+  POSTGRES_MONITOR_URL_FILE: z.string().optional(),
   LOG_LEVEL: z.string().default("info"),
 });
 
@@ -90,12 +92,18 @@ const rolesEnv = z.object({
 export async function runRoles(definition?: ServiceDefinition<any, any, any>): Promise<void> {
   let env: z.infer<typeof rolesEnv>;
   let roles: ReturnType<typeof readRoles>["roles"];
+  let monitor: ServiceRole | undefined;
   let connection: pg.ClientConfig;
   try {
     env = loadConfig(rolesEnv);
     const read = readRoles(env.POSTGRES_ROLES_DIR);
-    if (read.problems.length) throw new ConfigError(read.problems);
+    const watcher = env.POSTGRES_MONITOR_URL_FILE
+      ? readMonitor(env.POSTGRES_MONITOR_URL_FILE)
+      : { problems: [] };
+    if (read.problems.length || watcher.problems.length)
+      throw new ConfigError([...read.problems, ...watcher.problems]);
     roles = read.roles;
+    monitor = watcher.monitor;
     try {
       connection = connectionConfig(env.DATABASE_URL, env.DATABASE_CA_FILE);
     } catch (err) {
@@ -112,8 +120,11 @@ export async function runRoles(definition?: ServiceDefinition<any, any, any>): P
       // Its own service's objects, when the roles it provisions include its own (the Job's always do).
       const own = definition && legacyService(definition);
       const adopt = own && roles.some((r) => r.role === own.role) ? own : undefined;
-      const adopted = await provisionRoles(client, roles, adopt);
-      log.info({ roles: roles.map((r) => r.role), adopted }, "postgres roles provisioned");
+      const adopted = await provisionRoles(client, roles, adopt, monitor);
+      log.info(
+        { roles: roles.map((r) => r.role), monitor: monitor?.role, adopted },
+        "postgres roles provisioned",
+      );
     } finally {
       await client.end();
     }

@@ -10,12 +10,16 @@
  * Azure azure_pg_admin): they hold CREATEROLE and own the database. To create a schema owned by
  * another role such a login must be a member of that role (PostgreSQL 16+: able to SET ROLE to it),
  * hence the grant of each service role to the admin login.
+ *
+ * The monitoring login (the metrics exporter's) gets pg_monitor, which it must inherit to use, and
+ * CONNECT: no schema, no table, no CREATE anywhere. Granting pg_monitor takes ADMIN OPTION on it
+ * (PostgreSQL 16+), which the managed admin logins hold through their provider's admin role.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { type Adopted, adoptLegacy, type LegacyService } from "./adopt.ts";
-import { POSTGRES_ROLE, POSTGRES_ROLE_URL_FILE } from "./contract.ts";
+import { POSTGRES_MONITOR_ROLE, POSTGRES_ROLE, POSTGRES_ROLE_URL_FILE } from "./contract.ts";
 
 export interface ServiceRole {
   role: string;
@@ -58,6 +62,19 @@ export function roleStatements(database: string, admin: string, r: ServiceRole, 
   ];
 }
 
+/** The statements that bring the monitoring login to its state: pg_monitor and CONNECT, nothing else. */
+export function monitorStatements(database: string, r: ServiceRole, exists: boolean): string[] {
+  const role = pg.escapeIdentifier(r.role);
+  const password = pg.escapeLiteral(r.password);
+  return [
+    exists
+      ? `alter role ${role} with login inherit nocreatedb nocreaterole password ${password}`
+      : `create role ${role} with login inherit nocreatedb nocreaterole password ${password}`,
+    `grant pg_monitor to ${role}`,
+    `grant connect on database ${pg.escapeIdentifier(database)} to ${role}`,
+  ];
+}
+
 /** What every role loses: public's CREATE/USAGE and the database's default CONNECT and TEMP. */
 export function databaseStatements(database: string): string[] {
   const db = pg.escapeIdentifier(database);
@@ -65,7 +82,7 @@ export function databaseStatements(database: string): string[] {
 }
 
 /**
- * Brings every role to its state in one transaction (all or nothing): a half-provisioned set would
+ * Brings every role (and the monitoring login, when given) to its state in one transaction (all or nothing): a half-provisioned set would
  * leave some service's migration failing for reasons its logs cannot show. With `adopt`, in the same
  * transaction, that service's objects and rows of the layout before per-service roles move from
  * `public` into its schema (adopt.ts).
@@ -74,8 +91,9 @@ export async function provisionRoles(
   client: pg.ClientBase,
   roles: ServiceRole[],
   adopt?: LegacyService,
+  monitor?: ServiceRole,
 ): Promise<Adopted | undefined> {
-  const names = roles.map((r) => r.role);
+  const names = [...roles.map((r) => r.role), ...(monitor ? [monitor.role] : [])];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`role ${dup} is listed twice`);
   const { database, admin } = (
@@ -93,6 +111,11 @@ export async function provisionRoles(
       const exists =
         (await client.query("select 1 from pg_roles where rolname = $1", [r.role])).rowCount! > 0;
       for (const sql of roleStatements(database, admin, r, exists)) await client.query(sql);
+    }
+    if (monitor) {
+      const exists =
+        (await client.query("select 1 from pg_roles where rolname = $1", [monitor.role])).rowCount! > 0;
+      for (const sql of monitorStatements(database, monitor, exists)) await client.query(sql);
     }
     const adopted = adopt ? await adoptLegacy(client, adopt) : undefined;
     await client.query("commit");
@@ -129,4 +152,22 @@ export function readRoles(dir: string): { roles: ServiceRole[]; problems: string
     }
   }
   return { roles, problems };
+}
+
+/**
+ * The monitoring login from its mounted URL. Only POSTGRES_MONITOR_ROLE is accepted: a service's URL
+ * mounted there by mistake would otherwise turn that service's role into a monitoring one.
+ */
+export function readMonitor(file: string): { monitor?: ServiceRole; problems: string[] } {
+  let monitor: ServiceRole;
+  try {
+    monitor = roleOfUrl(readFileSync(file, "utf8").trim());
+  } catch (err) {
+    return { problems: [`${file}: ${(err as Error).message}`] };
+  }
+  if (monitor.role !== POSTGRES_MONITOR_ROLE)
+    return {
+      problems: [`${file}: role "${monitor.role}" is not the monitoring login ${POSTGRES_MONITOR_ROLE}`],
+    };
+  return { monitor, problems: [] };
 }
