@@ -18,7 +18,7 @@ import {
 } from "@llmops/shared";
 import { postgresRole } from "../services/shared/src/contract.ts";
 import { CONTRACTS, loadDefinition } from "../services/services.ts";
-import { startPostgres, type TestPostgres } from "./helpers/postgres.ts";
+import { asUser, loginUrl, startPostgres, type TestPostgres } from "./helpers/postgres.ts";
 
 const USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
 const ADMIN = "llmops_admin";
@@ -26,23 +26,8 @@ const ADMIN_PASSWORD = "admin-password-0123456789";
 const BUS_TABLES = ["bus_dead_letters", "bus_outbox", "bus_processed"];
 
 let server: TestPostgres;
-const urlOf = (user: string, password: string, database: string) => {
-  const u = new URL(server.url);
-  u.username = user;
-  u.password = password;
-  u.pathname = `/${database}`;
-  return u.toString();
-};
-
-async function asUser<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const urlOf = (user: string, password: string, database: string) =>
+  loginUrl(server.url, user, password, database);
 
 async function withDb<T>(url: string, fn: (db: Database) => Promise<T>): Promise<T> {
   const db = await openDatabase({ url });

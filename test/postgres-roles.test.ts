@@ -16,7 +16,7 @@ import { POSTGRES_MONITOR_ROLE } from "../services/shared/src/contract.ts";
 import { postgresRole } from "../services/shared/src/contract.ts";
 import { CONTRACTS, loadDefinition } from "../services/services.ts";
 import { ROOT } from "./helpers/plan.ts";
-import { startPostgres, type TestPostgres } from "./helpers/postgres.ts";
+import { asUser, loginUrl, startPostgres, type TestPostgres } from "./helpers/postgres.ts";
 
 const USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
 const ADMIN = "llmops_admin";
@@ -25,24 +25,10 @@ const secret = () => randomBytes(18).toString("base64url");
 
 let server: TestPostgres;
 let dir: string;
-const urlOf = (user: string, password: string, database = "llmops") => {
-  const u = new URL(server.url);
-  u.username = user;
-  u.password = password;
-  u.pathname = `/${database}`;
-  return u.toString();
-};
+const urlOf = (user: string, password: string, database = "llmops") =>
+  loginUrl(server.url, user, password, database);
 const adminUrl = () => urlOf(ADMIN, ADMIN_PASSWORD);
 
-async function asUser<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 const provision = (roles: ServiceRole[]) => asUser(adminUrl(), (c) => provisionRoles(c, roles));
 
 let passwords: Record<string, string>;

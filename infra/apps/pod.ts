@@ -200,18 +200,23 @@ function spreading(ctx: AppsContext, selector: Labels): Partial<k8s.types.input.
       constraint("topology.kubernetes.io/zone", true),
       constraint("kubernetes.io/hostname", false),
     ],
-    affinity: {
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          {
-            weight: 100,
-            podAffinityTerm: {
-              topologyKey: "kubernetes.io/hostname",
-              labelSelector: { matchLabels: selector },
-            },
+    affinity: preferOtherHosts(selector),
+  };
+}
+
+/** Soft anti-affinity: the scheduler prefers a host that runs no pod of the same selector. */
+export function preferOtherHosts(selector: Labels): k8s.types.input.core.v1.Affinity {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        {
+          weight: 100,
+          podAffinityTerm: {
+            topologyKey: "kubernetes.io/hostname",
+            labelSelector: { matchLabels: selector },
           },
-        ],
-      },
+        },
+      ],
     },
   };
 }

@@ -23,6 +23,7 @@ import { APP_NAMESPACE_IMAGES, CHARTS } from "../platform/versions.ts";
 import { POSTGRES_CA } from "./constants.ts";
 import { type AppsContext, selectorLabels } from "./context.ts";
 import { postgresEgress } from "./network.ts";
+import { preferOtherHosts } from "./pod.ts";
 import { monitoringLabels } from "./observability/service-monitor.ts";
 import { PROD_MIN_AVAILABLE } from "./scaling.ts";
 import { POSTGRES_EXPORTER_RESOURCES } from "./sizing.ts";
@@ -134,19 +135,7 @@ export function exporterValues(ctx: AppsContext, labels: Labels): Record<string,
       limits: { ...POSTGRES_EXPORTER_RESOURCES.limits },
     },
     ...(nodeSelector ? { nodeSelector } : {}),
-    affinity: {
-      podAntiAffinity: {
-        preferredDuringSchedulingIgnoredDuringExecution: [
-          {
-            weight: 100,
-            podAffinityTerm: {
-              topologyKey: "kubernetes.io/hostname",
-              labelSelector: { matchLabels: selector },
-            },
-          },
-        ],
-      },
-    },
+    affinity: preferOtherHosts(selector),
     config: {
       datasource: {
         host: postgres.host,

@@ -171,3 +171,23 @@ export async function postgresBackends(): Promise<PostgresBackend[]> {
     },
   ];
 }
+
+/** The server's URL logged in as another user, on a given database. */
+export function loginUrl(serverUrl: string, user: string, password: string, database: string): string {
+  const u = new URL(serverUrl);
+  u.username = user;
+  u.password = password;
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** One connection as the URL's user for the length of `fn`, closed whatever happens. */
+export async function asUser<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
