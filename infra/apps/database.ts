@@ -25,12 +25,12 @@ import { poolSelector } from "../platform/placement.ts";
 import { POSTGRES_CA, TMP_DIR } from "./constants.ts";
 import { type AppsContext, imageOf, selectorLabels, serviceLabels } from "./context.ts";
 import { postgresEgress } from "./network.ts";
+import { postgresLoginSecret } from "./postgres-login.ts";
 import { CONTAINER_SECURITY, POD_SECURITY } from "./pod.ts";
 import type { ServiceProfile } from "./profile.ts";
 import { MIGRATION_RESOURCES } from "./sizing.ts";
 import { MONITOR_SECRET } from "./postgres-exporter.ts";
 
-const GENERATOR_API = "generators.external-secrets.io/v1alpha1";
 /** Where the Job finds one folder per service, each holding that service's URL. */
 const ROLES_DIR = "/etc/postgres-roles";
 /** Where the Job finds the monitoring login's URL. */
@@ -51,50 +51,7 @@ export function databaseSecret(
   labels: Labels,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
-  const name = databaseSecretName(profile);
-  const generatorName = `${name}-password`;
-  const generator = new k8s.apiextensions.CustomResource(
-    generatorName,
-    {
-      apiVersion: GENERATOR_API,
-      kind: "Password",
-      metadata: objectMeta(generatorName, ctx.platform.appNamespace, labels),
-      spec: { length: 40, digits: 8, symbols: 0, noUpper: false, allowRepeat: true },
-    },
-    opts,
-  );
-  const entry = ctx.cloud.secrets.postgres;
-  const field = (property: string) => ({ secretKey: property, remoteRef: { key: entry, property } });
-  return new k8s.apiextensions.CustomResource(
-    name,
-    {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
-      spec: {
-        // Once: a new password would lock the running pods out until the Job ran again.
-        refreshPolicy: "CreatedOnce",
-        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-        target: {
-          name,
-          creationPolicy: "Owner",
-          template: {
-            metadata: { labels },
-            data: {
-              DATABASE_URL: `postgres://${postgresRole(profile.name)}:{{ .password }}@{{ .host }}:{{ .port }}/{{ .database }}?sslmode={{ .sslmode }}`,
-            },
-          },
-        },
-        data: ["host", "port", "database", "sslmode"].map(field),
-        dataFrom: [
-          {
-            sourceRef: { generatorRef: { apiVersion: GENERATOR_API, kind: "Password", name: generatorName } },
-          },
-        ],
-      },
-    },
-    { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), generator] },
-  );
+  return postgresLoginSecret(ctx, databaseSecretName(profile), postgresRole(profile.name), labels, {}, opts);
 }
 
 /**

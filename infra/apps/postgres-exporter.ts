@@ -24,11 +24,11 @@ import { POSTGRES_CA } from "./constants.ts";
 import { type AppsContext, selectorLabels } from "./context.ts";
 import { postgresEgress } from "./network.ts";
 import { preferOtherHosts } from "./pod.ts";
+import { postgresLoginSecret } from "./postgres-login.ts";
 import { monitoringLabels } from "./observability/service-monitor.ts";
 import { PROD_MIN_AVAILABLE } from "./scaling.ts";
 import { POSTGRES_EXPORTER_RESOURCES } from "./sizing.ts";
 
-const GENERATOR_API = "generators.external-secrets.io/v1alpha1";
 const NAME = "postgres-exporter";
 /** The monitoring login's Secret: DATABASE_URL (the Job's input) and password (the exporter's). */
 export const MONITOR_SECRET = "postgres-monitor";
@@ -63,50 +63,13 @@ export function monitorSecret(
   labels: Labels,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
-  const ns = ctx.platform.appNamespace;
-  const generatorName = `${MONITOR_SECRET}-password`;
-  const generator = new k8s.apiextensions.CustomResource(
-    generatorName,
-    {
-      apiVersion: GENERATOR_API,
-      kind: "Password",
-      metadata: objectMeta(generatorName, ns, labels),
-      spec: { length: 40, digits: 8, symbols: 0, noUpper: false, allowRepeat: true },
-    },
-    opts,
-  );
-  const entry = ctx.cloud.secrets.postgres;
-  const field = (property: string) => ({ secretKey: property, remoteRef: { key: entry, property } });
-  return new k8s.apiextensions.CustomResource(
+  return postgresLoginSecret(
+    ctx,
     MONITOR_SECRET,
-    {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: objectMeta(MONITOR_SECRET, ns, labels),
-      spec: {
-        // Once: a new password would lock the exporter out until the Job ran again.
-        refreshPolicy: "CreatedOnce",
-        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-        target: {
-          name: MONITOR_SECRET,
-          creationPolicy: "Owner",
-          template: {
-            metadata: { labels },
-            data: {
-              DATABASE_URL: `postgres://${POSTGRES_MONITOR_ROLE}:{{ .password }}@{{ .host }}:{{ .port }}/{{ .database }}?sslmode={{ .sslmode }}`,
-              [MONITOR_PASSWORD_KEY]: "{{ .password }}",
-            },
-          },
-        },
-        data: ["host", "port", "database", "sslmode"].map(field),
-        dataFrom: [
-          {
-            sourceRef: { generatorRef: { apiVersion: GENERATOR_API, kind: "Password", name: generatorName } },
-          },
-        ],
-      },
-    },
-    { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), generator] },
+    POSTGRES_MONITOR_ROLE,
+    labels,
+    { [MONITOR_PASSWORD_KEY]: "{{ .password }}" },
+    opts,
   );
 }
 
