@@ -7,12 +7,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateManifests } from "../../infra/offline/manifests.ts";
 import { consumerGroupId, postgresRole } from "../../services/shared/src/contract.ts";
-import { roleOfUrl } from "../../services/shared/src/roles.ts";
 import { parseCatalogue } from "../../services/router/src/catalogue.ts";
 import { CONTRACTS } from "../../services/services.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
+import { APP_NS as NS, appsManifests as apps, appsObject as obj, expectGeneratedLogin } from "./apps-plan.ts";
 
-const NS = "llmops";
 const SERVICES = ["router", "trace-proxy", "cost-api", "sentinel"] as const;
 type Service = (typeof SERVICES)[number];
 const HPA_SERVICES: Service[] = ["router", "trace-proxy"];
@@ -38,27 +37,6 @@ beforeAll(() => {
   gcp = planStack("prod", { cloud: "gcp" });
 });
 
-/**
- * Objects registered under the Apps component (the apps layer's own manifests). The Postgres
- * exporter's Helm release is no manifest: test/infra/postgres-exporter.test.ts specifies it.
- */
-function apps(plan: Plan): any[] {
-  return plan.inventory.resources
-    .filter(
-      (r) =>
-        r.urn.includes("::llmops:apps:") &&
-        r.type.startsWith("kubernetes:") &&
-        r.type !== "kubernetes:helm.sh/v3:Release",
-    )
-    .map((r) => r.inputs);
-}
-function obj(plan: Plan, kind: string, name: string, namespace = NS): any {
-  const found = apps(plan).filter(
-    (m) => m.kind === kind && m.metadata?.name === name && m.metadata?.namespace === namespace,
-  );
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace}/${name}, found ${found.length}`);
-  return found[0];
-}
 const deploymentOf = (plan: Plan, s: Service) => obj(plan, "Deployment", s);
 const podOf = (plan: Plan, s: Service) => deploymentOf(plan, s).spec.template.spec;
 const containerOf = (plan: Plan, s: Service) => podOf(plan, s).containers.find((c: any) => c.name === s);
@@ -457,38 +435,7 @@ describe("Postgres roles: each Postgres user connects as its own role, never as 
     "%s: a password generated in the cluster once, rendered into its own DATABASE_URL with its role",
     (s) => {
       for (const [, plan] of plans()) {
-        const generator = obj(plan, "Password", `${s}-postgres-password`);
-        expect(generator.apiVersion).toBe("generators.external-secrets.io/v1alpha1");
-        // Letters and digits only: the password drops into a URL unescaped.
-        expect(generator.spec).toMatchObject({ symbols: 0 });
-        expect(generator.spec.length).toBeGreaterThanOrEqual(32);
-        const spec = obj(plan, "ExternalSecret", `${s}-postgres`).spec;
-        expect(spec.refreshPolicy).toBe("CreatedOnce");
-        expect(spec.dataFrom).toEqual([
-          {
-            sourceRef: {
-              generatorRef: {
-                apiVersion: "generators.external-secrets.io/v1alpha1",
-                kind: "Password",
-                name: `${s}-postgres-password`,
-              },
-            },
-          },
-        ]);
-        // Where the server is comes from the cloud's entry; never its admin URL or password.
-        expect(spec.data.map((d: any) => d.remoteRef)).toEqual(
-          ["host", "port", "database", "sslmode"].map((property) => ({ key: storeEntry(plan), property })),
-        );
-        const template = spec.target.template.data.DATABASE_URL as string;
-        const rendered = template
-          .replace("{{ .password }}", "p".repeat(40))
-          .replace("{{ .host }}", "db.internal")
-          .replace("{{ .port }}", "5432")
-          .replace("{{ .database }}", "llmops")
-          .replace("{{ .sslmode }}", "verify-full");
-        expect(rendered).not.toContain("{{");
-        // The URL the service gets is one the Job accepts, naming the service's role.
-        expect(roleOfUrl(rendered).role).toBe(postgresRole(s));
+        const { rendered } = expectGeneratedLogin(plan, `${s}-postgres`, postgresRole(s));
         expect(new URL(rendered).searchParams.get("sslmode")).toBe("verify-full");
         for (const c of [...podOf(plan, s).initContainers, ...podOf(plan, s).containers])
           expect(c.envFrom, `${s}/${c.name}`).toContainEqual({ secretRef: { name: `${s}-postgres` } });

@@ -9,8 +9,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { APP_NAMESPACE_IMAGES, CHARTS } from "../../infra/platform/versions.ts";
 import { POSTGRES_MONITOR_ROLE } from "../../services/shared/src/contract.ts";
-import { roleOfUrl } from "../../services/shared/src/roles.ts";
 import { helmMerge, unknownChartKeys } from "../helpers/chart-values.ts";
+import { APP_NS as NS, appsObject as obj, expectGeneratedLogin } from "./apps-plan.ts";
 import { type Plan, planStackAsync, ROOT } from "../helpers/plan.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -18,7 +18,6 @@ import { parse } from "yaml";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const CLOUDS = ["aws", "gcp", "azure"] as const;
-const NS = "llmops";
 const CA_FILE = "/etc/postgres-ca/ca.pem";
 
 /**
@@ -64,15 +63,6 @@ beforeAll(async () => {
 const everyPlan = () => Object.entries(plans);
 const release = (p: Plan) => p.one(RELEASE, "postgres-exporter");
 const values = (p: Plan) => release(p).inputs.values;
-/** Objects of the apps layer (the exporter's siblings), by kind and name, in the app namespace. */
-function obj(p: Plan, kind: string, name: string, namespace = NS): any {
-  const found = p.inventory.resources
-    .filter((r) => r.urn.includes("::llmops:apps:") && r.type.startsWith("kubernetes:"))
-    .map((r) => r.inputs)
-    .filter((m) => m.kind === kind && m.metadata?.name === name && m.metadata?.namespace === namespace);
-  if (found.length !== 1) throw new Error(`expected one ${kind} ${namespace}/${name}, found ${found.length}`);
-  return found[0];
-}
 /** The chart's selector labels (its _helpers.tpl): name from nameOverride, instance the release. */
 const podSelector = (p: Plan) => ({
   "app.kubernetes.io/name": values(p).nameOverride,
@@ -87,7 +77,6 @@ const chartDefaults = parse(
     "utf8",
   ),
 );
-const storeEntry = (p: Plan) => obj(p, "ExternalSecret", "postgres-admin").spec.data[0].remoteRef.key;
 
 describe("the exporter's release", () => {
   it("installs the pinned chart in the app namespace, in dev and prod on every cloud", () => {
@@ -232,35 +221,8 @@ describe("the exporter's release", () => {
 describe("the monitoring login's Secret and the roles Job", () => {
   it("a password generated in the cluster once, rendered as the login's URL (for the Job) and password (for the exporter)", () => {
     for (const [key, p] of everyPlan()) {
-      const generator = obj(p, "Password", "postgres-monitor-password");
-      expect([key, generator.spec.symbols]).toEqual([key, 0]);
-      expect(generator.spec.length).toBeGreaterThanOrEqual(32);
-      const spec = obj(p, "ExternalSecret", "postgres-monitor").spec;
-      expect(spec.refreshPolicy).toBe("CreatedOnce");
-      expect(spec.dataFrom).toEqual([
-        {
-          sourceRef: {
-            generatorRef: {
-              apiVersion: "generators.external-secrets.io/v1alpha1",
-              kind: "Password",
-              name: "postgres-monitor-password",
-            },
-          },
-        },
-      ]);
-      // Where the server is, from the cloud's entry; never the admin URL or password.
-      expect(spec.data.map((d: any) => d.remoteRef)).toEqual(
-        ["host", "port", "database", "sslmode"].map((property) => ({ key: storeEntry(p), property })),
-      );
-      const { DATABASE_URL: url, password } = spec.target.template.data;
-      expect(password).toBe("{{ .password }}");
-      const rendered = url
-        .replace("{{ .password }}", "p".repeat(40))
-        .replace("{{ .host }}", "db.internal")
-        .replace("{{ .port }}", "5432")
-        .replace("{{ .database }}", "llmops")
-        .replace("{{ .sslmode }}", "verify-full");
-      expect(roleOfUrl(rendered).role).toBe(POSTGRES_MONITOR_ROLE);
+      const { data } = expectGeneratedLogin(p, "postgres-monitor", POSTGRES_MONITOR_ROLE);
+      expect([key, data.password]).toEqual([key, "{{ .password }}"]);
     }
   });
 
