@@ -2,14 +2,13 @@
  * The price import command as an operator runs it: a table in LiteLLM's published format into the cost
  * API's database, then read back by the service from that database.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { runScript } from "../../../test/helpers/cli.ts";
 import { type CostApi, startCostApi } from "./helpers.ts";
 
-const ROOT = resolve(import.meta.dirname, "../../..");
 const dir = mkdtempSync(join(tmpdir(), "cost-cli-"));
 const DATA_DIR = join(dir, "data");
 const TABLE = join(dir, "prices.json");
@@ -28,24 +27,8 @@ writeFileSync(
   }),
 );
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "services/cost-api/src/cli.ts"), ...args],
-      {
-        cwd: ROOT,
-        env: { ...process.env, DATA_DIR, DATABASE_URL: "", LOG_LEVEL: "warn" },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) =>
+  runScript("services/cost-api/src/cli.ts", args, { DATA_DIR, DATABASE_URL: "", LOG_LEVEL: "warn" });
 
 let api: CostApi | undefined;
 afterAll(async () => {

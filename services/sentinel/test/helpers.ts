@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -7,6 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createLogger, type Database, MemoryBus, startService } from "@llmops/shared";
 import type { AnomalyEvent, TraceEvent } from "@llmops/shared/events";
+import { runScript } from "../../../test/helpers/cli.ts";
 import sentinel from "../src/service.ts";
 import { MIN, stream, T0 } from "./events.ts";
 
@@ -84,23 +84,7 @@ export async function startSentinel(
 }
 
 /** The replay command, as an operator runs it. */
-export function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((res) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", join(ROOT, "services/sentinel/src/cli.ts"), ...args],
-      {
-        cwd: ROOT,
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => res({ code: code ?? -1, stdout, stderr }));
-  });
-}
+export const runCli = (args: string[]) => runScript("services/sentinel/src/cli.ts", args);
 
 export interface Received {
   path: string;
