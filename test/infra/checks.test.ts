@@ -11,25 +11,19 @@ import { ConfigError, parseStackConfig } from "../../infra/config.ts";
 import { CLUSTER_AUTOSCALER_IMAGE_TAGS } from "../../infra/platform/versions.ts";
 import { stackProblems, validateStack } from "../../infra/validate.ts";
 import { runPlanCli } from "../helpers/plan.ts";
+import { minimalStackConfig } from "../helpers/stack-config.ts";
 
 const CLOUDS = ["aws", "gcp", "azure"] as const;
 const REGION = { aws: "us-east-1", gcp: "us-central1", azure: "eastus2" } as const;
 
 function stack(cloud: (typeof CLOUDS)[number], overrides: Record<string, unknown> = {}, name = "dev") {
   return parseStackConfig(
-    {
+    minimalStackConfig({
       cloud,
-      environment: "dev",
       region: REGION[cloud],
-      domain: "dev.llm.example.com",
-      kubernetesVersion: "1.34",
-      imageRegistry: "ghcr.io/acme/llmops",
-      imageTag: "0.1.0",
-      acmeEmail: "ops@example.com",
-      llmProviders: [{ name: "openai", baseUrl: "https://api.openai.com/v1", apiKey: "sk-test" }],
       ...(cloud === "gcp" ? { gcp: { project: "acme-llmops-dev" } } : {}),
       ...overrides,
-    },
+    }),
     { project: "llmops", stack: name, secretKeys: new Set(["llmProviders", "alerting"]) },
   );
 }

@@ -10,23 +10,11 @@ import { CONFIG_KEYS, ConfigError, decode, defaultNodePools, parseStackConfig } 
 import { imageOf } from "../../infra/apps/context.ts";
 import { loadStackFiles } from "../../infra/offline/stackfile.ts";
 import { ROOT } from "../helpers/plan.ts";
+import { minimalStackConfig } from "../helpers/stack-config.ts";
 
 const SECRET = new Set(["llmProviders", "alerting", "clientApiKeys", "adminApiKeys"]);
 
-function valid(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    cloud: "aws",
-    environment: "dev",
-    region: "us-east-1",
-    domain: "dev.llm.example.com",
-    kubernetesVersion: "1.34",
-    imageRegistry: "ghcr.io/acme/llmops",
-    imageTag: "0.1.0",
-    acmeEmail: "ops@example.com",
-    llmProviders: [{ name: "openai", baseUrl: "https://api.openai.com/v1", apiKey: "sk-test" }],
-    ...overrides,
-  };
-}
+const valid = minimalStackConfig;
 
 function parseRaw(raw: Record<string, unknown>, secretKeys: Set<string> = SECRET) {
   return parseStackConfig(raw, { project: "llmops", stack: "dev", secretKeys });
