@@ -10,10 +10,9 @@
  * Prints one JSON summary line; exit 0, 1 when the database fails, 2 on bad usage or a bad table.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { parseCommand, runCommand, UsageError } from "@llmops/shared/cli";
 import {
   type CommonConfig,
-  ConfigError,
   createLogger,
   embeddedDataDir,
   loadServiceConfig,
@@ -27,8 +26,6 @@ import costApi from "./service.ts";
 
 const USAGE = `usage: npm run -s cost-api -- import-prices FILE [--effective-from ISO] [--source TEXT] [--dry-run]
 `;
-
-class UsageError extends Error {}
 
 function readTable(file: string): unknown {
   let text: string;
@@ -87,38 +84,18 @@ async function importPrices(positionals: string[], values: Record<string, string
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        "effective-from": { type: "string" },
-        source: { type: "string" },
-        "dry-run": { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  if (parsed.values.help || command === "help" || command === "--help") {
+  const { command, values, positionals } = parseCommand(argv, {
+    "effective-from": { type: "string" },
+    source: { type: "string" },
+    "dry-run": { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help || command === "help" || command === "--help") {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (command === "import-prices") return importPrices(parsed.positionals, parsed.values);
+  if (command === "import-prices") return importPrices(positionals, values);
   throw new UsageError(command ? `unknown command "${command}"` : "a command is required");
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      process.stderr.write(`cost-api: ${err.message}\n${err instanceof UsageError ? USAGE : ""}`);
-      process.exit(2);
-    }
-    process.stderr.write(`cost-api: ${(err as Error).message}\n`);
-    process.exit(1);
-  },
-);
+runCommand("cost-api", USAGE, () => main(process.argv.slice(2)));

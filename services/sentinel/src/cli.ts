@@ -8,8 +8,7 @@
  * Exit 0; 2 on bad usage or a bad config/prices file (one message, no stack trace).
  */
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { ConfigError } from "@llmops/shared";
+import { parseCommand, runCommand, UsageError } from "@llmops/shared/cli";
 import { loadDetectorConfig } from "./detect/config.ts";
 import { bookPricer } from "./detect/pricer.ts";
 import { evaluate, standardCandidates, table } from "./eval/evaluate.ts";
@@ -22,8 +21,6 @@ const USAGE = `usage: npm run -s sentinel -- replay FILE [--config FILE] [--pric
        npm run -s sentinel -- generate [--days N] [--seed N]
 `;
 
-class UsageError extends Error {}
-
 function number(v: string | undefined, name: string, def: number): number {
   if (v === undefined) return def;
   const n = Number(v);
@@ -32,24 +29,13 @@ function number(v: string | undefined, name: string, def: number): number {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        prices: { type: "string" },
-        days: { type: "string" },
-        seed: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-  const { values, positionals } = parsed;
+  const { command, values, positionals } = parseCommand(argv, {
+    config: { type: "string" },
+    prices: { type: "string" },
+    days: { type: "string" },
+    seed: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -105,20 +91,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    if (err instanceof UsageError) {
-      process.stderr.write(`sentinel: ${err.message}\n${USAGE}`);
-      process.exitCode = 2;
-    } else if (err instanceof ConfigError) {
-      process.stderr.write(`sentinel: ${err.message}\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`sentinel: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    }
-  },
-);
+runCommand("sentinel", USAGE, () => main(process.argv.slice(2)));
