@@ -44,36 +44,33 @@ export function createService(opts: ServiceOptions): FastifyInstance {
     ...opts.fastify,
   });
   let closing = false;
-  // Track open sockets and their in-flight requests so a drain can close sockets that carry none:
-  // keep-alive sockets that went idle during the drain (e.g. after a hijacked SSE stream) and sockets
-  // a client opened but never used. Node's closeIdleConnections() misses the latter.
-  const inflight = new Map<Socket, number>();
+  // Open sockets and the responses in flight, so a drain can close sockets that carry none: keep-alive
+  // sockets that went idle during the drain (e.g. after a hijacked SSE stream) and sockets a client
+  // opened but never used, which Node's closeIdleConnections() misses.
+  const sockets = new Set<Socket>();
+  const inflight = new Set<ServerResponse>();
   app.server.on("connection", (socket: Socket) => {
-    inflight.set(socket, 0);
-    socket.once("close", () => inflight.delete(socket));
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
-  app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    inflight.set(socket, (inflight.get(socket) ?? 0) + 1);
-    res.once("close", () => {
-      if (inflight.has(socket)) inflight.set(socket, inflight.get(socket)! - 1);
-    });
+  app.server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    inflight.add(res);
+    res.once("close", () => inflight.delete(res));
   });
   app.addHook("preClose", async () => {
     closing = true;
+    // Answers still to come say Connection: close, so keep-alive sockets do not hold the shutdown
+    // open until their idle timeout. Marked here, once, rather than checked in a hook on every reply.
+    for (const res of inflight) if (!res.headersSent) res.setHeader("connection", "close");
     const sweep = () => {
-      for (const [socket, n] of inflight) if (n <= 0) socket.destroy();
+      const busy = new Set<Socket | null>();
+      for (const res of inflight) busy.add(res.req.socket);
+      for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
     };
     const timer = setInterval(sweep, 50);
     timer.unref();
     app.server.once("close", () => clearInterval(timer));
     sweep();
-  });
-  // While draining, answer in-flight requests with Connection: close so keep-alive sockets do not hold
-  // the shutdown open until their idle timeout.
-  app.addHook("onSend", (_req, reply, payload, done) => {
-    if (closing) reply.header("connection", "close");
-    done(null, payload);
   });
 
   if (opts.requestLog !== false) {

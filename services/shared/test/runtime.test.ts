@@ -1,3 +1,4 @@
+import http from "node:http";
 import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -261,5 +262,41 @@ describe("graceful shutdown", () => {
     expect(await res.json()).toEqual({ done: true });
     await closing;
     expect(order).toEqual(["http", "bus"]);
+  });
+
+  it("answers the requests in flight at shutdown with Connection: close and ends idle keep-alive sockets", async () => {
+    const logger = createLogger("svc", "silent");
+    const app = createService({ name: "svc", logger, registry: createRegistry("svc", false) });
+    let release!: () => void;
+    app.get("/slow", async () => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return { done: true };
+    });
+    const url = new URL(await listen(app, 0, "127.0.0.1"));
+    const agents = [new http.Agent({ keepAlive: true }), new http.Agent({ keepAlive: true })];
+    const get = (path: string, agent: http.Agent) =>
+      new Promise<http.IncomingMessage>((resolve, reject) => {
+        http.get({ host: url.hostname, port: url.port, path, agent }, resolve).on("error", reject);
+      });
+    const idle = await get("/health", agents[0]!);
+    idle.resume();
+    expect(idle.headers.connection).toBe("keep-alive");
+    const idleSocket = idle.socket;
+    const idleClosed = new Promise((r) => idleSocket.once("close", r));
+    await new Promise((r) => idle.once("end", r));
+    const inflight = get("/slow", agents[1]!);
+    await new Promise((r) => setTimeout(r, 50));
+    const closed = app.close();
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    const res = await inflight;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers.connection).toBe("close");
+    res.resume();
+    await closed;
+    await idleClosed; // the server ended the socket that carried nothing
+    for (const a of agents) a.destroy();
   });
 });
