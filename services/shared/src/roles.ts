@@ -11,6 +11,13 @@
  * another role such a login must be a member of that role (PostgreSQL 16+: able to SET ROLE to it),
  * hence the grant of each service role to the admin login.
  *
+ * How the services log in (POSTGRES_ROLES_AUTH) changes only how a role is made, never its schema,
+ * ownership, revokes or search_path: `password` with the URL's password; `aws-iam` LOGIN without a
+ * password and a member of rds_iam (RDS then takes its IAM tokens); `gcp-iam` the Cloud SQL IAM user
+ * Cloud SQL made, required to exist, owning the schema named after its service; `azure-entra` an
+ * Entra principal for the managed identity's object id (Azure's pgaadauth_create_principal_with_oid,
+ * called by the Job logged in as the server's Entra administrator), then LOGIN without a password.
+ *
  * The monitoring login (the metrics exporter's) gets pg_monitor, which it must inherit to use, and
  * CONNECT: no schema, no table, no CREATE anywhere. Granting pg_monitor takes ADMIN OPTION on it
  * (PostgreSQL 16+), which the managed admin logins hold through their provider's admin role.
