@@ -324,6 +324,46 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
       `password authentication failed for user "${iamUser}"`,
     );
   });
+  it("after password logins: the IAM user takes over what the service's old role owns; the old role no longer logs in", async () => {
+    const upgrade = "llmops_gcp_upgrade";
+    await asSuper("postgres", (c) => c.query(`create database ${upgrade} owner gcp_admin`));
+    const oldUrl = `postgres://${postgresRole(A)}:old-password-0123456789@127.0.0.1:${port}/${upgrade}`;
+    const provision = (auth: string, url: string) =>
+      entry(A, "roles", {
+        DATABASE_URL: adminUrl("gcp_admin", upgrade),
+        POSTGRES_ROLES_DIR: rolesDir({ [A]: { [POSTGRES_ROLE_URL_FILE]: url } }),
+        [POSTGRES_ROLES_AUTH]: auth,
+      });
+    expect((await provision("password", oldUrl)).code).toBe(0);
+    expect((await entry(A, "migrate", { DATABASE_AUTH: "password", DATABASE_URL: oldUrl })).code).toBe(0);
+
+    const r = await provision("gcp-iam", tokenUrl(iamUser, upgrade));
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const owners = await asSuper(upgrade, async (c) => ({
+      tables: (
+        await c.query("select distinct tableowner from pg_tables where schemaname = $1", [postgresRole(A)])
+      ).rows.map((row) => row.tableowner),
+      schema: (
+        await c.query("select nspowner::regrole::text as o from pg_namespace where nspname = $1", [
+          postgresRole(A),
+        ])
+      ).rows[0].o,
+    }));
+    expect(owners).toEqual({ tables: [iamUser], schema: pg.escapeIdentifier(iamUser) });
+    await expect(asUser(oldUrl, async () => {})).rejects.toThrow(/password authentication failed/);
+
+    issued.token = `gcp-token-${randomUUID()}`;
+    await setPassword(iamUser, issued.token);
+    const m = await entry(A, "migrate", {
+      ...env(),
+      DATABASE_URL: tokenUrl(iamUser, upgrade),
+      DATABASE_CA_FILE: ca.caFile,
+      LOG_LEVEL: "info",
+    });
+    expect(m.code).toBe(0);
+    expect(m.stdout).toMatch(/schema up to date/);
+  });
 });
 
 describe("aws-iam: RDS IAM login with a token signed by the IRSA web identity's credentials", () => {
@@ -582,14 +622,18 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
     for (const id of [jobClient, client]) tokens[id] = `entra-token-${randomUUID()}`;
     // The Job logs in as the server's Entra administrator (its password here: its token).
     await managedDatabase(database, jobAdmin, tokens[jobClient]!);
-    // Stand-in for the pgaadauth extension's function (Azure's docs: it creates a role that logs in with
-    // Entra tokens of that object id; the extension records the id in a security label, here a comment).
+    // Stand-in for the pgaadauth extension's function, with its documented effect: a login role mapped
+    // to the Entra object by the security label 'aadauth,oid=<object id>,type=<type>'. Written into
+    // pg_shseclabel directly (as the function's owner, the superuser): a vanilla server has no
+    // pgaadauth label provider for SECURITY LABEL.
     await asSuper(database, (c) =>
       c.query(`create function pgaadauth_create_principal_with_oid(rolename text, objectid text, objecttype text, isadmin boolean, ismfa boolean)
-                 returns text language plpgsql as $$
+                 returns text language plpgsql security definer as $$
                begin
                  execute format('create role %I login', rolename);
-                 execute format('comment on role %I is %L', rolename, format('aadauth,oid=%s,type=%s,admin=%s,mfa=%s', objectid, objecttype, isadmin::text, ismfa::text));
+                 insert into pg_shseclabel (objoid, classoid, provider, label)
+                 values (rolename::regrole, 'pg_authid'::regclass, 'pgaadauth',
+                         format('aadauth,oid=%s,type=%s', objectid, objecttype) || case when isadmin then ',admin' else '' end);
                  return format('Created role for "%s"', rolename);
                end $$`),
     );
@@ -633,7 +677,8 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
       async (c) =>
         (
           await c.query(
-            "select rolname, shobj_description(oid, 'pg_authid') as label from pg_roles where rolname = any($1) order by 1",
+            `select r.rolname, l.label from pg_roles r join pg_shseclabel l on l.objoid = r.oid and l.provider = 'pgaadauth'
+              where r.rolname = any($1) order by 1`,
             [[postgresRole(A), postgresRole(B)]],
           )
         ).rows,
@@ -642,7 +687,7 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
       [A, B]
         .map((s) => ({
           rolname: postgresRole(s),
-          label: `aadauth,oid=${objectIds[s]},type=service,admin=false,mfa=false`,
+          label: `aadauth,oid=${objectIds[s]},type=service`,
         }))
         .sort((x, y) => x.rolname.localeCompare(y.rolname)),
     );
@@ -680,6 +725,32 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
     await expect(connectWith(config, whoAmI)).rejects.toThrow(
       `password authentication failed for user "${postgresRole(A)}"`,
     );
+  });
+
+  it("a role mapped to another object id (a recreated identity, or none: the password login of before) is relabelled", async () => {
+    const stale = randomUUID();
+    await asSuper(database, (c) =>
+      c.query("update pg_shseclabel set label = $1 where objoid = $2::regrole and provider = 'pgaadauth'", [
+        `aadauth,oid=${stale},type=service`,
+        postgresRole(B),
+      ]),
+    );
+    const r = await entry(A, "roles", {
+      ...workload(jobClient),
+      DATABASE_AUTH: "azure-entra",
+      DATABASE_URL: tokenUrl(jobAdmin, database),
+      DATABASE_CA_FILE: ca.caFile,
+      POSTGRES_ROLES_DIR: rolesDir({
+        [B]: {
+          [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(B), database),
+          [POSTGRES_ROLE_OBJECT_ID_FILE]: objectIds[B]!,
+        },
+      }),
+      [POSTGRES_ROLES_AUTH]: "azure-entra",
+    });
+    // Azure's server takes the label; a vanilla one, without the pgaadauth provider, refuses exactly that statement.
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/security label provider \\?"pgaadauth\\?" is not loaded/);
   });
 
   it("the roles Job needs each service's object id", async () => {

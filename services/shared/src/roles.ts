@@ -74,12 +74,25 @@ export function roleOfUrl(url: string, auth: DatabaseAuth = "password"): Service
   return { role, password };
 }
 
+/** What the server holds of a role when the Job starts (provisionRoles reads it). */
+export interface RoleState {
+  exists: boolean;
+  /** gcp-iam: a role named like the schema exists, the service's password login of before. */
+  predecessor?: boolean;
+  /** azure-entra: the pgaadauth security label of the role, which maps it to an Entra object. */
+  entraLabel?: string;
+}
+
+/** The pgaadauth security label of an Entra principal for a managed identity (Azure's documented form). */
+export const entraLabel = (objectId: string) => `aadauth,oid=${objectId},type=service`;
+
 /** The statements that bring one role to its intended state, in order (admin login, `database`). */
-export function roleStatements(database: string, admin: string, r: ServiceRole, exists: boolean): string[] {
+export function roleStatements(database: string, admin: string, r: ServiceRole, state: RoleState): string[] {
   const role = pg.escapeIdentifier(r.role);
   const schema = pg.escapeIdentifier(schemaOf(r));
   const db = pg.escapeIdentifier(database);
   const auth = r.auth ?? "password";
+  const { exists } = state;
   const attributes = "with login noinherit nocreatedb nocreaterole";
   // A token login keeps no password: one left from a password login would still open the role.
   const password = auth === "password" ? `password ${pg.escapeLiteral(r.password!)}` : "password null";
@@ -92,19 +105,30 @@ export function roleStatements(database: string, admin: string, r: ServiceRole, 
     ],
     // Cloud SQL makes (and authenticates) its IAM users itself; provisionRoles has checked this one exists.
     "gcp-iam": [],
-    // Azure's pgaadauth extension makes a role that logs in with the Entra tokens of that object id.
+    // Azure's pgaadauth extension makes a role that logs in with the Entra tokens of that object id;
+    // a role already there (the password login of before, or mapped to a recreated identity) is
+    // mapped to this one by its label.
     "azure-entra": [
-      ...(exists
-        ? []
-        : [
+      ...(!exists
+        ? [
             `select * from pgaadauth_create_principal_with_oid(${pg.escapeLiteral(r.role)}, ${pg.escapeLiteral(r.objectId!)}, 'service', false, false)`,
-          ]),
+          ]
+        : state.entraLabel !== entraLabel(r.objectId!)
+          ? [`security label for pgaadauth on role ${role} is ${pg.escapeLiteral(entraLabel(r.objectId!))}`]
+          : []),
       `alter role ${role} ${attributes} ${password}`,
     ],
   };
+  // gcp-iam after password logins: what the service's old role owns (its schema, tables, sequences)
+  // becomes the IAM user's, and the old role no longer logs in.
+  const handover =
+    auth === "gcp-iam" && state.predecessor
+      ? [`reassign owned by ${schema} to ${role}`, `alter role ${schema} with nologin password null`]
+      : [];
   return [
     ...login[auth],
     `grant ${role} to ${pg.escapeIdentifier(admin)}`,
+    ...handover,
     `create schema if not exists ${schema} authorization ${role}`,
     // A schema left by an earlier owner (a restore, a manual fix) is handed back to its service.
     `alter schema ${schema} owner to ${role}`,
@@ -164,13 +188,12 @@ export async function provisionRoles(
   try {
     for (const sql of databaseStatements(database)) await client.query(sql);
     for (const r of roles) {
-      const exists =
-        (await client.query("select 1 from pg_roles where rolname = $1", [r.role])).rowCount! > 0;
-      if (!exists && r.auth === "gcp-iam")
+      const state = await roleState(client, r);
+      if (!state.exists && r.auth === "gcp-iam")
         throw new Error(
           `role "${r.role}" does not exist: Cloud SQL creates an IAM user for the service account (a CLOUD_IAM_SERVICE_ACCOUNT user of the instance), and the roles Job runs after it`,
         );
-      for (const sql of roleStatements(database, admin, r, exists)) await client.query(sql);
+      for (const sql of roleStatements(database, admin, r, state)) await client.query(sql);
     }
     if (monitor) {
       const exists =
@@ -187,6 +210,21 @@ export async function provisionRoles(
 }
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function roleState(client: pg.ClientBase, r: ServiceRole): Promise<RoleState> {
+  const found = await client.query<{ rolname: string; label: string | null }>(
+    `select r.rolname, l.label from pg_roles r
+       left join pg_shseclabel l on l.objoid = r.oid and l.classoid = 'pg_authid'::regclass and l.provider = 'pgaadauth'
+      where r.rolname = any($1)`,
+    [[r.role, schemaOf(r)]],
+  );
+  const own = found.rows.find((row) => row.rolname === r.role);
+  return {
+    exists: own !== undefined,
+    predecessor: schemaOf(r) !== r.role && found.rows.some((row) => row.rolname === schemaOf(r)),
+    ...(own?.label ? { entraLabel: own.label } : {}),
+  };
+}
 
 /**
  * The roles a directory describes: one folder per service (its Secret mounted there, the folder
