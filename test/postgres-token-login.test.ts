@@ -9,6 +9,7 @@
  * cloud's own library reached the server as the password; a new token, and the password changed to it,
  * proves the refresh; a token the role does not have is refused by the server itself.
  */
+import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createHash, createHmac } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -32,6 +33,7 @@ import {
 } from "../services/shared/src/contract.ts";
 import { CONTRACTS, loadDefinition } from "../services/services.ts";
 import { runScript } from "./helpers/cli.ts";
+import { ROOT } from "./helpers/plan.ts";
 import { asUser, startPostgres, type TestPostgres } from "./helpers/postgres.ts";
 import { makeTestCa, type TestCa } from "./helpers/tls.ts";
 
@@ -837,5 +839,42 @@ describe("bad token-login config is one message and exit 2", () => {
       r,
       new RegExp(`role ${postgresRole(A)}: a token login \\(aws-iam\\) carries no password in its URL`),
     );
+  });
+});
+
+describe("the password login stays as it was", () => {
+  /** Node's load hook, in a process of its own: which cloud libraries a script made it load. */
+  const cloudLibrariesLoaded = (script: string) => {
+    const probe = `
+      import { registerHooks } from "node:module";
+      const seen = new Set();
+      registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
+      ${script}
+      const libraries = [...seen].map((u) => /node_modules\\/(google-auth-library|@aws-sdk\\/rds-signer|@azure\\/identity)\\//.exec(u)?.[1]).filter(Boolean);
+      process.stdout.write(JSON.stringify([...new Set(libraries)].sort()));`;
+    const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", probe], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH!, METADATA_SERVER_DETECTION: "none", AWS_EC2_METADATA_DISABLED: "true" },
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe("");
+    return JSON.parse(r.stdout) as string[];
+  };
+
+  it("loads no cloud library: each is loaded on first use, in its mode only", () => {
+    const shared = `${ROOT}/services/shared/src`;
+    expect(
+      cloudLibrariesLoaded(`
+        await import("${shared}/entry.ts");
+        const { openDatabase } = await import("${shared}/db.ts");
+        await (await openDatabase({ url: "postgres://u:p@127.0.0.1:1/db" })).close();`),
+    ).toEqual([]);
+    expect(
+      cloudLibrariesLoaded(`
+        const { tokenPassword } = await import("${shared}/db-auth.ts");
+        for (const mode of ["gcp-iam", "aws-iam", "azure-entra"])
+          await tokenPassword(mode, { host: "127.0.0.1", port: 1, user: "u" }, { AWS_REGION: "eu-west-3" })().catch(() => {});`),
+    ).toEqual(["@aws-sdk/rds-signer", "@azure/identity", "google-auth-library"]);
   });
 });
