@@ -729,6 +729,16 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
     );
   });
 
+  it("an identity Entra refuses is a connection error naming the mode, the user and Entra's answer", async () => {
+    const config = connectionConfig(tokenUrl(postgresRole(A), database), ca.caFile, "azure-entra", {
+      ...process.env,
+      AZURE_CLIENT_ID: randomUUID(),
+    });
+    await expect(connectWith(config, whoAmI)).rejects.toThrow(
+      new RegExp(`azure-entra: no token for Postgres user ${postgresRole(A)}: .*invalid_client`, "s"),
+    );
+  });
+
   it("a role mapped to another object id (a recreated identity, or none: the password login of before) is relabelled", async () => {
     const stale = randomUUID();
     await asSuper(database, (c) =>

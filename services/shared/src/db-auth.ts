@@ -86,14 +86,20 @@ function awsToken(target: TokenTarget, env: Env): Fetch {
   };
 }
 
-function azureToken(): Fetch {
+function azureToken(env: Env): Fetch {
   let credential: import("@azure/identity").WorkloadIdentityCredential | undefined;
   return async () => {
     const { WorkloadIdentityCredential } = await import("@azure/identity");
     // The authority is AZURE_AUTHORITY_HOST, the cloud's own as the webhook sets it: nothing to
     // discover, and an authority MSAL does not know (a sovereign cloud's) would otherwise be looked
     // up at login.microsoftonline.com first.
-    credential ??= new WorkloadIdentityCredential({ disableInstanceDiscovery: true });
+    credential ??= new WorkloadIdentityCredential({
+      clientId: env.AZURE_CLIENT_ID,
+      tenantId: env.AZURE_TENANT_ID,
+      tokenFilePath: env.AZURE_FEDERATED_TOKEN_FILE,
+      authorityHost: env.AZURE_AUTHORITY_HOST,
+      disableInstanceDiscovery: true,
+    });
     const got = await credential.getToken(AZURE_POSTGRES_SCOPE);
     if (!got) throw new Error("azure-entra: the workload identity returned no access token");
     return { token: got.token, expiresAt: got.expiresOnTimestamp };
@@ -102,14 +108,17 @@ function azureToken(): Fetch {
 
 /**
  * The password function `pg` calls for each new connection: the cached token while it has more than
- * TOKEN_REFRESH_MARGIN_MS left, else a new one (concurrent connections share one fetch).
+ * TOKEN_REFRESH_MARGIN_MS left, else a new one (concurrent connections share one fetch). `env` gives
+ * AWS_REGION and the AZURE_* variables; the rest (GCE_METADATA_HOST, the AWS credential chain's) the
+ * libraries read from the process's environment themselves.
  */
 export function tokenPassword(
   auth: TokenAuth,
   target: TokenTarget,
   env: Env = process.env,
 ): () => Promise<string> {
-  const fetch = auth === "gcp-iam" ? gcpToken() : auth === "aws-iam" ? awsToken(target, env) : azureToken();
+  const fetch =
+    auth === "gcp-iam" ? gcpToken() : auth === "aws-iam" ? awsToken(target, env) : azureToken(env);
   let current: Token | undefined;
   let pending: Promise<Token> | undefined;
   return async () => {
