@@ -26,6 +26,7 @@ import { loadServiceConfig, migrateService, openDatabase } from "@llmops/shared"
 import { connectionConfig } from "../services/shared/src/db.ts";
 import { AZURE_POSTGRES_SCOPE, GCP_SQL_LOGIN_SCOPE } from "../services/shared/src/db-auth.ts";
 import {
+  cloudSqlIamUser,
   POSTGRES_ROLE_OBJECT_ID_FILE,
   POSTGRES_ROLE_URL_FILE,
   POSTGRES_ROLES_AUTH,
@@ -210,8 +211,8 @@ function managedServer() {
 describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token", () => {
   managedServer();
   const database = "llmops_gcp";
-  const iamUser = `${A}@my-project.iam`;
-  const otherUser = `${B}@my-project.iam`;
+  const iamUser = cloudSqlIamUser(`${A}@my-project.iam.gserviceaccount.com`);
+  const otherUser = cloudSqlIamUser(`${B}@my-project.iam.gserviceaccount.com`);
   const issued = { token: "", expiresIn: 3600, requests: [] as { scopes: string | null; flavor: unknown }[] };
   let metadata: Awaited<ReturnType<typeof listen>>;
   const env = () => ({ DATABASE_AUTH: "gcp-iam", GCE_METADATA_HOST: new URL(metadata.url).host });
@@ -255,6 +256,8 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
   afterAll(() => metadata?.close());
 
   it("the roles Job gives the existing IAM user its service's schema, grants and search_path", async () => {
+    // The IAM user: the service account's email without ".gserviceaccount.com".
+    expect(iamUser).toBe(`${A}@my-project.iam`);
     const roles = rolesDir({
       [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(iamUser, database) },
       [B]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(otherUser, database) },

@@ -124,6 +124,10 @@ export const POSTGRES_ROLES_AUTH = "POSTGRES_ROLES_AUTH";
  */
 export const GCP_IAM_ROLE = /^(?=.{1,63}$)[a-z][a-z0-9-]*@[a-z][a-z0-9.-]*\.iam$/;
 
+/** The Cloud SQL IAM user of a Google service account (a role name matching GCP_IAM_ROLE). */
+export const cloudSqlIamUser = (serviceAccountEmail: string): string =>
+  serviceAccountEmail.replace(/\.gserviceaccount\.com$/, "");
+
 /** The env var a provider's API key is read from: openai -> OPENAI_API_KEY, azure-eu -> AZURE_EU_API_KEY. */
 export const providerKeyVar = (provider: string): `${string}_API_KEY` =>
   `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
