@@ -95,16 +95,15 @@ const entry = (service: string, command: "migrate" | "roles", env: Record<string
   runScript("services/run.ts", [service, command], { LOG_LEVEL: "warn", ...env });
 
 /** One new connection with a pg config, as the pool opens each of its connections. */
-const connectWith = <T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>) =>
-  (async () => {
-    const client = new pg.Client(config);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  })();
+async function connectWith<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client(config);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
 
 const whoAmI = async (c: pg.Client) =>
   (await c.query("select current_user as user, current_setting('search_path') as path")).rows[0] as {
@@ -112,7 +111,7 @@ const whoAmI = async (c: pg.Client) =>
     path: string;
   };
 
-/** A small HTTP(S) server whose handler gets the request's path and body. */
+/** A small HTTP(S) server on loopback: the handler answers each request, its body read in full. */
 async function listen(
   handler: (
     req: http.IncomingMessage,
@@ -535,25 +534,20 @@ describe("aws-iam: RDS IAM login with a token signed by the IRSA web identity's 
 });
 
 /** SHA-256 and HMAC-SHA-256 in the shape SignatureV4 takes (node:crypto). */
+type Data = string | ArrayBuffer | ArrayBufferView;
+const bytes = (d: Data) =>
+  typeof d === "string"
+    ? d
+    : ArrayBuffer.isView(d)
+      ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
+      : new Uint8Array(d);
 class NodeSha256 {
   private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    const key =
-      secret === undefined || typeof secret === "string"
-        ? secret
-        : ArrayBuffer.isView(secret)
-          ? new Uint8Array(secret.buffer, secret.byteOffset, secret.byteLength)
-          : new Uint8Array(secret);
-    this.hash = key ? createHmac("sha256", key) : createHash("sha256");
+  constructor(secret?: Data) {
+    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", bytes(secret));
   }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(
-      typeof data === "string"
-        ? data
-        : ArrayBuffer.isView(data)
-          ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-          : new Uint8Array(data),
-    );
+  update(data: Data): void {
+    this.hash.update(bytes(data));
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.hash.digest());
