@@ -630,6 +630,8 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
                  returns text language plpgsql security definer as $$
                begin
                  execute format('create role %I login', rolename);
+                 -- The Entra administrator calling it manages the principal (PostgreSQL 16+ asks ADMIN OPTION).
+                 execute format('grant %I to %I with admin option', rolename, session_user);
                  insert into pg_shseclabel (objoid, classoid, provider, label)
                  values (rolename::regrole, 'pg_authid'::regclass, 'pgaadauth',
                          format('aadauth,oid=%s,type=%s', objectid, objecttype) || case when isadmin then ',admin' else '' end);
@@ -779,10 +781,12 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
 });
 
 describe("bad token-login config is one message and exit 2", () => {
+  // Refused before any connection: no server behind this address.
+  const offline = (user: string) => `postgres://${user}@127.0.0.1:5432/llmops?sslmode=verify-full`;
   const migrate = (env: Record<string, string>) =>
     entry(A, "migrate", {
       DATABASE_CA_FILE: ca.caFile,
-      DATABASE_URL: tokenUrl(postgresRole(A), "llmops"),
+      DATABASE_URL: offline(postgresRole(A)),
       AWS_REGION: "eu-west-3",
       ...env,
     });
@@ -828,17 +832,35 @@ describe("bad token-login config is one message and exit 2", () => {
       /AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE unset/,
     ],
     ["an unknown mode", { DATABASE_AUTH: "kerberos" }, /DATABASE_AUTH: Invalid option/],
+    [
+      "a URL that does not parse (its text never echoed)",
+      { DATABASE_AUTH: "gcp-iam", DATABASE_URL: "postgres://u:secret-in-url@127.0.0.1:port/llmops" },
+      /DATABASE_URL: not a valid URL/,
+    ],
   ])("%s", async (_, env, message) => {
     const r = await migrate(env);
     expectRefused(r, message);
     expect(r.stderr).not.toContain("secret-in-url");
   });
 
+  it("the service itself refuses to start the same way", async () => {
+    const r = await runScript("services/run.ts", [A], {
+      DATABASE_AUTH: "aws-iam",
+      AWS_REGION: "",
+      DATABASE_CA_FILE: ca.caFile,
+      DATABASE_URL: offline(postgresRole(A)),
+      PORT: "0",
+    });
+    expectRefused(r, /DATABASE_AUTH=aws-iam: AWS_REGION must name the RDS server's region/);
+  });
+
   it("the roles Job refuses a service URL with a password in a token mode", async () => {
     const r = await entry(A, "roles", {
-      DATABASE_URL: adminUrl("aws_admin", "llmops_aws"),
+      DATABASE_URL: "postgres://admin:admin-password@127.0.0.1:5432/llmops",
       POSTGRES_ROLES_DIR: rolesDir({
-        [A]: { [POSTGRES_ROLE_URL_FILE]: `postgres://${postgresRole(A)}:pw-0123456789abcdef@127.0.0.1:1/x` },
+        [A]: {
+          [POSTGRES_ROLE_URL_FILE]: `postgres://${postgresRole(A)}:pw-0123456789abcdef@127.0.0.1:5432/x`,
+        },
       }),
       [POSTGRES_ROLES_AUTH]: "aws-iam",
     });

@@ -100,7 +100,13 @@ export function connectionConfig(
   env: Record<string, string | undefined> = process.env,
 ): pg.PoolConfig {
   if (auth === "password" && !caFile) return { connectionString: url };
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The URL may hold a password: never echoed.
+    throw new ConfigError(["DATABASE_URL: not a valid URL"]);
+  }
   if (auth === "password") {
     const ssl = tlsConfig(parsed, caFile!);
     return { connectionString: parsed.toString(), ssl };
