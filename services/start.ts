@@ -75,6 +75,7 @@ async function main() {
   const db = await openDatabase({
     url: common.DATABASE_URL,
     caFile: common.DATABASE_CA_FILE,
+    auth: common.DATABASE_AUTH,
     dataDir: join(common.DATA_DIR, "pg"),
     logger: log,
   });

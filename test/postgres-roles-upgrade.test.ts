@@ -16,7 +16,7 @@ import {
   provisionRoles,
   type ServiceRole,
 } from "@llmops/shared";
-import { postgresRole } from "../services/shared/src/contract.ts";
+import { cloudSqlIamUser, postgresRole } from "../services/shared/src/contract.ts";
 import { CONTRACTS, loadDefinition } from "../services/services.ts";
 import { asUser, loginUrl, startPostgres, type TestPostgres } from "./helpers/postgres.ts";
 
@@ -259,5 +259,34 @@ describe("upgrading a stack whose services' data is in public", () => {
       asUser(adminUrl(), async (c) => provisionRoles(c, roles(), legacyService(await loadDefinition(s)))),
     ).rejects.toThrow(new RegExp(`both public\\.${t} and ${role}\\.${t} exist`));
     expect(await snapshot()).toEqual(before);
+  });
+
+  it("with Cloud SQL IAM users (gcp-iam) the service's objects move into its schema, owned by its IAM user", async () => {
+    const [s] = USERS as [string];
+    const database = "legacy_gcp";
+    const iamUser = cloudSqlIamUser(`${s}@my-project.iam.gserviceaccount.com`);
+    await asUser(server.url, async (c) => {
+      await c.query(`create database ${database} owner ${ADMIN}`);
+      // Cloud SQL makes its IAM users itself; the superuser stands in for it.
+      await c.query(`create role ${pg.escapeIdentifier(iamUser)} login`);
+    });
+    const url = urlOf(ADMIN, ADMIN_PASSWORD, database);
+    await withDb(url, async (db) => migrateService(await loadDefinition(s), db));
+    const adopted = await asUser(url, async (c) =>
+      provisionRoles(
+        c,
+        [{ role: iamUser, auth: "gcp-iam", schema: postgresRole(s) }],
+        legacyService(await loadDefinition(s)),
+      ),
+    );
+    expect(adopted?.objects).toEqual(expect.arrayContaining(ownTables[s]!.map((t) => `table ${t}`)));
+    const owners = await asUser(url, async (c) => ({
+      own: (
+        await c.query("select distinct tableowner from pg_tables where schemaname = $1", [postgresRole(s)])
+      ).rows.map((r) => r.tableowner),
+      public: await tablesOf(c, "public"),
+    }));
+    expect(owners.own).toEqual([iamUser]);
+    for (const t of ownTables[s]!) expect(owners.public).not.toContain(t);
   });
 });

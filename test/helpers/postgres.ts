@@ -7,7 +7,9 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import {
+  chmodSync,
   chownSync,
+  copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
@@ -63,6 +65,11 @@ export interface StartOptions {
    * `url`), as a managed server does: for suites about credentials. Default: trust.
    */
   passwords?: boolean;
+  /**
+   * Serve TLS too (ssl=on) with this certificate and key (PEM files, copied into the cluster), as a
+   * managed server does: for suites whose client must verify the server (token logins).
+   */
+  tls?: { certFile: string; keyFile: string };
 }
 
 /** Starts a throwaway PostgreSQL cluster (loopback only, no fsync: test data). */
@@ -89,6 +96,21 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
     writeFileSync(pwfile, `${superPassword}\n`);
     if (asRoot) chownSync(pwfile, ownerOf(dir).uid, ownerOf(dir).gid);
   }
+  const tlsArgs: string[] = [];
+  if (options.tls) {
+    // The server refuses a key that others may read; it runs as the cluster directory's owner.
+    for (const [name, from] of [
+      ["server.crt", options.tls.certFile],
+      ["server.key", options.tls.keyFile],
+    ] as const) {
+      copyFileSync(from, join(dir, name));
+      chmodSync(join(dir, name), 0o600);
+      if (asRoot) chownSync(join(dir, name), ownerOf(dir).uid, ownerOf(dir).gid);
+    }
+    tlsArgs.push(
+      `-c ssl=on -c ssl_cert_file=${join(dir, "server.crt")} -c ssl_key_file=${join(dir, "server.key")}`,
+    );
+  }
   run("initdb", [
     "-D",
     data,
@@ -112,7 +134,7 @@ export async function startPostgres(options: StartOptions = {}): Promise<TestPos
         join(dir, "server.log"),
         "-w",
         "-o",
-        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`,
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off ${tlsArgs.join(" ")}`,
         "start",
       ],
       "ignore",

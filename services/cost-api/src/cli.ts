@@ -69,6 +69,7 @@ async function importPrices(positionals: string[], values: Record<string, string
   const db = await openDatabase({
     url: config.DATABASE_URL,
     caFile: config.DATABASE_CA_FILE,
+    auth: config.DATABASE_AUTH,
     dataDir: embeddedDataDir(config.DATA_DIR, contract.name),
     logger,
     maxConnections: 1,

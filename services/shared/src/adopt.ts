@@ -111,11 +111,16 @@ async function probe(
 
 /**
  * Moves a service's own objects and rows from the old layout's `public` into its schema; call inside
- * the roles transaction, after its role and schema exist. Refuses (the transaction rolls back) where
+ * the roles transaction, after its role and schema exist. `owner` is the role its schema belongs to:
+ * `s.role` but for a Cloud SQL IAM user, whose name is not its schema's. Refuses (the transaction rolls back) where
  * the service's schema already holds an object of the same name: the service ran in its schema before
  * its data was moved, and merging two copies is an operator's decision (docs/operations.md).
  */
-export async function adoptLegacy(client: pg.ClientBase, s: LegacyService): Promise<Adopted> {
+export async function adoptLegacy(
+  client: pg.ClientBase,
+  s: LegacyService,
+  owner: string = s.role,
+): Promise<Adopted> {
   const none: Adopted = { objects: [], migrations: 0, busRows: 0 };
   const bookkept = await client.query<{ has: boolean }>(
     "select to_regclass('public.schema_migrations') is not null as has",
@@ -127,6 +132,7 @@ export async function adoptLegacy(client: pg.ClientBase, s: LegacyService): Prom
   if (legacyIds.rowCount === 0) return none;
 
   const role = pg.escapeIdentifier(s.role);
+  const ownerId = pg.escapeIdentifier(owner);
   const made = await probe(client, s.migrations);
   const inPublic = await objectsIn(client, "public");
   const inSchema = await objectsIn(client, s.role);
@@ -139,7 +145,7 @@ export async function adoptLegacy(client: pg.ClientBase, s: LegacyService): Prom
       );
     const name = pg.escapeIdentifier(o.name);
     await client.query(`alter ${o.kind} public.${name} set schema ${role}`);
-    await client.query(`alter ${o.kind} ${role}.${name} owner to ${role}`);
+    await client.query(`alter ${o.kind} ${role}.${name} owner to ${ownerId}`);
     objects.push(key);
   }
 
@@ -148,7 +154,7 @@ export async function adoptLegacy(client: pg.ClientBase, s: LegacyService): Prom
   let busRows = 0;
   try {
     await client.query(SCHEMA_MIGRATIONS_DDL);
-    await client.query(`alter table ${role}.schema_migrations owner to ${role}`);
+    await client.query(`alter table ${role}.schema_migrations owner to ${ownerId}`);
     const moved = await client.query(
       `with moved as (delete from public.schema_migrations where namespace = $1 returning namespace, id, applied_at)
        insert into ${role}.schema_migrations (namespace, id, applied_at) select * from moved on conflict do nothing`,
@@ -158,7 +164,7 @@ export async function adoptLegacy(client: pg.ClientBase, s: LegacyService): Prom
     if ([...made.bus.keys()].some((k) => inPublic.has(k))) {
       for (const m of [...busMigrations].sort((a, b) => a.id.localeCompare(b.id))) await client.query(m.sql);
       for (const o of made.bus.values())
-        await client.query(`alter ${o.kind} ${role}.${pg.escapeIdentifier(o.name)} owner to ${role}`);
+        await client.query(`alter ${o.kind} ${role}.${pg.escapeIdentifier(o.name)} owner to ${ownerId}`);
       for (const m of busMigrations)
         await client.query(
           `insert into ${role}.schema_migrations (namespace, id) values ('bus', $1) on conflict do nothing`,

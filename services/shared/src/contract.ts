@@ -106,6 +106,28 @@ export const POSTGRES_MONITOR_ROLE = "llmops_monitor";
 /** The admin Job's input: one folder per service under POSTGRES_ROLES_DIR, its DATABASE_URL in this file. */
 export const POSTGRES_ROLE_URL_FILE = "url";
 
+/**
+ * With POSTGRES_ROLES_AUTH=azure-entra, beside `url` in a service's folder: the object (principal) id
+ * of the service's managed identity, which its Entra principal in Postgres is created for.
+ */
+export const POSTGRES_ROLE_OBJECT_ID_FILE = "object-id";
+
+/**
+ * The admin Job's variable saying how the SERVICES log in (DATABASE_AUTH_MODES, default password);
+ * the Job's own login is DATABASE_AUTH, as for any service.
+ */
+export const POSTGRES_ROLES_AUTH = "POSTGRES_ROLES_AUTH";
+
+/**
+ * A Cloud SQL IAM user name: the service account's email without ".gserviceaccount.com"
+ * (cost-api@my-project.iam). With gcp-iam it is a service's role; its schema stays postgresRole().
+ */
+export const GCP_IAM_ROLE = /^(?=.{1,63}$)[a-z][a-z0-9-]*@[a-z][a-z0-9.-]*\.iam$/;
+
+/** The Cloud SQL IAM user of a Google service account (a role name matching GCP_IAM_ROLE). */
+export const cloudSqlIamUser = (serviceAccountEmail: string): string =>
+  serviceAccountEmail.replace(/\.gserviceaccount\.com$/, "");
+
 /** The env var a provider's API key is read from: openai -> OPENAI_API_KEY, azure-eu -> AZURE_EU_API_KEY. */
 export const providerKeyVar = (provider: string): `${string}_API_KEY` =>
   `${provider.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_API_KEY`;
@@ -195,5 +217,5 @@ export function startOrder<C extends ServiceContract>(contracts: readonly C[]): 
   return out;
 }
 
-export { type CommonEnvName, envs } from "./env.ts";
+export { type CommonEnvName, DATABASE_AUTH_MODES, type DatabaseAuth, envs } from "./env.ts";
 export { TOPICS, type TopicName } from "./events.ts";

@@ -1,6 +1,9 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import pg from "pg";
+import { ConfigError } from "./config.ts";
+import { tokenPassword, tokenEnvProblems } from "./db-auth.ts";
+import type { DatabaseAuth } from "./env.ts";
 import type { Logger } from "./logger.ts";
 
 export interface Database {
@@ -22,6 +25,8 @@ export interface OpenDatabaseOptions {
    * checked: verify-full (default) the chain and the host name, verify-ca (or require) the chain only.
    */
   caFile?: string | undefined;
+  /** How the URL's user logs in (DATABASE_AUTH): its password, or a cloud token (db-auth.ts). */
+  auth?: DatabaseAuth | undefined;
   /** Directory for PGlite data; "memory" (or unset) keeps it in memory. */
   dataDir?: string | undefined;
   logger?: Logger;
@@ -38,7 +43,10 @@ pg.types.setTypeParser(20, (v) => Number(v));
  */
 export async function openDatabase(opts: OpenDatabaseOptions = {}): Promise<Database> {
   if (opts.url) {
-    const pool = new pg.Pool({ ...connectionConfig(opts.url, opts.caFile), max: opts.maxConnections ?? 10 });
+    const pool = new pg.Pool({
+      ...connectionConfig(opts.url, opts.caFile, opts.auth),
+      max: opts.maxConnections ?? 10,
+    });
     pool.on("error", (err) => opts.logger?.error({ err: err.message }, "postgres pool error"));
     return wrap("postgres", pool, async () => {
       await pool.end();
@@ -79,33 +87,79 @@ const TLS_PARAMS = ["sslmode", "sslrootcert", "sslcert", "sslkey", "uselibpqcomp
  * The pg config of a postgres:// URL. Without a CA file the URL goes to pg as is. With one, the
  * verification is spelled out here rather than left to the URL parser: pg reads sslmode=require
  * as verify-full, and any ssl parameter in the URL would replace an `ssl` object given beside it.
+ *
+ * A token login (`auth` other than password, db-auth.ts) has no password in the URL: pg gets a
+ * password function instead, and the connection fields one by one (pg would let the URL's empty
+ * password replace the function). The token is a credential sent as the password, so the server
+ * must be verified: a CA file is required. Problems are one ConfigError.
  */
-export function connectionConfig(url: string, caFile?: string): pg.PoolConfig {
-  if (!caFile) return { connectionString: url };
-  const parsed = new URL(url);
+export function connectionConfig(
+  url: string,
+  caFile?: string,
+  auth: DatabaseAuth = "password",
+  env: Record<string, string | undefined> = process.env,
+): pg.PoolConfig {
+  if (auth === "password" && !caFile) return { connectionString: url };
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // The URL may hold a password: never echoed.
+    throw new ConfigError(["DATABASE_URL: not a valid URL"]);
+  }
+  if (auth === "password") {
+    const ssl = tlsConfig(parsed, caFile!);
+    return { connectionString: parsed.toString(), ssl };
+  }
+  const problems: string[] = [];
+  if (parsed.password)
+    problems.push(
+      `DATABASE_AUTH=${auth} logs in with a token: DATABASE_URL must carry the user and no password`,
+    );
+  if (!caFile)
+    problems.push(
+      `DATABASE_AUTH=${auth} sends a token as the password: DATABASE_CA_FILE must be set (the server's certificate is verified)`,
+    );
+  problems.push(...tokenEnvProblems(auth, env));
+  const ssl = caFile ? tlsConfig(parsed, caFile) : undefined;
+  const extra = [...parsed.searchParams.keys()];
+  if (extra.length)
+    problems.push(`DATABASE_URL: parameter ${extra.join(", ")} is not supported with DATABASE_AUTH=${auth}`);
+  const user = decodeURIComponent(parsed.username);
+  if (!user) problems.push("DATABASE_URL: no user name");
+  if (problems.length) throw new ConfigError(problems);
+  const target = { host: parsed.hostname, port: Number(parsed.port || 5432), user };
+  return {
+    ...target,
+    database: decodeURIComponent(parsed.pathname.slice(1)) || user,
+    password: tokenPassword(auth, target, env),
+    ssl,
+  };
+}
+
+/** The `ssl` config for a CA file and the URL's sslmode; removes the URL's TLS parameters. */
+function tlsConfig(parsed: URL, caFile: string): pg.ConnectionConfig["ssl"] {
   const mode = parsed.searchParams.get("sslmode") ?? "verify-full";
   if (mode === "disable" || mode === "allow" || mode === "prefer" || mode === "no-verify")
-    throw new Error(
+    throw new ConfigError([
       `DATABASE_CA_FILE is set but DATABASE_URL has sslmode=${mode}: use verify-full, or verify-ca where the server's certificate cannot name its address`,
-    );
+    ]);
   if (!["require", "verify-ca", "verify-full"].includes(mode))
-    throw new Error(`DATABASE_URL: unknown sslmode=${mode}`);
+    throw new ConfigError([`DATABASE_URL: unknown sslmode=${mode}`]);
   let ca: string;
   try {
     ca = readFileSync(caFile, "utf8");
   } catch (err) {
-    throw new Error(`DATABASE_CA_FILE ${caFile}: ${(err as Error).message}`, { cause: err });
+    throw new ConfigError([`DATABASE_CA_FILE ${caFile}: ${(err as Error).message}`]);
   }
-  if (!ca.includes("BEGIN CERTIFICATE")) throw new Error(`DATABASE_CA_FILE ${caFile}: no PEM certificate`);
+  if (!ca.includes("BEGIN CERTIFICATE"))
+    throw new ConfigError([`DATABASE_CA_FILE ${caFile}: no PEM certificate`]);
   for (const p of TLS_PARAMS) parsed.searchParams.delete(p);
   return {
-    connectionString: parsed.toString(),
-    ssl: {
-      ca,
-      rejectUnauthorized: true,
-      // libpq semantics: with a root certificate, require and verify-ca check the chain, not the name.
-      ...(mode === "verify-full" ? {} : { checkServerIdentity: () => undefined }),
-    },
+    ca,
+    rejectUnauthorized: true,
+    // libpq semantics: with a root certificate, require and verify-ca check the chain, not the name.
+    ...(mode === "verify-full" ? {} : { checkServerIdentity: () => undefined }),
   };
 }
 

@@ -8,10 +8,11 @@ import pg from "pg";
 import { z } from "zod";
 import { ConfigError, loadConfig } from "./config.ts";
 import { connectionConfig, openDatabase } from "./db.ts";
-import type { CommonConfig } from "./env.ts";
+import { POSTGRES_ROLES_AUTH } from "./contract.ts";
+import { type CommonConfig, commonEnv, type DatabaseAuth } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { legacyService } from "./adopt.ts";
-import { provisionRoles, readMonitor, readRoles, type ServiceRole } from "./roles.ts";
+import { provisionRoles, readMonitor, readRoles, schemaOf, type ServiceRole } from "./roles.ts";
 import { loadServiceConfig, migrateService, type ServiceDefinition, startService } from "./runtime.ts";
 import { Shutdown } from "./server.ts";
 
@@ -50,8 +51,13 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
   const log = createLogger(`${name}-migrate`, process.env.LOG_LEVEL || "info");
   let url: string | undefined;
   let caFile: string | undefined;
+  let auth: DatabaseAuth | undefined;
   try {
-    ({ DATABASE_URL: url, DATABASE_CA_FILE: caFile } = loadServiceConfig(def) as CommonConfig);
+    ({
+      DATABASE_URL: url,
+      DATABASE_CA_FILE: caFile,
+      DATABASE_AUTH: auth,
+    } = loadServiceConfig(def) as CommonConfig);
   } catch (err) {
     configFailure(`${name} migrate`, err);
   }
@@ -60,7 +66,7 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
     return;
   }
   try {
-    const db = await openDatabase({ url, caFile, logger: log, maxConnections: 1 });
+    const db = await openDatabase({ url, caFile, auth, logger: log, maxConnections: 1 });
     try {
       const applied = await migrateService(def, db);
       log.info({ applied }, applied.length ? "migrations applied" : "schema up to date");
@@ -68,6 +74,7 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
       await db.close();
     }
   } catch (err) {
+    if (err instanceof ConfigError) configFailure(`${name} migrate`, err);
     log.error({ err: (err as Error).message }, "migration failed");
     process.exit(1);
   }
@@ -76,6 +83,10 @@ export async function runMigrate(def: ServiceDefinition<any, any, any>): Promise
 const rolesEnv = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL (the admin login)"),
   DATABASE_CA_FILE: z.string().optional(),
+  /** How the Job itself logs in: on Azure as the server's Entra administrator (azure-entra). */
+  DATABASE_AUTH: commonEnv.DATABASE_AUTH,
+  /** How the services log in, hence how their roles are made (roles.ts). */
+  [POSTGRES_ROLES_AUTH]: commonEnv.DATABASE_AUTH,
   POSTGRES_ROLES_DIR: z.string(),
   /** The monitoring login's URL (its Secret mounted as a file); unset, no monitoring login. */
   POSTGRES_MONITOR_URL_FILE: z.string().optional(),
@@ -96,7 +107,7 @@ export async function runRoles(definition?: ServiceDefinition<any, any, any>): P
   let connection: pg.ClientConfig;
   try {
     env = loadConfig(rolesEnv);
-    const read = readRoles(env.POSTGRES_ROLES_DIR);
+    const read = readRoles(env.POSTGRES_ROLES_DIR, env[POSTGRES_ROLES_AUTH]);
     const watcher = env.POSTGRES_MONITOR_URL_FILE
       ? readMonitor(env.POSTGRES_MONITOR_URL_FILE)
       : { problems: [] };
@@ -104,11 +115,7 @@ export async function runRoles(definition?: ServiceDefinition<any, any, any>): P
       throw new ConfigError([...read.problems, ...watcher.problems]);
     roles = read.roles;
     monitor = watcher.monitor;
-    try {
-      connection = connectionConfig(env.DATABASE_URL, env.DATABASE_CA_FILE);
-    } catch (err) {
-      throw new ConfigError([(err as Error).message]);
-    }
+    connection = connectionConfig(env.DATABASE_URL, env.DATABASE_CA_FILE, env.DATABASE_AUTH);
   } catch (err) {
     configFailure("postgres-roles", err);
   }
@@ -119,10 +126,10 @@ export async function runRoles(definition?: ServiceDefinition<any, any, any>): P
     try {
       // Its own service's objects, when the roles it provisions include its own (the Job's always do).
       const own = definition && legacyService(definition);
-      const adopt = own && roles.some((r) => r.role === own.role) ? own : undefined;
+      const adopt = own && roles.some((r) => schemaOf(r) === own.role) ? own : undefined;
       const adopted = await provisionRoles(client, roles, adopt, monitor);
       log.info(
-        { roles: roles.map((r) => r.role), monitor: monitor?.role, adopted },
+        { roles: roles.map((r) => r.role), auth: env[POSTGRES_ROLES_AUTH], monitor: monitor?.role, adopted },
         "postgres roles provisioned",
       );
     } finally {

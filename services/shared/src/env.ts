@@ -7,6 +7,14 @@ import { z } from "zod";
 const TRUE = new Set(["1", "true", "on", "yes"]);
 const FALSE = new Set(["0", "false", "off", "no"]);
 
+/**
+ * How a service logs in to Postgres (db-auth.ts): `password`, the one in DATABASE_URL; or, with no
+ * password in the URL, a short-lived token of the pod's cloud workload identity: `gcp-iam` (Cloud SQL
+ * IAM), `aws-iam` (RDS IAM), `azure-entra` (Flexible Server with Microsoft Entra authentication).
+ */
+export const DATABASE_AUTH_MODES = ["password", "gcp-iam", "aws-iam", "azure-entra"] as const;
+export type DatabaseAuth = (typeof DATABASE_AUTH_MODES)[number];
+
 /** Schema building blocks for env vars. */
 export const envs = {
   port: (def: number) => z.coerce.number().int().min(0).max(65535).default(def),
@@ -51,6 +59,10 @@ export const commonEnv = {
     .optional(),
   /** PEM bundle the Postgres server certificate must chain to (a managed database's CA); see db.ts. */
   DATABASE_CA_FILE: z.string().optional(),
+  /** How DATABASE_URL's user logs in (DATABASE_AUTH_MODES); token modes require DATABASE_CA_FILE. */
+  DATABASE_AUTH: z.enum(DATABASE_AUTH_MODES).default("password"),
+  /** The AWS region of the RDS server: aws-iam signs its tokens for it. */
+  AWS_REGION: z.string().optional(),
   DATA_DIR: z.string().default(".data"),
   API_KEYS: z.string().optional(),
   ROUTER_API_KEYS: z.string().optional(),

@@ -171,6 +171,7 @@ export async function startService<C extends ServiceContract, Cfg, Api>(
         const own = await openDatabase({
           url: common.DATABASE_URL,
           caFile: common.DATABASE_CA_FILE,
+          auth: common.DATABASE_AUTH,
           dataDir: embeddedDataDir(common.DATA_DIR, contract.name),
           logger,
         });

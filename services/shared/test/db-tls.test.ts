@@ -4,8 +4,7 @@
  * only (Cloud SQL's private-IP certificates carry no IP SAN). The server is PGlite behind a shim that
  * answers Postgres's SSLRequest and terminates TLS, the way a Postgres server with ssl=on does.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,80 +12,33 @@ import tls from "node:tls";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { makeTestCa, type TestCa } from "../../../test/helpers/tls.ts";
 import { connectionConfig, openDatabase } from "../src/db.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "pg-tls-"));
 const file = (name: string) => join(dir, name);
-const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-
-/** A root CA and, optionally, a server certificate it signs for DNS name `localhost` only. */
-function makeCa(name: string): void {
-  openssl(
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-days",
-    "2",
-    "-subj",
-    `/CN=${name}`,
-    "-keyout",
-    `${name}.key`,
-    "-out",
-    `${name}.pem`,
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  );
-}
+const folder = (name: string) => (mkdirSync(file(name)), file(name));
 
 const SSL_REQUEST = 80877103;
+let ca: TestCa;
+let otherCa: TestCa;
 let db: PGlite;
 let backend: PGLiteSocketServer;
 let shim: net.Server;
 let port: number;
 
 beforeAll(async () => {
-  makeCa("ca");
-  makeCa("other-ca");
-  openssl(
-    "req",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-subj",
-    "/CN=localhost",
-    "-keyout",
-    "server.key",
-    "-out",
-    "server.csr",
-  );
-  writeFileSync(file("san.ext"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  openssl(
-    "x509",
-    "-req",
-    "-in",
-    "server.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "2",
-    "-extfile",
-    "san.ext",
-    "-out",
-    "server.pem",
-  );
+  ca = makeTestCa(folder("ca"));
+  otherCa = makeTestCa(folder("other-ca"));
+  // Named by a DNS name only, as Cloud SQL's private-IP certificates are.
+  const server = ca.issue("server", ["DNS:localhost"]);
+  writeFileSync(file("not-a-certificate.txt"), "subjectAltName=DNS:localhost\n");
 
   db = await PGlite.create();
   backend = new PGLiteSocketServer({ db, host: "127.0.0.1", port: 0, maxConnections: 8 });
   await backend.start();
   const backendPort = Number(backend.getServerConn().split(":").pop());
-  const secure = { key: readFileSync(file("server.key")), cert: readFileSync(file("server.pem")) };
+  const secure = { key: readFileSync(server.keyFile), cert: readFileSync(server.certFile) };
   shim = net.createServer((client) => {
     client.once("data", (first) => {
       if (first.length !== 8 || first.readInt32BE(4) !== SSL_REQUEST) return client.destroy();
@@ -126,7 +78,7 @@ async function attempt(host: string, sslmode: string, caFile?: string): Promise<
 
 describe("Postgres TLS with DATABASE_CA_FILE", () => {
   it("verify-full: connects when the certificate chains to the CA file and names the host", async () => {
-    expect(await attempt("localhost", "verify-full", file("ca.pem"))).toBe("ok");
+    expect(await attempt("localhost", "verify-full", ca.caFile)).toBe("ok");
   });
 
   it("without a CA file, sslmode=require is verify-full against Node's roots, which a private CA fails", async () => {
@@ -134,37 +86,39 @@ describe("Postgres TLS with DATABASE_CA_FILE", () => {
   });
 
   it("verify-full refuses a server reached by an address its certificate does not name", async () => {
-    expect(await attempt("127.0.0.1", "verify-full", file("ca.pem"))).toMatch(
+    expect(await attempt("127.0.0.1", "verify-full", ca.caFile)).toMatch(
       /IP: 127\.0\.0\.1 is not in the cert/,
     );
   });
 
   it("verify-ca (and require, as libpq reads it with a root certificate) checks the chain only", async () => {
-    expect(await attempt("127.0.0.1", "verify-ca", file("ca.pem"))).toBe("ok");
-    expect(await attempt("127.0.0.1", "require", file("ca.pem"))).toBe("ok");
+    expect(await attempt("127.0.0.1", "verify-ca", ca.caFile)).toBe("ok");
+    expect(await attempt("127.0.0.1", "require", ca.caFile)).toBe("ok");
   });
 
   it("verify-ca still refuses a certificate from any other CA", async () => {
-    expect(await attempt("127.0.0.1", "verify-ca", file("other-ca.pem"))).toMatch(
+    expect(await attempt("127.0.0.1", "verify-ca", otherCa.caFile)).toMatch(
       /self.signed|unable to verify|local issuer/i,
     );
   });
 
   it("refuses a CA file with a mode that does not verify, an unknown mode, or a missing file, by name", () => {
     const url = (mode: string) => `postgres://u:p@db:5432/x?sslmode=${mode}`;
-    expect(() => connectionConfig(url("disable"), file("ca.pem"))).toThrow(/sslmode=disable/);
-    expect(() => connectionConfig(url("bogus"), file("ca.pem"))).toThrow(/unknown sslmode=bogus/);
+    expect(() => connectionConfig(url("disable"), ca.caFile)).toThrow(/sslmode=disable/);
+    expect(() => connectionConfig(url("bogus"), ca.caFile)).toThrow(/unknown sslmode=bogus/);
     expect(() => connectionConfig(url("verify-full"), file("nope.pem"))).toThrow(
       /DATABASE_CA_FILE .*nope\.pem/,
     );
-    expect(() => connectionConfig(url("verify-full"), file("san.ext"))).toThrow(/no PEM certificate/);
+    expect(() => connectionConfig(url("verify-full"), file("not-a-certificate.txt"))).toThrow(
+      /no PEM certificate/,
+    );
   });
 
   it("leaves a URL without a CA file to pg, and strips the URL's TLS parameters when it has one", () => {
     expect(connectionConfig(url())).toEqual({ connectionString: url() });
-    const config = connectionConfig(url(), file("ca.pem"));
+    const config = connectionConfig(url(), ca.caFile);
     expect(config.connectionString).toBe("postgres://u:p@db:5432/x?application_name=a");
-    expect(config.ssl).toMatchObject({ rejectUnauthorized: true, ca: readFileSync(file("ca.pem"), "utf8") });
+    expect(config.ssl).toMatchObject({ rejectUnauthorized: true, ca: readFileSync(ca.caFile, "utf8") });
     function url() {
       return "postgres://u:p@db:5432/x?sslmode=verify-full&application_name=a";
     }
