@@ -576,6 +576,11 @@ describe("Postgres roles: each Postgres user connects as its own role, never as 
         // The node's metadata endpoint stays closed where tokens do not come from it.
         expect(JSON.stringify(egress(plan))).not.toContain("169.254.169.254");
       }
+      // The mesh lets the token request out: its outbound traffic is not limited to known services.
+      for (const plan of [prod, gcp, azure]) {
+        const istiod = plan.one("kubernetes:helm.sh/v3:Release", "istiod").inputs.values.meshConfig;
+        expect(istiod.outboundTrafficPolicy?.mode ?? "ALLOW_ANY").toBe("ALLOW_ANY");
+      }
       // Never twice the same rule (trace-proxy's provider HTTPS is the token service's too).
       for (const plan of [prod, azure]) {
         const rules = egress(plan).map((r: any) => JSON.stringify(r));
