@@ -7,6 +7,7 @@ import * as projects from "@pulumi/gcp/projects/index.js";
 import * as sql from "@pulumi/gcp/sql/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
+import { gcpAccountId } from "../naming.ts";
 import type { DatabaseLogin, DatabaseLoginRequest } from "../types.ts";
 import { gcpWorkloadIdentity } from "./identity.ts";
 import { POSTGRES_DATABASE, POSTGRES_USER } from "../secrets.ts";
@@ -103,6 +104,11 @@ export function gcpPostgres(
 
 /** Cloud SQL names a service account's IAM user by its email without this suffix. */
 const SERVICE_ACCOUNT_EMAIL_SUFFIX = ".gserviceaccount.com";
+/**
+ * PostgreSQL keeps names to 63 bytes (NAMEDATALEN - 1): Cloud SQL cuts a longer IAM user, whose token
+ * login then never matches it. Refused at plan time instead.
+ */
+const POSTGRES_NAME_MAX = 63;
 
 /**
  * One IAM database login per request (Cloud SQL IAM database authentication, the instance's
@@ -123,6 +129,12 @@ export function gcpPostgresLogins(
   return Object.fromEntries(
     requests.map((request) => {
       const id = `db-${request.id}`;
+      // A user-managed service account's email is <account id>@<project>.iam.gserviceaccount.com.
+      const expected = `${gcpAccountId(ctx.base, id)}@${project}.iam`;
+      if (Buffer.byteLength(expected) > POSTGRES_NAME_MAX)
+        throw new Error(
+          `Cloud SQL IAM user ${expected} has ${Buffer.byteLength(expected)} characters, PostgreSQL keeps ${POSTGRES_NAME_MAX}: shorten the login "${request.id}" or the GCP project id`,
+        );
       const { account, identity } = gcpWorkloadIdentity(ctx, project, cluster, id, request.serviceAccount);
       new projects.IAMMember(
         `${ctx.base}-${id}-login`,
