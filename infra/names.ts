@@ -73,3 +73,17 @@ export const SERVICE_ACCOUNTS: Record<IdentityConsumer, ServiceAccountRef> = {
   tempo: { namespace: NS.monitoring, name: "tempo" },
   velero: { namespace: NS.velero, name: "velero" },
 };
+
+/**
+ * A service's ServiceAccount: named after the service in the apps namespace. The cloud layer binds a
+ * service's cloud identity (its Postgres login) to exactly this subject before the apps layer creates it.
+ */
+export function appServiceAccount(service: string): ServiceAccountRef {
+  return { namespace: NS.apps, name: service };
+}
+
+/**
+ * The Postgres roles Job's ServiceAccount. Where the cloud's administrator of identity-mapped roles is
+ * itself a workload identity (Azure's Entra administrator), the cloud layer binds it to this subject.
+ */
+export const POSTGRES_ROLES_SERVICE_ACCOUNT: ServiceAccountRef = appServiceAccount("postgres-roles");

@@ -136,10 +136,19 @@ describe("a new service: its folder and one list entry", () => {
       KAFKA_CONSUMER_GROUP: "example",
       TRACE_PROXY_URL: "http://trace-proxy.llmops.svc.cluster.local:8080",
     });
-    // Its own Postgres role: a generated password in its DATABASE_URL, and a place in the roles Job.
+    // Its own Postgres login: its role and no password in its DATABASE_URL, its own cloud identity (an
+    // IRSA role only its ServiceAccount assumes, annotated on it), and a place in the roles Job.
     expect(obj("ExternalSecret", "example-postgres").spec.target.template.data.DATABASE_URL).toMatch(
-      /^postgres:\/\/example:\{\{ \.password \}\}@/,
+      /^postgres:\/\/example@\{\{ \.host \}\}/,
     );
+    const role = inv.resources.find(
+      (x) =>
+        x.type === "aws:iam/role:Role" &&
+        x.inputs.assumeRolePolicy?.includes("system:serviceaccount:llmops:example"),
+    )!;
+    expect(obj("ServiceAccount", "example").metadata.annotations).toEqual({
+      "eks.amazonaws.com/role-arn": expect.stringContaining(role.name),
+    });
     const job = inv.resources.find((x) => x.inputs?.kind === "Job")!.inputs as any;
     expect(job.spec.template.spec.volumes.map((v: any) => v.secret?.secretName)).toContain(
       "example-postgres",

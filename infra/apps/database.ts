@@ -1,13 +1,16 @@
 /**
  * Each Postgres user connects as a role of its own (services/shared/src/roles.ts), never as the
- * managed server's admin login:
+ * managed server's admin login, and logs in with its cloud workload identity, not a password:
  *
- *   - per service, an external-secrets Password generator and an ExternalSecret that renders the
- *     service's DATABASE_URL (its role, that password, the server's host/port/database/sslmode
- *     from the cloud's secret-store entry) into Secret `<service>-postgres`, created once: the
- *     password is generated in the cluster and never passes through Pulumi state or the plan;
- *   - one admin Job (`postgres-roles-<hash>`) that reads the admin URL from the store and every
- *     service's URL from those Secrets, and creates or updates each role, its schema and grants.
+ *   - per service, an ExternalSecret that renders the service's DATABASE_URL (the user the cloud
+ *     layer made for its login, no password, the server's host/port/database/sslmode from the cloud's
+ *     secret-store entry) into Secret `<service>-postgres`; the service's ServiceAccount assumes the
+ *     login's identity and its pods get DATABASE_AUTH (the cloud's token mode), so the runtime signs
+ *     in with a short-lived token (Cloud SQL IAM, RDS IAM, Entra);
+ *   - one admin Job (`postgres-roles-<hash>`) that reads the admin URL from the store (on Azure: logs
+ *     in as the server's Entra administrator, its own identity) and every service's URL from those
+ *     Secrets (on Azure also each identity's object id), and creates or updates each role, its schema
+ *     and grants, for the mode POSTGRES_ROLES_AUTH names.
  *
  * The services' Deployments wait for the Job, so a migration never runs before its role exists. A
  * change to the set of roles changes the Job's name, so Pulumi runs it again.
@@ -20,12 +23,20 @@ import {
   POSTGRES_ROLE_URL_FILE,
   postgresRole,
 } from "../../services/shared/src/contract.ts";
+import type { DatabaseLogin } from "../cloud/types.ts";
+import {
+  DATABASE_AUTH_ENV,
+  type DatabaseAuth,
+  POSTGRES_ROLE_OBJECT_ID_FILE,
+  POSTGRES_ROLES_AUTH_ENV,
+} from "../database-auth.ts";
 import { type Labels, objectMeta } from "../lib/labels.ts";
+import { POSTGRES_ROLES_SERVICE_ACCOUNT } from "../names.ts";
 import { poolSelector } from "../platform/placement.ts";
 import { POSTGRES_CA, TMP_DIR } from "./constants.ts";
 import { type AppsContext, imageOf, selectorLabels, serviceLabels } from "./context.ts";
-import { postgresEgress } from "./network.ts";
-import { postgresLoginSecret } from "./postgres-login.ts";
+import { postgresEgress, tokenEgress } from "./network.ts";
+import { postgresTokenLoginSecret } from "./postgres-login.ts";
 import { CONTAINER_SECURITY, POD_SECURITY } from "./pod.ts";
 import type { ServiceProfile } from "./profile.ts";
 import { MIGRATION_RESOURCES } from "./sizing.ts";
@@ -36,22 +47,44 @@ const ROLES_DIR = "/etc/postgres-roles";
 /** Where the Job finds the monitoring login's URL. */
 const MONITOR_DIR = "/etc/postgres-monitor";
 const ADMIN_SECRET = "postgres-admin";
-const JOB = "postgres-roles";
+/** The Job and its ServiceAccount (the subject the cloud binds the Job's identity to, where it has one). */
+const JOB = POSTGRES_ROLES_SERVICE_ACCOUNT.name;
+/** Each token login's principal (object) id, where the roles Job maps roles to identities (Azure). */
+const OBJECT_IDS = "postgres-roles-identities";
 
 /** The Secret holding a Postgres user's DATABASE_URL (its own role). */
 export const databaseSecretName = (profile: ServiceProfile) => `${profile.name}-postgres`;
 
-/**
- * The service's role and password as a connection URL. The password generator draws letters and
- * digits only, so the password needs no escaping in a URL; the rest comes from the cloud's entry.
- */
+/** The login the cloud layer made for a Postgres user (infra/index.ts asks for one per user). */
+export function databaseLogin(ctx: AppsContext, profile: ServiceProfile): DatabaseLogin {
+  const login = ctx.cloud.postgres.logins[profile.name];
+  if (!login) throw new Error(`${profile.name} uses Postgres but the cloud layer made no login for it`);
+  return login;
+}
+
+/** How a token client logs in: the cloud's mode and what the mode needs beyond its identity's env. */
+export function databaseClientEnv(ctx: AppsContext): { name: string; value: string }[] {
+  const { auth, clientEnv } = ctx.cloud.postgres;
+  return [
+    { name: DATABASE_AUTH_ENV, value: auth },
+    ...Object.entries(clientEnv).map(([name, value]) => ({ name, value })),
+  ];
+}
+
+/** The service's login as a connection URL: the cloud's user for it, no password (a token signs in). */
 export function databaseSecret(
   ctx: AppsContext,
   profile: ServiceProfile,
   labels: Labels,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
-  return postgresLoginSecret(ctx, databaseSecretName(profile), postgresRole(profile.name), labels, {}, opts);
+  return postgresTokenLoginSecret(
+    ctx,
+    databaseSecretName(profile),
+    databaseLogin(ctx, profile).user,
+    labels,
+    opts,
+  );
 }
 
 /**
@@ -78,26 +111,45 @@ export function postgresRoles(
   const ns = ctx.platform.appNamespace;
   const { crOpts, monitor, ...child } = opts;
 
-  const admin = new k8s.apiextensions.CustomResource(
-    ADMIN_SECRET,
-    {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: objectMeta(ADMIN_SECRET, ns, labels),
-      spec: {
-        refreshInterval: "1h",
-        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-        target: { name: ADMIN_SECRET, creationPolicy: "Owner", template: { metadata: { labels } } },
-        data: [
-          { secretKey: "DATABASE_URL", remoteRef: { key: ctx.cloud.secrets.postgres, property: "url" } },
-        ],
-      },
-    },
-    crOpts,
-  );
+  const { auth, tokenAdmin } = ctx.cloud.postgres;
+  if (
+    tokenAdmin &&
+    (tokenAdmin.identity.serviceAccount.namespace !== ns || tokenAdmin.identity.serviceAccount.name !== JOB)
+  )
+    throw new Error(
+      `postgresRoles: the admin identity trusts ${tokenAdmin.identity.serviceAccount.namespace}/${tokenAdmin.identity.serviceAccount.name}, not ${ns}/${JOB}`,
+    );
+  // The Job's own login: the server's identity administrator with a token where the cloud has one
+  // (only it may create identity-mapped roles), the store's password admin URL otherwise.
+  const admin = tokenAdmin
+    ? postgresTokenLoginSecret(ctx, ADMIN_SECRET, tokenAdmin.user, labels, crOpts)
+    : new k8s.apiextensions.CustomResource(
+        ADMIN_SECRET,
+        {
+          apiVersion: "external-secrets.io/v1",
+          kind: "ExternalSecret",
+          metadata: objectMeta(ADMIN_SECRET, ns, labels),
+          spec: {
+            refreshInterval: "1h",
+            secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
+            target: { name: ADMIN_SECRET, creationPolicy: "Owner", template: { metadata: { labels } } },
+            data: [
+              { secretKey: "DATABASE_URL", remoteRef: { key: ctx.cloud.secrets.postgres, property: "url" } },
+            ],
+          },
+        },
+        crOpts,
+      );
+  const adminAuth: DatabaseAuth = tokenAdmin ? auth : "password";
   const account = new k8s.core.v1.ServiceAccount(
     JOB,
-    { metadata: objectMeta(JOB, ns, labels), automountServiceAccountToken: false },
+    {
+      metadata: {
+        ...objectMeta(JOB, ns, labels),
+        ...(tokenAdmin ? { annotations: tokenAdmin.identity.serviceAccountAnnotations } : {}),
+      },
+      automountServiceAccountToken: false,
+    },
     child,
   );
   const selector = selectorLabels(labels);
@@ -109,7 +161,7 @@ export function postgresRoles(
         podSelector: { matchLabels: selector },
         policyTypes: ["Ingress", "Egress"],
         ingress: [],
-        egress: [postgresEgress(ctx)],
+        egress: [postgresEgress(ctx), ...(tokenAdmin ? tokenEgress(ctx) : [])],
       },
     },
     child,
@@ -120,10 +172,24 @@ export function postgresRoles(
     role: postgresRole(u.name),
     secret: databaseSecretName(u),
   }));
+  // Where the Job maps each role to its identity by object id (Azure): one key per service.
+  const objectIds = users.map((u) => [u.name, databaseLogin(ctx, u).objectId] as const);
+  const identities = objectIds.every(([, id]) => id)
+    ? new k8s.core.v1.ConfigMap(
+        OBJECT_IDS,
+        {
+          metadata: objectMeta(OBJECT_IDS, ns, labels),
+          data: Object.fromEntries(objectIds.map(([service, id]) => [service, id!])),
+        },
+        child,
+      )
+    : undefined;
+  if (!identities && objectIds.some(([, id]) => id))
+    throw new Error("postgresRoles: the cloud gave an object id for some logins only");
   const images = users.map((u) => imageOf(ctx.config, u.name));
   // A new role, image or server changes the name: Pulumi creates a new Job (which runs) and deletes the old one.
   const hash = createHash("sha256")
-    .update(JSON.stringify({ roles, images, monitor: POSTGRES_MONITOR_ROLE }))
+    .update(JSON.stringify({ roles, images, monitor: POSTGRES_MONITOR_ROLE, auth, adminAuth }))
     .digest("hex")
     .slice(0, 8);
   const name = `${JOB}-${hash}`;
@@ -135,6 +201,9 @@ export function postgresRoles(
     args: [u.scripts.roles!],
     envFrom: [{ secretRef: { name: ADMIN_SECRET } }],
     env: [
+      { name: DATABASE_AUTH_ENV, value: adminAuth },
+      ...(tokenAdmin ? databaseClientEnv(ctx).filter((e) => e.name !== DATABASE_AUTH_ENV) : []),
+      { name: POSTGRES_ROLES_AUTH_ENV, value: auth },
       { name: "DATABASE_CA_FILE", value: POSTGRES_CA.file },
       { name: "POSTGRES_ROLES_DIR", value: ROLES_DIR },
       { name: "POSTGRES_MONITOR_URL_FILE", value: `${MONITOR_DIR}/${POSTGRES_ROLE_URL_FILE}` },
@@ -163,7 +232,13 @@ export function postgresRoles(
         backoffLimit: 4,
         activeDeadlineSeconds: 600,
         template: {
-          metadata: { labels: { ...labels, "sidecar.istio.io/inject": "false" } },
+          metadata: {
+            labels: {
+              ...labels,
+              ...(tokenAdmin ? tokenAdmin.identity.podLabels : {}),
+              "sidecar.istio.io/inject": "false",
+            },
+          },
           spec: {
             serviceAccountName: JOB,
             automountServiceAccountToken: false,
@@ -191,14 +266,38 @@ export function postgresRoles(
                   defaultMode: 0o440,
                 },
               },
-              ...roles.map((r) => ({
-                name: volume(r.service),
-                secret: {
-                  secretName: r.secret,
-                  items: [{ key: "DATABASE_URL", path: POSTGRES_ROLE_URL_FILE }],
-                  defaultMode: 0o440,
-                },
-              })),
+              ...roles.map((r) =>
+                identities
+                  ? {
+                      // The service's URL and its identity's object id, side by side in one folder.
+                      name: volume(r.service),
+                      projected: {
+                        defaultMode: 0o440,
+                        sources: [
+                          {
+                            secret: {
+                              name: r.secret,
+                              items: [{ key: "DATABASE_URL", path: POSTGRES_ROLE_URL_FILE }],
+                            },
+                          },
+                          {
+                            configMap: {
+                              name: OBJECT_IDS,
+                              items: [{ key: r.service, path: POSTGRES_ROLE_OBJECT_ID_FILE }],
+                            },
+                          },
+                        ],
+                      },
+                    }
+                  : {
+                      name: volume(r.service),
+                      secret: {
+                        secretName: r.secret,
+                        items: [{ key: "DATABASE_URL", path: POSTGRES_ROLE_URL_FILE }],
+                        defaultMode: 0o440,
+                      },
+                    },
+              ),
             ],
           },
         },
@@ -206,7 +305,14 @@ export function postgresRoles(
     },
     {
       ...child,
-      dependsOn: [...((child.dependsOn as pulumi.Resource[]) ?? []), admin, account, monitor, ...secrets],
+      dependsOn: [
+        ...((child.dependsOn as pulumi.Resource[]) ?? []),
+        admin,
+        account,
+        monitor,
+        ...secrets,
+        ...(identities ? [identities] : []),
+      ],
     },
   );
 }

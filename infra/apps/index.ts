@@ -10,7 +10,13 @@ import type { PlatformOutputs } from "../platform/index.ts";
 import { type AppsContext, serviceLabels } from "./context.ts";
 import { LlmService } from "./llm-service.ts";
 import { limitRange, resourceQuota } from "./namespace.ts";
-import { databaseSecret, databaseSecretName, postgresRoles } from "./database.ts";
+import {
+  databaseClientEnv,
+  databaseLogin,
+  databaseSecret,
+  databaseSecretName,
+  postgresRoles,
+} from "./database.ts";
 import { postgresCaConfigMap } from "./postgres.ts";
 import { exporterLabels, exporterWorkload, monitorSecret, postgresExporter } from "./postgres-exporter.ts";
 import type { ServiceProfile } from "./profile.ts";
@@ -50,7 +56,13 @@ export class Apps extends pulumi.ComponentResource {
             profile,
             context: ctx,
             ...(profile.database && database
-              ? { needs: database.needs, databaseSecretName: databaseSecretName(profile) }
+              ? {
+                  needs: database.needs,
+                  databaseSecretName: databaseSecretName(profile),
+                  databaseEnv: databaseClientEnv(ctx),
+                  // Its Postgres login: the cloud identity the ServiceAccount assumes.
+                  identity: databaseLogin(ctx, profile).identity,
+                }
               : {}),
           },
           { parent: this },

@@ -3,6 +3,7 @@
  * items (security context, probes, spreading, PDB, autoscaling, least-privilege network, mTLS,
  * monitoring, alerting, dashboards, external secrets) are not options: they hold by construction.
  */
+import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { WorkloadIdentity } from "../cloud/types.ts";
 import { configChecksum, configData, configMap, configMapName, filesConfigMapName } from "./configmap.ts";
@@ -28,6 +29,8 @@ export interface LlmServiceArgs {
   needs?: pulumi.Resource[];
   /** The Secret with the service's own DATABASE_URL, for a Postgres user (database.ts). */
   databaseSecretName?: string;
+  /** How that URL logs in (database.ts databaseClientEnv). */
+  databaseEnv?: k8s.types.input.core.v1.EnvVar[];
 }
 
 export class LlmService extends pulumi.ComponentResource {
@@ -40,6 +43,15 @@ export class LlmService extends pulumi.ComponentResource {
   constructor(name: string, args: LlmServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("llmops:apps:LlmService", name, {}, opts);
     const { profile, context: ctx, identity } = args;
+    // The cloud bound the identity to a subject before this ServiceAccount existed: it must be this one.
+    if (
+      identity &&
+      (identity.serviceAccount.namespace !== ctx.platform.appNamespace ||
+        identity.serviceAccount.name !== profile.name)
+    )
+      throw new Error(
+        `${profile.name}: its cloud identity trusts ${identity.serviceAccount.namespace}/${identity.serviceAccount.name}, not its ServiceAccount ${ctx.platform.appNamespace}/${profile.name}`,
+      );
     const sizing = profile.sizing[ctx.config.environment];
     const labels = serviceLabels(ctx, profile.name, profile.component);
     const child: pulumi.CustomResourceOptions = { parent: this };
@@ -66,6 +78,7 @@ export class LlmService extends pulumi.ComponentResource {
         ...(files ? { filesConfigMapName: filesConfigMapName(profile) } : {}),
         ...(secret ? { secretName: secretName(profile) } : {}),
         ...(args.databaseSecretName ? { databaseSecretName: args.databaseSecretName } : {}),
+        ...(args.databaseEnv ? { databaseEnv: args.databaseEnv } : {}),
         identityLabels: identity?.podLabels ?? {},
         annotations: podAnnotations(ctx, profile, configChecksum(envData, profile.files ?? {})),
       },

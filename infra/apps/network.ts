@@ -6,6 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
+import { METADATA_EGRESS } from "../platform/namespaces.ts";
 import { HTTP_PORT, HTTP_PORT_NAME, MERGED_METRICS } from "./constants.ts";
 import { type AppsContext, kafkaPort, publicHost, selectorLabels } from "./context.ts";
 import type { ServiceName, ServiceProfile } from "./profile.ts";
@@ -115,6 +116,25 @@ const appPods = (service: ServiceName) => ({
   podSelector: { matchLabels: { "app.kubernetes.io/name": service } },
 });
 
+/** HTTPS to public addresses only: never the private ranges or the link-local metadata endpoints. */
+function internetHttps(): Record<string, unknown> {
+  return {
+    to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, LINK_LOCAL] } }],
+    ports: tcp(443),
+  };
+}
+
+/**
+ * Where a pod trades its workload identity for a token (the Postgres token logins): the node's
+ * metadata server on GKE, the same rules the platform's cloud-identity namespaces get; the cloud's
+ * public token service over HTTPS on EKS (STS) and AKS (Entra), with the metadata endpoint still closed.
+ */
+export function tokenEgress(ctx: AppsContext): Record<string, unknown>[] {
+  return ctx.cloud.facts.workloadTokenEndpoint === "node-metadata"
+    ? METADATA_EGRESS.map((rule) => ({ ...rule }))
+    : [internetHttps()];
+}
+
 /** To the managed Postgres: a private address outside the pod network, so only its port is pinned. */
 export function postgresEgress(ctx: AppsContext): Record<string, unknown> {
   return { to: PRIVATE_RANGES.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(ctx.cloud.postgres.port) };
@@ -174,11 +194,11 @@ export function networkPolicySpec(ctx: AppsContext, profile: ServiceProfile, sel
       ],
       ports: tcp(platform.tracing.port),
     });
-  if (profile.internetEgress)
-    egress.push({
-      to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...PRIVATE_RANGES, LINK_LOCAL] } }],
-      ports: tcp(443),
-    });
+  if (profile.internetEgress) egress.push(internetHttps());
+  // A Postgres user logs in with its identity's token (a rule already present is not repeated).
+  if (profile.database)
+    for (const rule of tokenEgress(ctx))
+      if (!egress.some((e) => JSON.stringify(e) === JSON.stringify(rule))) egress.push(rule);
   return { podSelector: { matchLabels: selector }, policyTypes: ["Ingress", "Egress"], ingress, egress };
 }
 

@@ -131,6 +131,8 @@ export interface PodArgs {
   secretName?: string;
   /** The Secret with the service's own DATABASE_URL (database.ts), for a Postgres user. */
   databaseSecretName?: string;
+  /** How that URL logs in (DATABASE_AUTH and what the mode needs), for the app and its migrations. */
+  databaseEnv?: k8s.types.input.core.v1.EnvVar[];
   /** Pod labels the cloud identity needs (Azure workload identity). */
   identityLabels?: Record<string, string>;
   annotations: Record<string, string>;
@@ -157,6 +159,7 @@ function migrationContainer(ctx: AppsContext, args: PodArgs): Container {
     // The image's entrypoint is `node`: the argument picks the bundled migration script.
     args: [args.profile.scripts.migrate!],
     envFrom: envFrom(args),
+    ...(args.databaseEnv?.length ? { env: args.databaseEnv } : {}),
     resources: resources(MIGRATION_RESOURCES),
     securityContext: CONTAINER_SECURITY,
     volumeMounts: [TMP_MOUNT, POSTGRES_CA_MOUNT],
@@ -171,7 +174,10 @@ function mainContainer(ctx: AppsContext, args: PodArgs): Container {
     ports: [{ name: HTTP_PORT_NAME, containerPort: HTTP_PORT, protocol: "TCP" }],
     envFrom: envFrom(args),
     // A unique Kafka client id per pod makes broker-side quotas and logs attributable.
-    env: [{ name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+    env: [
+      { name: "KAFKA_CLIENT_ID", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      ...(args.databaseEnv ?? []),
+    ],
     resources: resources(args.sizing.resources),
     securityContext: CONTAINER_SECURITY,
     ...PROBES,

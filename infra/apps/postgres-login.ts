@@ -1,14 +1,53 @@
 /**
- * A Postgres login's credentials in the cluster: an external-secrets Password generator and a
- * created-once ExternalSecret rendering the login's DATABASE_URL from it and the cloud's Postgres
- * entry. The password never passes through Pulumi; the roles Job sets it on the login.
+ * A Postgres login's connection URL in the cluster, as a Secret an ExternalSecret renders from the
+ * cloud's Postgres entry (host, port, database, sslmode):
+ *
+ *   - a password login (the metrics exporter's): with an external-secrets Password generator, rendered
+ *     once; the password never passes through Pulumi, the roles Job sets it on the login;
+ *   - a token login (the services' workload identities): the user and no password at all; the client
+ *     signs in with its identity's short-lived token, so there is nothing to generate or rotate.
  */
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
 import type { AppsContext } from "./context.ts";
 
 const GENERATOR_API = "generators.external-secrets.io/v1alpha1";
+
+/** The URL's part after the credentials, from the entry's fields. */
+const SERVER = "{{ .host }}:{{ .port }}/{{ .database }}?sslmode={{ .sslmode }}";
+
+function loginSecret(
+  ctx: AppsContext,
+  name: string,
+  url: pulumi.Input<string>,
+  labels: Labels,
+  extra: Record<string, string>,
+  spec: Record<string, unknown>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const entry = ctx.cloud.secrets.postgres;
+  const field = (property: string) => ({ secretKey: property, remoteRef: { key: entry, property } });
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion: "external-secrets.io/v1",
+      kind: "ExternalSecret",
+      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
+      spec: {
+        ...spec,
+        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
+        target: {
+          name,
+          creationPolicy: "Owner",
+          template: { metadata: { labels }, data: { DATABASE_URL: url, ...extra } },
+        },
+        data: ["host", "port", "database", "sslmode"].map(field),
+      },
+    },
+    opts,
+  );
+}
 
 /**
  * A Postgres login's Secret: a password generated in the cluster (never in Pulumi state), rendered
@@ -33,37 +72,37 @@ export function postgresLoginSecret(
     },
     opts,
   );
-  const entry = ctx.cloud.secrets.postgres;
-  const field = (property: string) => ({ secretKey: property, remoteRef: { key: entry, property } });
-  return new k8s.apiextensions.CustomResource(
+  return loginSecret(
+    ctx,
     name,
+    `postgres://${role}:{{ .password }}@${SERVER}`,
+    labels,
+    extra,
     {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
-      spec: {
-        // Once: a new password would lock the login's users out until the roles Job ran again.
-        refreshPolicy: "CreatedOnce",
-        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-        target: {
-          name,
-          creationPolicy: "Owner",
-          template: {
-            metadata: { labels },
-            data: {
-              DATABASE_URL: `postgres://${role}:{{ .password }}@{{ .host }}:{{ .port }}/{{ .database }}?sslmode={{ .sslmode }}`,
-              ...extra,
-            },
-          },
+      // Once: a new password would lock the login's users out until the roles Job ran again.
+      refreshPolicy: "CreatedOnce",
+      dataFrom: [
+        {
+          sourceRef: { generatorRef: { apiVersion: GENERATOR_API, kind: "Password", name: generatorName } },
         },
-        data: ["host", "port", "database", "sslmode"].map(field),
-        dataFrom: [
-          {
-            sourceRef: { generatorRef: { apiVersion: GENERATOR_API, kind: "Password", name: generatorName } },
-          },
-        ],
-      },
+      ],
     },
     { ...opts, dependsOn: [...((opts.dependsOn as pulumi.Resource[]) ?? []), generator] },
   );
+}
+
+/**
+ * A token login's Secret: DATABASE_URL names `user` (URL-encoded: a Cloud SQL IAM user carries `@`)
+ * and no password. Refreshed like the admin entry: nothing in it is generated, so a moved server
+ * reaches its clients at the next refresh.
+ */
+export function postgresTokenLoginSecret(
+  ctx: AppsContext,
+  name: string,
+  user: pulumi.Input<string>,
+  labels: Labels,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const url = pulumi.output(user).apply((u) => `postgres://${encodeURIComponent(u)}@${SERVER}`);
+  return loginSecret(ctx, name, url, labels, {}, { refreshInterval: "1h" }, opts);
 }

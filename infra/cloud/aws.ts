@@ -17,7 +17,7 @@ import { awsKeys } from "./aws/kms.ts";
 import { awsLogStorage } from "./aws/logs.ts";
 import { awsNetwork } from "./aws/network.ts";
 import { awsNodeGroups } from "./aws/nodes.ts";
-import { awsPostgres } from "./aws/postgres.ts";
+import { awsPostgres, awsPostgresLogins } from "./aws/postgres.ts";
 import { rdsCaBundle } from "./aws/postgres-ca.ts";
 import { awsSecretStore } from "./aws/secrets.ts";
 import { awsTraceStorage } from "./aws/traces.ts";
@@ -28,7 +28,7 @@ import { environmentProfile } from "./profile.ts";
 import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
 import { CLUSTER_FACTS } from "./facts.ts";
-import type { CloudLayer } from "./types.ts";
+import type { CloudLayer, DatabaseLoginRequest } from "./types.ts";
 
 export const EBS_CSI_DRIVER = "ebs.csi.aws.com";
 
@@ -46,7 +46,11 @@ export class AwsCloud extends CloudComponent {
     snapshotDriver: EBS_CSI_DRIVER,
   };
 
-  constructor(name: string, args: { config: StackConfig }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: { config: StackConfig; databaseLogins: DatabaseLoginRequest[] },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("llmops:cloud:AwsCloud", name, {}, opts);
     const config = args.config;
     const aws = new AwsProvider(`${name}-aws`, { region: config.region }, { parent: this });
@@ -98,7 +102,14 @@ export class AwsCloud extends CloudComponent {
       logs: awsLogStorage(ctx, irsa, keys.data),
       traces: awsTraceStorage(ctx, irsa, keys.data),
       backups: awsBackupStorage(ctx, irsa, keys.data),
-      postgres: { host: db.address, tls },
+      postgres: {
+        host: db.address,
+        tls,
+        auth: "aws-iam",
+        logins: awsPostgresLogins(ctx, irsa, db, args.databaseLogins),
+        // The signer needs the region; IRSA injects only the role and the token file.
+        clientEnv: { AWS_REGION: config.region },
+      },
       nodeAutoscaler: awsNodeAutoscaler(ctx, irsa, eks.cluster),
       kubeconfig: pulumi
         .all([eks.cluster.name, eks.cluster.endpoint, eks.cluster.certificateAuthority])

@@ -17,7 +17,7 @@ import { azureKubeconfig } from "./azure/kubeconfig.ts";
 import { azureLogStorage } from "./azure/logs.ts";
 import { azureTraceStorage } from "./azure/traces.ts";
 import { azureNetwork } from "./azure/network.ts";
-import { azurePostgres } from "./azure/postgres.ts";
+import { azurePostgres, azurePostgresLogins } from "./azure/postgres.ts";
 import { azurePostgresCaBundle } from "./azure/postgres-ca.ts";
 import { azureSecretStore } from "./azure/secrets.ts";
 import { baseName, tagList } from "./naming.ts";
@@ -25,7 +25,7 @@ import { environmentProfile } from "./profile.ts";
 import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
 import { CLUSTER_FACTS } from "./facts.ts";
-import type { CloudLayer } from "./types.ts";
+import type { CloudLayer, DatabaseLoginRequest } from "./types.ts";
 
 export const AZURE_DISK_CSI_DRIVER = "disk.csi.azure.com";
 
@@ -39,7 +39,11 @@ export class AzureCloud extends CloudComponent {
     snapshotDriver: AZURE_DISK_CSI_DRIVER,
   };
 
-  constructor(name: string, args: { config: StackConfig }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: { config: StackConfig; databaseLogins: DatabaseLoginRequest[] },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("llmops:cloud:AzureCloud", name, {}, opts);
     const config = args.config;
     const base = baseName(config);
@@ -103,7 +107,13 @@ export class AzureCloud extends CloudComponent {
       logs: azureLogStorage(ctx, aks.cluster, network, suffix),
       traces: azureTraceStorage(ctx, aks.cluster, network, suffix),
       backups: azureBackupStorage(ctx, aks.cluster, network, suffix),
-      postgres: { host: db.fullyQualifiedDomainName, tls },
+      postgres: {
+        host: db.fullyQualifiedDomainName,
+        tls,
+        auth: "azure-entra",
+        ...azurePostgresLogins(ctx, aks.cluster, db, args.databaseLogins),
+        clientEnv: {},
+      },
       kubeconfig: azureKubeconfig(ctx, aks.cluster),
       // Azure RBAC, not Kubernetes RBAC, admits the deployer: without the grant every write is a 403.
       kubernetesReady: [...aks.pools, aks.deployerAdmin],

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { IdentityConsumer } from "../names.ts";
 import type { StackConfig } from "../config.ts";
 import { POSTGRES_DATABASE, POSTGRES_PORT, secretCatalogue } from "./secrets.ts";
-import type { CloudLayer, PostgresTls, WorkloadIdentity } from "./types.ts";
+import type { CloudLayer, CloudPostgres, PostgresTls, WorkloadIdentity } from "./types.ts";
 
 export interface CloudParts {
   config: StackConfig;
@@ -27,8 +27,11 @@ export interface CloudParts {
   logs: { values?: CloudLayer["logStorage"]; loki: WorkloadIdentity };
   traces: { values?: CloudLayer["traceStorage"]; tempo: WorkloadIdentity };
   backups: { storage?: CloudLayer["backupStorage"]; velero: WorkloadIdentity };
-  /** Address the services reach the managed Postgres at, and how they verify it. */
-  postgres: { host: pulumi.Output<string>; tls: PostgresTls };
+  /** Address the services reach the managed Postgres at, how they verify it and how they log in. */
+  postgres: { host: pulumi.Output<string>; tls: PostgresTls } & Pick<
+    CloudPostgres,
+    "auth" | "logins" | "tokenAdmin" | "clientEnv"
+  >;
   kubeconfig: pulumi.Output<string>;
   /** CIDRs the API server's webhook calls come from, where a NetworkPolicy can select them. */
   apiServerSources?: string[];
@@ -75,11 +78,10 @@ export abstract class CloudComponent extends pulumi.ComponentResource implements
       traceStorage: parts.traces.values,
       backupStorage: parts.backups.storage,
       postgres: {
-        host: parts.postgres.host,
+        ...parts.postgres,
         port: POSTGRES_PORT,
         database: POSTGRES_DATABASE,
         secretName: pulumi.output(secrets.postgres),
-        tls: parts.postgres.tls,
       },
       nodeAutoscaler: parts.nodeAutoscaler,
       apiServerSources: parts.apiServerSources,

@@ -21,6 +21,14 @@ export interface ClusterFacts {
    * the VPC CNI's policy agent (EKS) matches node addresses by ipBlock.
    */
   dataplane: Dataplane;
+  /**
+   * Where a pod trades its workload identity for a cloud token. GKE: the node-local metadata server
+   * (169.254.169.254:80, and :988 on Dataplane V2), which answers with the Google service account's
+   * token itself. EKS and AKS: the cloud's public token service over HTTPS (regional STS, Entra
+   * login.microsoftonline.com), with the projected ServiceAccount token the webhook mounts; the node
+   * metadata endpoint is not needed there and stays closed to workloads.
+   */
+  workloadTokenEndpoint: "node-metadata" | "public-https";
 }
 
 /** Cilium's own policy kinds (cilium.io/v2): namespaced, and cluster-scoped. */
@@ -36,16 +44,23 @@ export type CiliumPolicyKind = "CiliumNetworkPolicy" | "CiliumClusterwideNetwork
 export type Dataplane = { engine: "vpc-cni" } | { engine: "cilium"; policyKind: CiliumPolicyKind };
 
 export const CLUSTER_FACTS: Record<Cloud, ClusterFacts> = {
-  aws: { nativeNodeAutoscaling: false, metricsServer: false, dataplane: { engine: "vpc-cni" } },
+  aws: {
+    nativeNodeAutoscaling: false,
+    metricsServer: false,
+    dataplane: { engine: "vpc-cni" },
+    workloadTokenEndpoint: "public-https",
+  },
   gcp: {
     nativeNodeAutoscaling: true,
     metricsServer: true,
     dataplane: { engine: "cilium", policyKind: "CiliumClusterwideNetworkPolicy" },
+    workloadTokenEndpoint: "node-metadata",
   },
   azure: {
     nativeNodeAutoscaling: true,
     metricsServer: true,
     dataplane: { engine: "cilium", policyKind: "CiliumNetworkPolicy" },
+    workloadTokenEndpoint: "public-https",
   },
 };
 

@@ -19,7 +19,7 @@ import { gcpLogStorage } from "./gcp/logs.ts";
 import { gcpTraceStorage } from "./gcp/traces.ts";
 import { gcpNetwork } from "./gcp/network.ts";
 import { gcpNodePools } from "./gcp/nodes.ts";
-import { CLOUD_SQL_TLS_MODE, cloudSqlCaBundle, gcpPostgres } from "./gcp/postgres.ts";
+import { CLOUD_SQL_TLS_MODE, cloudSqlCaBundle, gcpPostgres, gcpPostgresLogins } from "./gcp/postgres.ts";
 import { gcpSecretStore } from "./gcp/secrets.ts";
 import { execKubeconfig } from "./kubeconfig.ts";
 import { baseName, gcpLabels } from "./naming.ts";
@@ -27,7 +27,7 @@ import { environmentProfile } from "./profile.ts";
 import { postgresPassword, secretEntries } from "./secrets.ts";
 import { CloudComponent } from "./component.ts";
 import { CLUSTER_FACTS } from "./facts.ts";
-import type { CloudLayer } from "./types.ts";
+import type { CloudLayer, DatabaseLoginRequest } from "./types.ts";
 
 export const PD_CSI_DRIVER = "pd.csi.storage.gke.io";
 
@@ -44,7 +44,11 @@ export class GcpCloud extends CloudComponent {
     snapshotDriver: PD_CSI_DRIVER,
   };
 
-  constructor(name: string, args: { config: StackConfig }, opts?: pulumi.ComponentResourceOptions) {
+  constructor(
+    name: string,
+    args: { config: StackConfig; databaseLogins: DatabaseLoginRequest[] },
+    opts?: pulumi.ComponentResourceOptions,
+  ) {
     super("llmops:cloud:GcpCloud", name, {}, opts);
     const config = args.config;
     if (!config.gcp) throw new Error("gcp.project is required when cloud is gcp");
@@ -102,6 +106,9 @@ export class GcpCloud extends CloudComponent {
       postgres: {
         host: db.privateIpAddress,
         tls: { caBundle: cloudSqlCaBundle(db), sslmode: CLOUD_SQL_TLS_MODE },
+        auth: "gcp-iam",
+        logins: gcpPostgresLogins(ctx, project, gke.cluster, db, args.databaseLogins),
+        clientEnv: {},
       },
       kubeconfig: pulumi
         .all([gke.cluster.name, gke.cluster.endpoint, gke.cluster.masterAuth])

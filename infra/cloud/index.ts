@@ -4,17 +4,22 @@ import type { StackConfig } from "../config.ts";
 import { AwsCloud } from "./aws.ts";
 import { AzureCloud } from "./azure.ts";
 import { GcpCloud } from "./gcp.ts";
-import type { CloudLayer } from "./types.ts";
+import type { CloudLayer, DatabaseLoginRequest } from "./types.ts";
 
-export type { CloudLayer } from "./types.ts";
+export type { CloudLayer, DatabaseLoginRequest } from "./types.ts";
 
-export function createCloud(config: StackConfig): CloudLayer & pulumi.ComponentResource {
+/** The cloud of the stack, with a workload-identity Postgres login for each of `databaseLogins`. */
+export function createCloud(
+  config: StackConfig,
+  databaseLogins: DatabaseLoginRequest[],
+): CloudLayer & pulumi.ComponentResource {
+  const args = { config, databaseLogins };
   switch (config.cloud) {
     case "aws":
-      return new AwsCloud("cloud", { config });
+      return new AwsCloud("cloud", args);
     case "gcp":
-      return new GcpCloud("cloud", { config });
+      return new GcpCloud("cloud", args);
     case "azure":
-      return new AzureCloud("cloud", { config });
+      return new AzureCloud("cloud", args);
   }
 }

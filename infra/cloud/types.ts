@@ -6,6 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../config.ts";
+import type { DatabaseTokenAuth } from "../database-auth.ts";
 import type { ClusterFacts } from "./facts.ts";
 import type { IdentityConsumer, ServiceAccountRef } from "../names.ts";
 
@@ -70,6 +71,30 @@ export interface PostgresTls {
   sslmode: "verify-full" | "verify-ca";
 }
 
+/**
+ * A Postgres login the layer is asked for, as data (the cloud layer names no workload): `id` keys the
+ * result and the cloud-side names, `role` is the Postgres role the client owns, `serviceAccount` the
+ * Kubernetes subject whose workload identity logs in.
+ */
+export interface DatabaseLoginRequest {
+  id: string;
+  role: string;
+  serviceAccount: ServiceAccountRef;
+}
+
+/** A login that authenticates with its workload identity's token (no password anywhere). */
+export interface DatabaseLogin {
+  /**
+   * The Postgres user the client names in its URL: `role` where the server maps the token to a role of
+   * that name (RDS, Entra); the IAM user name where the server derives it from the identity (Cloud SQL:
+   * the service account's email without ".gserviceaccount.com").
+   */
+  user: pulumi.Output<string>;
+  identity: WorkloadIdentity;
+  /** Azure: the managed identity's principal (object) id the roles Job maps the role to. */
+  objectId?: pulumi.Output<string>;
+}
+
 export interface CloudPostgres {
   host: pulumi.Output<string>;
   port: number;
@@ -77,6 +102,18 @@ export interface CloudPostgres {
   /** Name of the secret-store entry holding {username,password,host,port,database,sslmode,url}. */
   secretName: pulumi.Output<string>;
   tls: PostgresTls;
+  /** How the requested logins authenticate: the cloud's IAM/Entra token mode. */
+  auth: DatabaseTokenAuth;
+  /** One per DatabaseLoginRequest, by its id. */
+  logins: Record<string, DatabaseLogin>;
+  /**
+   * Set where only an identity-authenticated administrator may create identity-mapped roles (Azure:
+   * an Entra principal is created by the server's Entra administrator): the roles Job logs in as this
+   * identity, with this user name and a token. Undefined: the Job uses the password admin of `secretName`.
+   */
+  tokenAdmin?: { identity: WorkloadIdentity; user: pulumi.Output<string> };
+  /** Env a token client needs that its identity's webhook does not inject (the region RDS signs for). */
+  clientEnv: Record<string, string>;
 }
 
 /**

@@ -67,10 +67,13 @@ const RESOURCES: Record<string, ResourceMock> = {
     readerEndpoint: `${name}.cluster-ro-${hex(name, 12)}.${ctx.region}.rds.amazonaws.com`,
     port: 5432,
   }),
-  "aws:rds/instance:Instance": (name, _i, ctx) => ({
+  "aws:rds/instance:Instance": (name, inputs, ctx) => ({
     address: `${name}.${hex(name, 12)}.${ctx.region}.rds.amazonaws.com`,
     endpoint: `${name}.${hex(name, 12)}.${ctx.region}.rds.amazonaws.com:5432`,
     port: 5432,
+    arn: `arn:aws:rds:${ctx.region}:${AWS_ACCOUNT}:db:${String(inputs.identifier ?? name)}`,
+    // DbiResourceId: "db-" and 26 upper-case alphanumerics.
+    resourceId: `db-${hex(name, 26).toUpperCase()}`,
   }),
   "aws:s3/bucket:Bucket": (name, inputs) => ({ bucket: inputs.bucket ?? `${name}-${hex(name, 8)}` }),
   "aws:s3/bucketV2:BucketV2": (name, inputs) => ({ bucket: inputs.bucket ?? `${name}-${hex(name, 8)}` }),

@@ -382,8 +382,12 @@ type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
 
 const ANYWHERE = "0.0.0.0/0";
 const API_SERVER_PORTS = [443, 6443];
-/** GKE's metadata server (dataplane v2 and v1 addresses); unused but harmless on EKS and AKS. */
-const METADATA_EGRESS: EgressRule[] = [
+/**
+ * GKE's metadata server (dataplane v2 and v1 addresses), where a workload identity gets its tokens;
+ * unused but harmless on EKS and AKS. The apps layer opens it to workloads on GKE only
+ * (ClusterFacts.workloadTokenEndpoint).
+ */
+export const METADATA_EGRESS: EgressRule[] = [
   { to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] },
   { to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] },
 ];

@@ -75,3 +75,36 @@ export function expectGeneratedLogin(
   expect(roleOfUrl(rendered).role).toBe(role);
   return { data, rendered };
 }
+
+/**
+ * A token login's Secret as infra/apps/postgres-login.ts makes it: no Password generator, an
+ * ExternalSecret rendering DATABASE_URL for `user` from the cloud's entry with no password in it (the
+ * client signs in with its workload identity's token). Returns the URL rendered with sample values.
+ */
+export function expectTokenLogin(plan: Plan, secret: string, user: string): URL {
+  expect(
+    appsManifests(plan).filter((m) => m.kind === "Password" && m.metadata.name === `${secret}-password`),
+  ).toEqual([]);
+  const spec = appsObject(plan, "ExternalSecret", secret).spec;
+  expect(spec.dataFrom).toBeUndefined();
+  // Nothing in it is generated: refreshed like the admin entry, so a moved server reaches its clients.
+  expect(spec.refreshPolicy).toBeUndefined();
+  expect(spec.refreshInterval).toBe("1h");
+  const entry = appsObject(plan, "ExternalSecret", "postgres-admin").spec.data[0].remoteRef.key;
+  expect(spec.data.map((d: any) => d.remoteRef)).toEqual(
+    ["host", "port", "database", "sslmode"].map((property) => ({ key: entry, property })),
+  );
+  const data = spec.target.template.data as Record<string, string>;
+  expect(Object.keys(data)).toEqual(["DATABASE_URL"]);
+  const rendered = data
+    .DATABASE_URL!.replace("{{ .host }}", "db.internal")
+    .replace("{{ .port }}", "5432")
+    .replace("{{ .database }}", "llmops")
+    .replace("{{ .sslmode }}", "verify-full");
+  expect(rendered).not.toContain("{{");
+  const url = new URL(rendered);
+  expect(decodeURIComponent(url.username)).toBe(user);
+  expect(url.password).toBe("");
+  expect(url.host).toBe("db.internal:5432");
+  return url;
+}

@@ -10,7 +10,7 @@ import { consumerGroupId, postgresRole } from "../../services/shared/src/contrac
 import { parseCatalogue } from "../../services/router/src/catalogue.ts";
 import { CONTRACTS } from "../../services/services.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
-import { APP_NS as NS, appsManifests as apps, appsObject as obj, expectGeneratedLogin } from "./apps-plan.ts";
+import { APP_NS as NS, appsManifests as apps, appsObject as obj, expectTokenLogin } from "./apps-plan.ts";
 
 const SERVICES = ["router", "trace-proxy", "cost-api", "sentinel"] as const;
 type Service = (typeof SERVICES)[number];
@@ -30,11 +30,13 @@ const REQUIRED_LABELS = [
 let prod: Plan;
 let dev: Plan;
 let gcp: Plan;
+let azure: Plan;
 
 beforeAll(() => {
   prod = planStack("prod");
   dev = planStack("dev");
   gcp = planStack("prod", { cloud: "gcp" });
+  azure = planStack("prod", { cloud: "azure" });
 });
 
 const deploymentOf = (plan: Plan, s: Service) => obj(plan, "Deployment", s);
@@ -130,14 +132,56 @@ describe("manifests", () => {
   });
 
   it("the apps layer is cloud-agnostic: GCP yields exactly the manifests AWS does, but for the cloud's data", () => {
-    // What the cloud layer hands over as data differs by design: the Postgres CA bundle.
-    const cloudData = (m: any) =>
-      m.kind === "ConfigMap" && m.metadata.name === "postgres-ca"
-        ? { ...m, data: "<the cloud's CA bundle>" }
-        : m;
+    // What the cloud layer hands over as data differs by design: the Postgres CA bundle, and the token
+    // logins: each user's name, its identity's annotations, the mode (and its env), where tokens come from.
+    const TOKEN_ENV = ["DATABASE_AUTH", "AWS_REGION", "POSTGRES_ROLES_AUTH"];
+    const withoutTokenEnv = (c: any) => ({
+      ...c,
+      env: (c.env ?? []).filter((e: any) => !TOKEN_ENV.includes(e.name)),
+    });
+    const TOKEN_EGRESS = [443, 80, 988];
+    const cloudData = (m: any) => {
+      if (m.kind === "ConfigMap" && m.metadata.name === "postgres-ca")
+        return { ...m, data: "<the cloud's CA bundle>" };
+      if (m.kind === "ExternalSecret" && m.metadata.name.endsWith("-postgres"))
+        return { ...m, spec: { ...m.spec, target: "<the cloud's user for the login>" } };
+      if (m.kind === "ServiceAccount")
+        return { ...m, metadata: { ...m.metadata, annotations: "<identity>" } };
+      if (m.kind === "NetworkPolicy" && m.metadata.name !== "postgres-roles")
+        return {
+          ...m,
+          spec: {
+            ...m.spec,
+            egress: m.spec.egress.filter((r: any) => !TOKEN_EGRESS.includes(r.ports?.[0]?.port)),
+          },
+        };
+      if (m.kind === "Deployment" || m.kind === "Job") {
+        const pod = m.spec.template.spec;
+        return {
+          ...m,
+          // The Job's name hashes the mode: a new mode runs it again.
+          metadata: { ...m.metadata, name: m.kind === "Job" ? "<postgres-roles-hash>" : m.metadata.name },
+          spec: {
+            ...m.spec,
+            template: {
+              ...m.spec.template,
+              spec: {
+                ...pod,
+                containers: pod.containers.map(withoutTokenEnv),
+                ...(pod.initContainers ? { initContainers: pod.initContainers.map(withoutTokenEnv) } : {}),
+              },
+            },
+          },
+        };
+      }
+      return m;
+    };
     const byId = (plan: Plan) =>
       Object.fromEntries(
-        apps(plan).map((m) => [`${m.kind}/${m.metadata.namespace}/${m.metadata.name}`, cloudData(m)]),
+        apps(plan).map((m) => [
+          `${m.kind}/${m.metadata.namespace}/${m.kind === "Job" ? "postgres-roles" : m.metadata.name}`,
+          cloudData(m),
+        ]),
       );
     expect(byId(gcp)).toEqual(byId(prod));
   });
@@ -257,7 +301,14 @@ describe("Deployment", () => {
             ? [{ secretRef: { name: `${s}-postgres` } }]
             : []),
         ]);
-        expect((c.env ?? []).filter((e: any) => e.value !== undefined)).toEqual([]);
+        // The only literal values: how a Postgres user logs in (the cloud layer's mode and its env).
+        const literal = (c.env ?? []).filter((e: any) => e.value !== undefined).map((e: any) => e.name);
+        const cloud = plan.inventory.config.cloud;
+        expect(literal).toEqual(
+          (DB_SERVICES as readonly string[]).includes(s)
+            ? ["DATABASE_AUTH", ...(cloud === "aws" ? ["AWS_REGION"] : [])]
+            : [],
+        );
         expect(configOf(plan, s).KAFKA_BROKERS).toBe("llmops-kafka-bootstrap.kafka.svc:9093");
       }
     },
@@ -410,8 +461,9 @@ describe("secrets", () => {
       netpolOf(plan, "sentinel").egress.filter((r: any) =>
         r.to.some((t: any) => t.ipBlock?.cidr === "0.0.0.0/0"),
       );
-    expect(https(prod)).toEqual([expect.objectContaining({ ports: [{ protocol: "TCP", port: 443 }] })]);
-    expect(https(dev)).toEqual([]);
+    // On GKE its Postgres token comes from the node's metadata server: HTTPS is the webhook's alone.
+    for (const plan of [prod, gcp])
+      expect(https(plan)).toEqual([expect.objectContaining({ ports: [{ protocol: "TCP", port: 443 }] })]);
     // Nothing of the webhook is literal in a manifest.
     expect(JSON.stringify(obj(prod, "ConfigMap", "sentinel-config"))).not.toMatch(/WEBHOOK/);
   });
@@ -431,14 +483,108 @@ describe("Postgres roles: each Postgres user connects as its own role, never as 
     expect(POSTGRES_USERS.sort()).toEqual([...DB_SERVICES].sort());
   });
 
+  const clouds = () =>
+    [
+      ["aws", prod],
+      ["gcp", gcp],
+      ["azure", azure],
+    ] as const;
+  /** The cloud layer's user for a service's login: its role, or on GCP its IAM user (the GSA's email sans suffix). */
+  const userOf = (cloud: string, s: Service) =>
+    cloud === "gcp" ? `llmops-prod-db-${s}@acme-llmops-prod.iam` : postgresRole(s);
+  const MODE = { aws: "aws-iam", gcp: "gcp-iam", azure: "azure-entra" } as const;
+
   it.each(DB_SERVICES)(
-    "%s: a password generated in the cluster once, rendered into its own DATABASE_URL with its role",
+    "%s: its own DATABASE_URL names the cloud's user for its login and carries no password; no password is generated",
     (s) => {
-      for (const [, plan] of plans()) {
-        const { rendered } = expectGeneratedLogin(plan, `${s}-postgres`, postgresRole(s));
-        expect(new URL(rendered).searchParams.get("sslmode")).toBe("verify-full");
+      for (const [cloud, plan] of clouds()) {
+        const url = expectTokenLogin(plan, `${s}-postgres`, userOf(cloud, s));
+        // The IAM user's @ is escaped: the URL still parses to exactly that user.
+        if (cloud === "gcp") expect(url.username).toBe(`llmops-prod-db-${s}%40acme-llmops-prod.iam`);
         for (const c of [...podOf(plan, s).initContainers, ...podOf(plan, s).containers])
           expect(c.envFrom, `${s}/${c.name}`).toContainEqual({ secretRef: { name: `${s}-postgres` } });
+      }
+    },
+  );
+
+  it.each(DB_SERVICES)(
+    "%s: the app and its migrations log in with the cloud's token mode (AWS: and the region RDS signs for)",
+    (s) => {
+      for (const [cloud, plan] of clouds()) {
+        const pod = podOf(plan, s);
+        for (const c of [...pod.initContainers, ...pod.containers]) {
+          const env = (c.env ?? []).filter((e: any) => e.value !== undefined);
+          expect(env, `${cloud} ${s}/${c.name}`).toEqual([
+            { name: "DATABASE_AUTH", value: MODE[cloud] },
+            ...(cloud === "aws" ? [{ name: "AWS_REGION", value: "us-east-1" }] : []),
+          ]);
+        }
+      }
+      expect(
+        (podOf(prod, "router").containers[0].env ?? []).filter((e: any) => e.name === "DATABASE_AUTH"),
+      ).toEqual([]);
+    },
+  );
+
+  it.each(DB_SERVICES)("%s: its ServiceAccount assumes its own login's cloud identity", (s) => {
+    const annotations = (plan: Plan) => obj(plan, "ServiceAccount", s).metadata.annotations;
+    expect(annotations(prod)).toEqual({
+      "eks.amazonaws.com/role-arn": expect.stringContaining(`llmops-prod-db-${s}`),
+    });
+    expect(annotations(gcp)).toEqual({
+      "iam.gke.io/gcp-service-account": `llmops-prod-db-${s}@acme-llmops-prod.iam.gserviceaccount.com`,
+    });
+    expect(annotations(azure)).toEqual({
+      "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    // Entra's webhook injects the token only into labelled pods; IRSA and GKE need no label.
+    expect(deploymentOf(azure, s).spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    for (const plan of [prod, gcp])
+      expect(deploymentOf(plan, s).spec.template.metadata.labels).not.toHaveProperty(
+        "azure.workload.identity/use",
+      );
+    // Each login its own identity.
+    const ids = DB_SERVICES.map(
+      (u) => obj(azure, "ServiceAccount", u).metadata.annotations["azure.workload.identity/client-id"],
+    );
+    expect(new Set(ids).size).toBe(DB_SERVICES.length);
+    expect(obj(prod, "ServiceAccount", "router").metadata.annotations).toBeUndefined();
+  });
+
+  it.each(DB_SERVICES)(
+    "%s: its pods reach the token endpoint: GKE's metadata server; HTTPS to public addresses on EKS and AKS",
+    (s) => {
+      const egress = (plan: Plan) => netpolOf(plan, s).egress;
+      expect(egress(gcp)).toEqual(
+        expect.arrayContaining([
+          { to: [{ ipBlock: { cidr: "169.254.169.254/32" } }], ports: [{ port: 80, protocol: "TCP" }] },
+          { to: [{ ipBlock: { cidr: "169.254.169.252/32" } }], ports: [{ port: 988, protocol: "TCP" }] },
+        ]),
+      );
+      for (const plan of [prod, azure]) {
+        expect(egress(plan)).toContainEqual({
+          to: [
+            {
+              ipBlock: {
+                cidr: "0.0.0.0/0",
+                except: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"],
+              },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 443 }],
+        });
+        // The node's metadata endpoint stays closed where tokens do not come from it.
+        expect(JSON.stringify(egress(plan))).not.toContain("169.254.169.254");
+      }
+      // The mesh lets the token request out: its outbound traffic is not limited to known services.
+      for (const plan of [prod, gcp, azure]) {
+        const istiod = plan.one("kubernetes:helm.sh/v3:Release", "istiod").inputs.values.meshConfig;
+        expect(istiod.outboundTrafficPolicy?.mode ?? "ALLOW_ANY").toBe("ALLOW_ANY");
+      }
+      // Never twice the same rule (trace-proxy's provider HTTPS is the token service's too).
+      for (const plan of [prod, azure]) {
+        const rules = egress(plan).map((r: any) => JSON.stringify(r));
+        expect(new Set(rules).size).toBe(rules.length);
       }
     },
   );
@@ -525,6 +671,74 @@ describe("Postgres roles: each Postgres user connects as its own role, never as 
     expect(policy.ingress).toEqual([]);
     expect(policy.egress).toHaveLength(1);
     expect(policy.egress[0].ports).toEqual([{ protocol: "TCP", port: 5432 }]);
+  });
+
+  it("the Job provisions the services for the cloud's token mode; on AWS and GCP its own login is the password admin", () => {
+    for (const [cloud, plan] of [
+      ["aws", prod],
+      ["gcp", gcp],
+    ] as const) {
+      const pod = job(plan).spec.template;
+      for (const c of [...pod.spec.initContainers, ...pod.spec.containers]) {
+        const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+        expect(env.POSTGRES_ROLES_AUTH, cloud).toBe(MODE[cloud]);
+        expect(env.DATABASE_AUTH, cloud).toBe("password");
+        expect(env).not.toHaveProperty("AWS_REGION");
+      }
+      expect(obj(plan, "ServiceAccount", "postgres-roles").metadata.annotations).toBeUndefined();
+      // No object ids: roles map to identities by name there.
+      expect(
+        apps(plan).filter((m) => m.kind === "ConfigMap" && m.metadata.name === "postgres-roles-identities"),
+      ).toEqual([]);
+    }
+  });
+
+  it("azure: the Job logs in as the server's Entra administrator (its own identity, a token) and reads each service's object id next to its URL", () => {
+    const pod = job(azure).spec.template;
+    // Its login: the administrator's principal name, no password, from the store's server fields.
+    expectTokenLogin(azure, "postgres-admin", "llmops-prod-db-admin");
+    expect(obj(azure, "ServiceAccount", "postgres-roles").metadata.annotations).toEqual({
+      "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    expect(pod.metadata.labels["azure.workload.identity/use"]).toBe("true");
+    expect(pod.metadata.labels["sidecar.istio.io/inject"]).toBe("false");
+    const steps = [...pod.spec.initContainers, ...pod.spec.containers];
+    for (const c of steps) {
+      const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+      expect(env.DATABASE_AUTH).toBe("azure-entra");
+      expect(env.POSTGRES_ROLES_AUTH).toBe("azure-entra");
+      expect(c.envFrom).toEqual([{ secretRef: { name: "postgres-admin" } }]);
+    }
+    // Each service's folder: its URL (url) and its managed identity's principal id (object-id).
+    const ids = obj(azure, "ConfigMap", "postgres-roles-identities").data;
+    expect(Object.keys(ids).sort()).toEqual([...DB_SERVICES].sort());
+    for (const v of Object.values(ids)) expect(v).toMatch(/^[0-9a-f-]{36}$/);
+    const [c] = pod.spec.containers;
+    const dir = c.env.find((e: any) => e.name === "POSTGRES_ROLES_DIR").value;
+    for (const s of DB_SERVICES) {
+      const mount = c.volumeMounts.find((m: any) => m.mountPath === `${dir}/${s}`);
+      const volume = pod.spec.volumes.find((v: any) => v.name === mount.name);
+      expect(volume.projected.sources).toEqual([
+        { secret: { name: `${s}-postgres`, items: [{ key: "DATABASE_URL", path: "url" }] } },
+        {
+          configMap: {
+            name: "postgres-roles-identities",
+            items: [{ key: s, path: "object-id" }],
+          },
+        },
+      ]);
+      expect(volume.projected.defaultMode).toBe(0o440);
+    }
+    // Postgres, and Entra's token service over HTTPS.
+    const policy = obj(azure, "NetworkPolicy", "postgres-roles").spec;
+    expect(policy.egress.map((r: any) => r.ports[0].port)).toEqual([5432, 443]);
+    // The roles Job's own admin entry is gone from the store read: no password admin URL on Azure.
+    expect(
+      apps(azure).filter(
+        (m) =>
+          m.kind === "ExternalSecret" && (m.spec.data ?? []).some((d: any) => d.remoteRef.property === "url"),
+      ),
+    ).toEqual([]);
   });
 
   it("the Postgres users' Deployments wait for the Job (a migration never runs before its role exists); the router does not", () => {
@@ -782,14 +996,16 @@ describe("NetworkPolicy: only the declared flows", () => {
     for (const s of SERVICES) expect(fromNamespaces(netpolOf(prod, s))).toContain("monitoring");
   });
 
-  it("everyone -> Kafka 9093; Postgres users -> 5432; 443 only for trace-proxy (providers) and, with a webhook, the sentinel", () => {
+  it("everyone -> Kafka 9093; Postgres users -> 5432; 443 only for trace-proxy (providers), with a webhook the sentinel, and on EKS/AKS the Postgres users (their token service)", () => {
     for (const s of SERVICES) {
-      const spec = netpolOf(prod, s);
+      const spec = netpolOf(gcp, s);
       expect(egressPorts(spec)).toContain(9093);
       expect(egressPorts(spec).includes(5432)).toBe(DB_SERVICES.includes(s));
-      // Prod configures the anomaly webhook; dev does not.
+      // Prod configures the anomaly webhook; on GKE tokens come from the metadata server, not HTTPS.
       expect(egressPorts(spec).includes(443)).toBe(s === "trace-proxy" || s === "sentinel");
-      expect(egressPorts(netpolOf(dev, s)).includes(443)).toBe(s === "trace-proxy");
+      for (const plan of [prod, dev, azure])
+        expect(egressPorts(netpolOf(plan, s)).includes(443), s).toBe(s !== "router");
+      expect(egressPorts(netpolOf(prod, "router"))).not.toContain(443);
     }
     const internet = netpolOf(prod, "trace-proxy").egress.find((r: any) => r.ports[0].port === 443);
     expect(internet.to[0].ipBlock.except).toContain("169.254.0.0/16");

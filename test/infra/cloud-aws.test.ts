@@ -3,6 +3,8 @@
  * security- and availability-relevant inputs, and the kubeconfig that reaches the kubernetes Provider.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { postgresRole } from "../../services/shared/src/contract.ts";
+import { CONTRACTS } from "../../services/services.ts";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 import { cloudFindings, cloudResources, commonTags, isSecret, kubernetesProvider } from "./cloud-plan.ts";
@@ -252,6 +254,53 @@ describe("aws identities: one IRSA role per in-cluster consumer, scoped to its r
     const read = policy.Statement.find((s: any) => s.Action.includes("secretsmanager:GetSecretValue"));
     expect(read.Resource).toHaveLength(prod.ofType(T.secret).length);
     expect(read.Action).not.toContain("secretsmanager:PutSecretValue");
+  });
+});
+
+describe("aws Postgres: each Postgres user logs in with its IRSA role (RDS IAM database authentication)", () => {
+  const USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
+
+  it("the instance accepts IAM authentication tokens", () => {
+    for (const plan of [prod, dev]) expect(plan.one(T.db).inputs.iamDatabaseAuthenticationEnabled).toBe(true);
+  });
+
+  it.each(USERS)(
+    "%s: a role only its ServiceAccount assumes, allowed rds-db:connect as its own user of this instance only",
+    (s) => {
+      for (const plan of [prod, dev]) {
+        const role = irsaRole(plan, { namespace: "llmops", name: s });
+        const statement = trustOf(role).Statement[0];
+        expect(statement.Action).toBe("sts:AssumeRoleWithWebIdentity");
+        expect(Object.values(statement.Condition.StringEquals)).toEqual([
+          `system:serviceaccount:llmops:${s}`,
+          "sts.amazonaws.com",
+        ]);
+        const policies = plan.ofType(T.rolePolicy).filter((p) => p.inputs.role.startsWith(`${role.name}-`));
+        expect(policies).toHaveLength(1);
+        // arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>, the instance's resource id.
+        expect(JSON.parse(policies[0]!.inputs.policy).Statement).toEqual([
+          {
+            Effect: "Allow",
+            Action: ["rds-db:connect"],
+            Resource: [
+              expect.stringMatching(
+                new RegExp(
+                  `^arn:aws:rds-db:us-east-1:123456789012:dbuser:db-[0-9A-F]{26}/${postgresRole(s)}$`,
+                ),
+              ),
+            ],
+          },
+        ]);
+      }
+    },
+  );
+
+  it("one IRSA role per Postgres user, none for the admin login or the monitoring login (passwords)", () => {
+    const connecting = prod
+      .ofType(T.rolePolicy)
+      .filter((p) => p.inputs.policy.includes("rds-db:connect"))
+      .map((p) => JSON.parse(p.inputs.policy).Statement[0].Resource[0].split("/").pop());
+    expect(connecting.sort()).toEqual(USERS.map(postgresRole).sort());
   });
 });
 

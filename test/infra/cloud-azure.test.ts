@@ -3,6 +3,7 @@
  * security- and availability-relevant inputs, and the kubeconfig that reaches the kubernetes Provider.
  */
 import { beforeAll, describe, expect, it } from "vitest";
+import { CONTRACTS } from "../../services/services.ts";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack, runPlanCli } from "../helpers/plan.ts";
 import {
@@ -33,6 +34,7 @@ const T = {
   secret: "azure-native:keyvault:Secret",
   postgres: "azure-native:dbforpostgresql:Server",
   postgresConfig: "azure-native:dbforpostgresql:Configuration",
+  entraAdmin: "azure-native:dbforpostgresql:AdministratorsMicrosoftEntra",
   storage: "azure-native:storage:StorageAccount",
   container: "azure-native:storage:BlobContainer",
 } as const;
@@ -44,6 +46,7 @@ const UNTAGGABLE = new Set<string>([
   T.role,
   T.lock,
   T.postgresConfig,
+  T.entraAdmin,
   T.container,
   "azure-native:dbforpostgresql:Database",
   "azure-native:storage:BlobServiceProperties",
@@ -355,6 +358,48 @@ describe("azure Postgres: Flexible Server", () => {
       backup: { backupRetentionDays: 7 },
     });
     expect(dev.ofType(T.lock)).toHaveLength(0);
+  });
+});
+
+describe("azure Postgres: each Postgres user logs in with its managed identity (Microsoft Entra authentication)", () => {
+  const USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
+
+  it("the server takes Entra tokens of the stack's tenant, and passwords (the monitoring login's)", () => {
+    for (const plan of [prod, dev])
+      expect(plan.one(T.postgres).inputs.authConfig).toEqual({
+        activeDirectoryAuth: "Enabled",
+        passwordAuth: "Enabled",
+        tenantId: "00000000-0000-4000-8000-0000000000aa",
+      });
+  });
+
+  it.each(USERS)(
+    "%s: a managed identity federated with its ServiceAccount only, with no Azure role (its rights are Postgres grants)",
+    (s) => {
+      for (const plan of [prod, dev]) {
+        const identity = federatedIdentity(plan, { namespace: "llmops", name: s });
+        expect(identity.inputs.resourceName).toBe(`llmops-${plan.inventory.stack}-db-${s}`);
+        expect(plan.ofType(T.role).filter((r) => r.name.includes(`db-${s}`))).toEqual([]);
+      }
+    },
+  );
+
+  it("the roles Job's own managed identity is the server's Microsoft Entra administrator, as a service principal", () => {
+    for (const plan of [prod, dev]) {
+      const identity = federatedIdentity(plan, { namespace: "llmops", name: "postgres-roles" });
+      const admin = plan.one(T.entraAdmin);
+      expect(admin.inputs).toEqual({
+        resourceGroupName: `rg-llmops-${plan.inventory.stack}`,
+        serverName: plan.one(T.postgresConfig).inputs.serverName,
+        objectId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        // An identity's Postgres user name is its display name: the managed identity's name.
+        principalName: identity.inputs.resourceName,
+        principalType: "servicePrincipal",
+        tenantId: plan.one(T.postgres).inputs.authConfig.tenantId,
+      });
+      // The same API version as the server (azure-native's default for both: 2025-08-01).
+      expect(admin.type).toBe("azure-native:dbforpostgresql:AdministratorsMicrosoftEntra");
+    }
   });
 });
 

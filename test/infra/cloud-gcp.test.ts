@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { cloudSqlTierProblem } from "../../infra/cloud/sizes.ts";
+import { CONTRACTS } from "../../services/services.ts";
 import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Plan, planStack } from "../helpers/plan.ts";
 import {
@@ -397,7 +398,7 @@ describe("gcp Postgres: Cloud SQL", () => {
       },
     });
     expect(prod.one(T.sql).dependsOn).toContain(prod.one(T.peering).urn);
-    expect(isSecret(prod.one(T.sqlUser).inputs.password)).toBe(true);
+    expect(isSecret(prod.one(T.sqlUser, "llmops-prod-postgres").inputs.password)).toBe(true);
   });
 
   it("dev: small zonal instance, still private with 7 days of backups", () => {
@@ -410,6 +411,63 @@ describe("gcp Postgres: Cloud SQL", () => {
         backupConfiguration: { enabled: true, backupRetentionSettings: { retainedBackups: 7 } },
       },
     });
+  });
+});
+
+describe("gcp Postgres: each Postgres user logs in as its Google service account (Cloud SQL IAM database authentication)", () => {
+  const USERS = CONTRACTS.filter((c) => c.postgres).map((c) => c.name);
+
+  it("the instance accepts IAM logins (cloudsql.iam_authentication)", () => {
+    for (const plan of [prod, dev])
+      expect(plan.one(T.sql).inputs.settings.databaseFlags).toContainEqual({
+        name: "cloudsql.iam_authentication",
+        value: "on",
+      });
+  });
+
+  it.each(USERS)(
+    "%s: a Google service account its ServiceAccount impersonates, an IAM user of that name, and login rights on this instance only",
+    (s) => {
+      for (const plan of [prod, dev]) {
+        const account = wiAccount(plan, { namespace: "llmops", name: s });
+        const email = emailOf(plan, account);
+        const instance = plan.one(T.sql).inputs.name;
+        // Cloud SQL names a service account's IAM user by its email without ".gserviceaccount.com".
+        const users = plan.ofType(T.sqlUser).filter((u) => u.inputs.type === "CLOUD_IAM_SERVICE_ACCOUNT");
+        expect(users.filter((u) => u.name === account.name).map((u) => u.inputs)).toEqual([
+          {
+            name: email.replace(/\.gserviceaccount\.com$/, ""),
+            project: `acme-llmops-${plan.inventory.stack}`,
+            instance,
+            type: "CLOUD_IAM_SERVICE_ACCOUNT",
+          },
+        ]);
+        // instanceUser (cloudsql.instances.login) is what a direct connection needs: no
+        // cloudsql.client (the Auth Proxy's), and nothing else project-wide.
+        const grants = plan
+          .ofType(T.projectRole)
+          .filter((r) => r.inputs.member === `serviceAccount:${email}`);
+        expect(grants.map((g) => g.inputs)).toEqual([
+          {
+            project: `acme-llmops-${plan.inventory.stack}`,
+            role: "roles/cloudsql.instanceUser",
+            member: `serviceAccount:${email}`,
+            condition: {
+              title: expect.any(String),
+              expression: `resource.name == 'projects/acme-llmops-${plan.inventory.stack}/instances/${instance}' && resource.type == 'sqladmin.googleapis.com/Instance'`,
+            },
+          },
+        ]);
+      }
+    },
+  );
+
+  it("IAM users for the Postgres users only; the admin keeps its password, nobody else has one", () => {
+    const users = prod.ofType(T.sqlUser);
+    expect(users.filter((u) => u.inputs.type === "CLOUD_IAM_SERVICE_ACCOUNT")).toHaveLength(USERS.length);
+    const builtIn = users.filter((u) => u.inputs.type === undefined);
+    expect(builtIn.map((u) => u.inputs.name)).toEqual(["llmops"]);
+    for (const u of users.filter((x) => x.inputs.type)) expect(u.inputs.password).toBeUndefined();
   });
 });
 

@@ -14,7 +14,8 @@ import { AzureCloud } from "../../infra/cloud/azure.ts";
 import { GcpCloud } from "../../infra/cloud/gcp.ts";
 import { secretEntries } from "../../infra/cloud/secrets.ts";
 import type { CloudLayer } from "../../infra/cloud/types.ts";
-import { SERVICE_ACCOUNTS } from "../../infra/names.ts";
+import type { DatabaseLoginRequest } from "../../infra/cloud/types.ts";
+import { POSTGRES_ROLES_SERVICE_ACCOUNT, SERVICE_ACCOUNTS } from "../../infra/names.ts";
 import { type Cloud, decode, parseStackConfig, type StackConfig } from "../../infra/config.ts";
 import { createMocks, hex } from "../../infra/offline/mocks.ts";
 import { loadStackFiles } from "../../infra/offline/stackfile.ts";
@@ -42,6 +43,12 @@ interface Built {
 
 const CLASSES = { aws: AwsCloud, gcp: GcpCloud, azure: AzureCloud };
 
+/** Logins as infra/index.ts asks for them: data naming a role and a ServiceAccount, no service. */
+const LOGINS: DatabaseLoginRequest[] = [
+  { id: "ledger", role: "ledger", serviceAccount: { namespace: "llmops", name: "ledger" } },
+  { id: "audit-log", role: "audit_log", serviceAccount: { namespace: "llmops", name: "audit-log" } },
+];
+
 /** Builds one cloud's layer under fresh mocks and resolves its kubeconfig. */
 async function build(cloud: Cloud): Promise<Built> {
   const config = stackConfig(cloud);
@@ -54,7 +61,7 @@ async function build(cloud: Cloud): Promise<Built> {
     config.stack,
     false,
   );
-  const layer = new CLASSES[cloud]("cloud", { config });
+  const layer = new CLASSES[cloud]("cloud", { config, databaseLogins: LOGINS });
   return { config, layer, kubeconfig: parse(await value(layer.kubeconfig)) };
 }
 
@@ -118,6 +125,13 @@ describe.each(["aws", "gcp", "azure"] as const)("%s layer", (cloud) => {
     // The mocked Cloud SQL CA is a placeholder; the RDS and Azure roots are the real certificates.
     if (cloud !== "gcp")
       for (const pem of pems) expect(new X509Certificate(pem).ca, "a CA certificate").toBe(true);
+  });
+
+  it("logs each requested login in with a workload identity bound to its own ServiceAccount", () => {
+    const { postgres } = get(cloud).layer;
+    expect(postgres.auth).toBe({ aws: "aws-iam", gcp: "gcp-iam", azure: "azure-entra" }[cloud]);
+    expect(Object.keys(postgres.logins)).toEqual(LOGINS.map((l) => l.id));
+    for (const l of LOGINS) expect(postgres.logins[l.id]!.identity.serviceAccount).toEqual(l.serviceAccount);
   });
 
   it("hands Loki object storage values in prod", async () => {
@@ -236,6 +250,63 @@ describe("azure layer outputs", () => {
     expect(await value(get("azure").layer.logStorage!)).toMatchObject({
       type: "azure",
       azure: { useFederatedToken: true },
+    });
+  });
+});
+
+describe("Postgres token logins", () => {
+  const login = (cloud: Cloud, id: string) => get(cloud).layer.postgres.logins[id]!;
+
+  it("aws: the user is the login's role; its IRSA role is annotated; the signer's region is set", async () => {
+    const { postgres } = get("aws").layer;
+    expect(await value(login("aws", "audit-log").user)).toBe("audit_log");
+    expect(await value(login("aws", "audit-log").identity.serviceAccountAnnotations)).toEqual({
+      "eks.amazonaws.com/role-arn": expect.stringContaining("llmops-prod-db-audit-log"),
+    });
+    expect(login("aws", "audit-log").objectId).toBeUndefined();
+    expect(postgres.clientEnv).toEqual({ AWS_REGION: "us-east-1" });
+    // The Job keeps the password admin: RDS lets it create IAM roles (grant rds_iam).
+    expect(postgres.tokenAdmin).toBeUndefined();
+  });
+
+  it("gcp: the user is the Google service account's email without .gserviceaccount.com", async () => {
+    const { postgres } = get("gcp").layer;
+    expect(await value(login("gcp", "audit-log").user)).toBe("llmops-prod-db-audit-log@acme-llmops-prod.iam");
+    expect(await value(login("gcp", "audit-log").identity.serviceAccountAnnotations)).toEqual({
+      "iam.gke.io/gcp-service-account": "llmops-prod-db-audit-log@acme-llmops-prod.iam.gserviceaccount.com",
+    });
+    expect(postgres.clientEnv).toEqual({});
+    expect(postgres.tokenAdmin).toBeUndefined();
+  });
+
+  it("gcp: an IAM user longer than PostgreSQL's 63-byte names is refused at plan time, naming the login", () => {
+    const config = get("gcp").config;
+    // 30-character project id, and a login whose account id fills its 30 characters: 64 in all.
+    const long = { ...config, gcp: { ...config.gcp!, project: "acme-llmops-production-eu-wst1" } };
+    const request = {
+      id: "trace-proxy-archive",
+      role: "trace_proxy_archive",
+      serviceAccount: { namespace: "llmops", name: "trace-proxy-archive" },
+    };
+    expect(() => new GcpCloud("too-long", { config: long, databaseLogins: [request] })).toThrow(
+      /llmops-db-trace-proxy-archive@acme-llmops-production-eu-wst1\.iam has 64 characters.*"trace-proxy-archive"/,
+    );
+  });
+
+  it("azure: the user is the login's role, mapped to its managed identity's principal id", async () => {
+    const { postgres } = get("azure").layer;
+    expect(await value(login("azure", "audit-log").user)).toBe("audit_log");
+    expect(await value(login("azure", "audit-log").objectId!)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(login("azure", "audit-log").identity.podLabels).toEqual({ "azure.workload.identity/use": "true" });
+    expect(postgres.clientEnv).toEqual({});
+  });
+
+  it("azure: the roles Job logs in as the server's Entra administrator, its own identity's name", async () => {
+    const admin = get("azure").layer.postgres.tokenAdmin!;
+    expect(admin.identity.serviceAccount).toEqual(POSTGRES_ROLES_SERVICE_ACCOUNT);
+    expect(await value(admin.user)).toBe("llmops-prod-db-admin");
+    expect(await value(admin.identity.serviceAccountAnnotations)).toEqual({
+      "azure.workload.identity/client-id": expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
   });
 });

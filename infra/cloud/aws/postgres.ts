@@ -5,8 +5,11 @@
 import * as ec2 from "@pulumi/aws/ec2/index.js";
 import type * as kms from "@pulumi/aws/kms/index.js";
 import * as rds from "@pulumi/aws/rds/index.js";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import type { CloudContext } from "../context.ts";
+import type { DatabaseLogin, DatabaseLoginRequest } from "../types.ts";
+import { type AwsIrsa, irsaIdentity } from "./identity.ts";
+import { partition } from "./partition.ts";
 import { POSTGRES_DATABASE, POSTGRES_PORT, POSTGRES_USER } from "../secrets.ts";
 import { POSTGRES_TIERS } from "../sizes.ts";
 import type { AwsNetwork } from "./network.ts";
@@ -81,6 +84,7 @@ export function awsPostgres(
       copyTagsToSnapshot: true,
       autoMinorVersionUpgrade: true,
       allowMajorVersionUpgrade: false,
+      // IAM database authentication: the services' logins (awsPostgresLogins).
       iamDatabaseAuthenticationEnabled: true,
       // Pinned, so the CA bundle the services trust (postgres-ca.ts) is the one that signed the server.
       caCertIdentifier: RDS_CA_IDENTIFIER,
@@ -90,5 +94,32 @@ export function awsPostgres(
       tags,
     },
     opts,
+  );
+}
+
+/**
+ * One IAM database login per request (the instance's iamDatabaseAuthenticationEnabled): an IRSA role
+ * its Kubernetes ServiceAccount assumes, allowed rds-db:connect as exactly its own Postgres user of
+ * this instance (arn:<partition>:rds-db:<region>:<account>:dbuser:<DbiResourceId>/<user>). The
+ * client's password is a 15-minute token it signs with that role (region: clientEnv); the roles Job
+ * grants the role rds_iam, which makes RDS accept the token and nothing else for it.
+ */
+export function awsPostgresLogins(
+  ctx: CloudContext,
+  irsa: AwsIrsa,
+  instance: rds.Instance,
+  requests: DatabaseLoginRequest[],
+): Record<string, DatabaseLogin> {
+  const region = ctx.config.region;
+  // The instance's own ARN carries the account (arn:<partition>:rds:<region>:<account>:db:<id>).
+  const account = instance.arn.apply((arn) => arn.split(":")[4]!);
+  return Object.fromEntries(
+    requests.map((request) => {
+      const dbUser = pulumi.interpolate`arn:${partition(region)}:rds-db:${region}:${account}:dbuser:${instance.resourceId}/${request.role}`;
+      const identity = irsaIdentity(ctx, irsa, `db-${request.id}`, request.serviceAccount, [
+        { Effect: "Allow", Action: ["rds-db:connect"], Resource: [dbUser] },
+      ]);
+      return [request.id, { user: pulumi.output(request.role), identity }];
+    }),
   );
 }

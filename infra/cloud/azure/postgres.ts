@@ -4,10 +4,14 @@
  * backups and a CanNotDelete lock.
  */
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import type * as containerservice from "@pulumi/azure-native/containerservice/index.js";
 import * as dbforpostgresql from "@pulumi/azure-native/dbforpostgresql/index.js";
 import * as privatedns from "@pulumi/azure-native/privatedns/index.js";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { POSTGRES_ROLES_SERVICE_ACCOUNT } from "../../names.ts";
 import { POSTGRES_DATABASE, POSTGRES_USER } from "../secrets.ts";
+import type { CloudPostgres, DatabaseLogin, DatabaseLoginRequest } from "../types.ts";
+import { azureWorkloadIdentity } from "./identity.ts";
 import { POSTGRES_TIERS } from "../sizes.ts";
 import { azurePostgresStorageGb, azurePostgresTier } from "./postgres-sizes.ts";
 import type { AzureContext } from "./context.ts";
@@ -70,6 +74,7 @@ export function azurePostgres(
         privateDnsZoneArmResourceId: zone.id,
         publicNetworkAccess: "Disabled",
       },
+      // Entra for the services and the roles Job (azurePostgresLogins), passwords for the monitoring login.
       authConfig: { passwordAuth: "Enabled", activeDirectoryAuth: "Enabled", tenantId: ctx.tenantId },
       // Storage is always encrypted at rest; SystemManaged names the key holder explicitly.
       dataEncryption: { type: "SystemManaged" },
@@ -118,4 +123,58 @@ export function azurePostgres(
     );
   }
   return server;
+}
+
+export interface AzurePostgresLogins {
+  logins: Record<string, DatabaseLogin>;
+  tokenAdmin: NonNullable<CloudPostgres["tokenAdmin"]>;
+}
+
+/**
+ * Entra logins (the server's authConfig.activeDirectoryAuth): one user-assigned managed identity per
+ * request, federated with its exact Kubernetes ServiceAccount; the roles Job maps the request's role
+ * to the identity's principal (object) id. Only the server's Entra administrator may create such
+ * roles, so the Job has an identity of its own (POSTGRES_ROLES_SERVICE_ACCOUNT) and that identity is
+ * the server's Microsoft Entra administrator; its Postgres user is the identity's name. The clients'
+ * passwords are Entra tokens for the ossrdbms-aad scope. The password admin stays for the
+ * monitoring login's password role.
+ */
+export function azurePostgresLogins(
+  ctx: AzureContext,
+  cluster: containerservice.ManagedCluster,
+  server: dbforpostgresql.Server,
+  requests: DatabaseLoginRequest[],
+): AzurePostgresLogins {
+  const logins = Object.fromEntries(
+    requests.map((request) => {
+      const { managedIdentity, identity } = azureWorkloadIdentity(
+        ctx,
+        cluster,
+        `db-${request.id}`,
+        request.serviceAccount,
+      );
+      return [
+        request.id,
+        { user: pulumi.output(request.role), identity, objectId: managedIdentity.principalId },
+      ];
+    }),
+  );
+  const admin = azureWorkloadIdentity(ctx, cluster, "db-admin", POSTGRES_ROLES_SERVICE_ACCOUNT);
+  const administrator = new dbforpostgresql.AdministratorsMicrosoftEntra(
+    `${ctx.base}-postgres-entra-admin`,
+    {
+      resourceGroupName: ctx.resourceGroup.name,
+      serverName: server.name,
+      objectId: admin.managedIdentity.principalId,
+      principalName: admin.managedIdentity.name,
+      principalType: dbforpostgresql.PrincipalType.ServicePrincipal,
+      tenantId: ctx.tenantId,
+    },
+    ctx.opts,
+  );
+  return {
+    logins,
+    // The name once the server knows it as its administrator: the Job cannot log in before.
+    tokenAdmin: { identity: admin.identity, user: administrator.principalName.apply((n) => n!) },
+  };
 }

@@ -2,9 +2,14 @@
  * Cloud SQL for PostgreSQL on a private IP only (peered through private services access), CMEK,
  * TLS required, point-in-time recovery; prod is REGIONAL (standby in another zone) and protected.
  */
+import type * as container from "@pulumi/gcp/container/index.js";
+import * as projects from "@pulumi/gcp/projects/index.js";
 import * as sql from "@pulumi/gcp/sql/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import { after, type CloudContext } from "../context.ts";
+import { gcpAccountId } from "../naming.ts";
+import type { DatabaseLogin, DatabaseLoginRequest } from "../types.ts";
+import { gcpWorkloadIdentity } from "./identity.ts";
 import { POSTGRES_DATABASE, POSTGRES_USER } from "../secrets.ts";
 import { cloudSqlTierProblem, POSTGRES_TIERS } from "../sizes.ts";
 import type { GcpKeys } from "./kms.ts";
@@ -84,6 +89,7 @@ export function gcpPostgres(
         insightsConfig: { queryInsightsEnabled: true },
         databaseFlags: [
           { name: "log_min_duration_statement", value: "1000" },
+          // IAM database authentication: the services' logins (gcpPostgresLogins).
           { name: "cloudsql.iam_authentication", value: "on" },
         ],
         userLabels: tags,
@@ -94,4 +100,67 @@ export function gcpPostgres(
   new sql.Database(`${base}-postgres`, { name: POSTGRES_DATABASE, project, instance: instance.name }, opts);
   new sql.User(`${base}-postgres`, { name: POSTGRES_USER, project, instance: instance.name, password }, opts);
   return instance;
+}
+
+/** Cloud SQL names a service account's IAM user by its email without this suffix. */
+const SERVICE_ACCOUNT_EMAIL_SUFFIX = ".gserviceaccount.com";
+/**
+ * PostgreSQL keeps names to 63 bytes (NAMEDATALEN - 1): Cloud SQL cuts a longer IAM user, whose token
+ * login then never matches it. Refused at plan time instead.
+ */
+const POSTGRES_NAME_MAX = 63;
+
+/**
+ * One IAM database login per request (Cloud SQL IAM database authentication, the instance's
+ * cloudsql.iam_authentication flag): a Google service account the request's Kubernetes
+ * ServiceAccount impersonates (Workload Identity), allowed to log in to this instance only
+ * (roles/cloudsql.instanceUser under an IAM condition on the instance), and its Cloud SQL user of type
+ * CLOUD_IAM_SERVICE_ACCOUNT, which Cloud SQL creates as a Postgres role of the IAM user's name. The
+ * client's password is an OAuth token of that account (scope sqlservice.login) from the GKE metadata
+ * server; it connects directly to the private IP, so no cloudsql.client (the Auth Proxy's role).
+ */
+export function gcpPostgresLogins(
+  ctx: CloudContext,
+  project: string,
+  cluster: container.Cluster,
+  instance: sql.DatabaseInstance,
+  requests: DatabaseLoginRequest[],
+): Record<string, DatabaseLogin> {
+  return Object.fromEntries(
+    requests.map((request) => {
+      const id = `db-${request.id}`;
+      // A user-managed service account's email is <account id>@<project>.iam.gserviceaccount.com.
+      const expected = `${gcpAccountId(ctx.base, id)}@${project}.iam`;
+      if (Buffer.byteLength(expected) > POSTGRES_NAME_MAX)
+        throw new Error(
+          `Cloud SQL IAM user ${expected} has ${Buffer.byteLength(expected)} characters, PostgreSQL keeps ${POSTGRES_NAME_MAX}: shorten the login "${request.id}" or the GCP project id`,
+        );
+      const { account, identity } = gcpWorkloadIdentity(ctx, project, cluster, id, request.serviceAccount);
+      new projects.IAMMember(
+        `${ctx.base}-${id}-login`,
+        {
+          project,
+          role: "roles/cloudsql.instanceUser",
+          member: pulumi.interpolate`serviceAccount:${account.email}`,
+          condition: {
+            title: `${id} logs in to ${ctx.base} Postgres only`,
+            expression: pulumi.interpolate`resource.name == 'projects/${project}/instances/${instance.name}' && resource.type == 'sqladmin.googleapis.com/Instance'`,
+          },
+        },
+        ctx.opts,
+      );
+      const user = account.email.apply((email) => {
+        if (!email.endsWith(SERVICE_ACCOUNT_EMAIL_SUFFIX))
+          throw new Error(`not a service account email: ${email}`);
+        return email.slice(0, -SERVICE_ACCOUNT_EMAIL_SUFFIX.length);
+      });
+      const sqlUser = new sql.User(
+        `${ctx.base}-${id}`,
+        { name: user, project, instance: instance.name, type: "CLOUD_IAM_SERVICE_ACCOUNT" },
+        ctx.opts,
+      );
+      // The Postgres role exists once the Cloud SQL user does: clients (the roles Job) read the name from it.
+      return [request.id, { user: sqlUser.name, identity }];
+    }),
+  );
 }
