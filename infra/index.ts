@@ -6,12 +6,10 @@
  *   apps      router, trace-proxy, cost-api, sentinel
  */
 import * as pulumi from "@pulumi/pulumi";
-import { postgresRole } from "../services/shared/src/contract.ts";
-import { CONTRACTS } from "../services/services.ts";
 import { Apps } from "./apps/index.ts";
-import { createCloud, type DatabaseLoginRequest } from "./cloud/index.ts";
+import { createCloud } from "./cloud/index.ts";
 import { ConfigError, loadStackConfig, type StackConfig } from "./config.ts";
-import { appServiceAccount } from "./names.ts";
+import { DATABASE_LOGINS } from "./database-logins.ts";
 import { Platform } from "./platform/index.ts";
 import { validateStack } from "./validate.ts";
 
@@ -25,15 +23,8 @@ function config(): StackConfig {
   }
 }
 
-/** Every Postgres user among the services logs in with its own workload identity (the cloud layer makes them). */
-const databaseLogins: DatabaseLoginRequest[] = CONTRACTS.filter((c) => c.postgres).map((c) => ({
-  id: c.name,
-  role: postgresRole(c.name),
-  serviceAccount: appServiceAccount(c.name),
-}));
-
 const stack = config();
-const cloud = createCloud(stack, databaseLogins);
+const cloud = createCloud(stack, DATABASE_LOGINS);
 const platform = new Platform("platform", { config: stack, cloud }, { provider: cloud.provider });
 const apps = new Apps("apps", { config: stack, cloud, platform }, { provider: cloud.provider });
 

@@ -5,11 +5,15 @@
  */
 import { cloudProblems } from "./cloud/checks.ts";
 import { CLUSTER_FACTS } from "./cloud/facts.ts";
+import { DATABASE_LOGINS } from "./database-logins.ts";
 import { ConfigError, type StackConfig } from "./config.ts";
 import { platformProblems } from "./platform/checks.ts";
 
 export function stackProblems(config: StackConfig): string[] {
-  return [...cloudProblems(config), ...platformProblems(config, CLUSTER_FACTS[config.cloud])];
+  return [
+    ...cloudProblems(config, DATABASE_LOGINS),
+    ...platformProblems(config, CLUSTER_FACTS[config.cloud]),
+  ];
 }
 
 export function validateStack(config: StackConfig): StackConfig {

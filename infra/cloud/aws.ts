@@ -48,7 +48,7 @@ export class AwsCloud extends CloudComponent {
 
   constructor(
     name: string,
-    args: { config: StackConfig; databaseLogins: DatabaseLoginRequest[] },
+    args: { config: StackConfig; databaseLogins: readonly DatabaseLoginRequest[] },
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("llmops:cloud:AwsCloud", name, {}, opts);

@@ -41,7 +41,7 @@ export class AzureCloud extends CloudComponent {
 
   constructor(
     name: string,
-    args: { config: StackConfig; databaseLogins: DatabaseLoginRequest[] },
+    args: { config: StackConfig; databaseLogins: readonly DatabaseLoginRequest[] },
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("llmops:cloud:AzureCloud", name, {}, opts);

@@ -20,6 +20,7 @@
  * - address ranges: a cloud's ranges must not overlap each other (nor fall outside the block they are
  *   carved from), or the provider refuses or, worse, misroutes.
  */
+import { GCP_IAM_ROLE } from "../../services/shared/src/contract.ts";
 import type { Cloud, StackConfig } from "../config.ts";
 import { awsRanges } from "./aws/network.ts";
 import {
@@ -30,9 +31,11 @@ import {
 import { azureRanges, OVERLAY } from "./azure/network.ts";
 import { overlapProblems, prefixLength } from "./cidr.ts";
 import { gcpRanges } from "./gcp/network.ts";
+import { gcpLoginUser } from "./gcp/postgres.ts";
 import { azureVaultName, baseName, gcpAccountId } from "./naming.ts";
 import { environmentProfile } from "./profile.ts";
 import { cloudSqlTierProblem, POSTGRES_TIERS } from "./sizes.ts";
+import type { DatabaseLoginRequest } from "./types.ts";
 
 /** The ranges a cloud carves out of vpcCidr, or why it cannot (the block is too small). */
 export function carve(
@@ -312,7 +315,31 @@ export function rangeProblems(config: StackConfig): string[] {
   return out;
 }
 
+/**
+ * The database logins' names (GCP only: RDS and Entra take the login's own role name). A Cloud SQL
+ * IAM user is its service account's email without ".gserviceaccount.com", so a long project id can
+ * push it past PostgreSQL's 63 bytes.
+ */
+export function loginProblems(config: StackConfig, logins: readonly DatabaseLoginRequest[]): string[] {
+  if (config.cloud !== "gcp") return [];
+  const base = baseName(config);
+  const project = config.gcp?.project ?? "";
+  return logins.flatMap((login) => {
+    const user = gcpLoginUser(base, project, login.id);
+    return GCP_IAM_ROLE.test(user)
+      ? []
+      : [
+          `gcp.project "${project}": the Cloud SQL IAM user of the ${login.id} login, "${user}" (${user.length} characters), is no PostgreSQL role name of at most 63 characters${user.length > 63 ? ` (use a project id of at most ${project.length - (user.length - 63)} characters)` : ""}`,
+        ];
+  });
+}
+
 /** Every problem the cloud's API would raise for this config, in the order a reader fixes them. */
-export function cloudProblems(config: StackConfig): string[] {
-  return [...nameProblems(config), ...rangeProblems(config), ...postgresProblems(config)];
+export function cloudProblems(config: StackConfig, logins: readonly DatabaseLoginRequest[] = []): string[] {
+  return [
+    ...nameProblems(config),
+    ...rangeProblems(config),
+    ...postgresProblems(config),
+    ...loginProblems(config, logins),
+  ];
 }

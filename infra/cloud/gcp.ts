@@ -46,7 +46,7 @@ export class GcpCloud extends CloudComponent {
 
   constructor(
     name: string,
-    args: { config: StackConfig; databaseLogins: DatabaseLoginRequest[] },
+    args: { config: StackConfig; databaseLogins: readonly DatabaseLoginRequest[] },
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("llmops:cloud:GcpCloud", name, {}, opts);

@@ -11,7 +11,7 @@ export type { CloudLayer, DatabaseLoginRequest } from "./types.ts";
 /** The cloud of the stack, with a workload-identity Postgres login for each of `databaseLogins`. */
 export function createCloud(
   config: StackConfig,
-  databaseLogins: DatabaseLoginRequest[],
+  databaseLogins: readonly DatabaseLoginRequest[],
 ): CloudLayer & pulumi.ComponentResource {
   const args = { config, databaseLogins };
   switch (config.cloud) {

@@ -96,6 +96,37 @@ describe("names the providers would refuse", () => {
   });
 });
 
+describe("database login names", () => {
+  it("GCP: a Cloud SQL IAM user past PostgreSQL's 63 characters is refused, naming gcp.project and the login", () => {
+    // A review stack's account ids fill their 30 characters; with a 30-character project id,
+    // <account id>@<project>.iam has 65.
+    const config = stack("gcp", { gcp: { project: "acme-llmops-production-eu-wst1" } }, "review-1234");
+    const problems = stackProblems(config);
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^gcp\.project "acme-llmops-production-eu-wst1": the Cloud SQL IAM user of the trace-proxy login, "llmops-review-1-db-trace-proxy@acme-llmops-production-eu-wst1\.iam" \(65 characters\).*use a project id of at most 28 characters/,
+      ),
+    );
+    expect(() => validateStack(config)).toThrow(ConfigError);
+  });
+
+  it("GCP: the shipped project ids leave room; RDS and Entra logins keep their role's name", () => {
+    const login = {
+      id: "trace-proxy",
+      role: "trace_proxy",
+      serviceAccount: { namespace: "llmops", name: "trace-proxy" },
+    };
+    expect(cloudProblems(stack("gcp"), [login])).toEqual([]);
+    const long = {
+      id: "a".repeat(60),
+      role: "a".repeat(60),
+      serviceAccount: { namespace: "llmops", name: "a" },
+    };
+    expect(cloudProblems(stack("aws"), [long])).toEqual([]);
+    expect(cloudProblems(stack("azure"), [long])).toEqual([]);
+  });
+});
+
 describe("address ranges", () => {
   it("AWS: a VPC block wider than /16 is refused by EC2; one narrower than /20 cannot hold the subnets", () => {
     expect(cloudProblems(stack("aws", { vpcCidr: "10.0.0.0/8" }))).toEqual([

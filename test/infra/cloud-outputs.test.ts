@@ -279,20 +279,6 @@ describe("Postgres token logins", () => {
     expect(postgres.tokenAdmin).toBeUndefined();
   });
 
-  it("gcp: an IAM user longer than PostgreSQL's 63-byte names is refused at plan time, naming the login", () => {
-    const config = get("gcp").config;
-    // 30-character project id, and a login whose account id fills its 30 characters: 64 in all.
-    const long = { ...config, gcp: { ...config.gcp!, project: "acme-llmops-production-eu-wst1" } };
-    const request = {
-      id: "trace-proxy-archive",
-      role: "trace_proxy_archive",
-      serviceAccount: { namespace: "llmops", name: "trace-proxy-archive" },
-    };
-    expect(() => new GcpCloud("too-long", { config: long, databaseLogins: [request] })).toThrow(
-      /llmops-db-trace-proxy-archive@acme-llmops-production-eu-wst1\.iam has 64 characters.*"trace-proxy-archive"/,
-    );
-  });
-
   it("azure: the user is the login's role, mapped to its managed identity's principal id", async () => {
     const { postgres } = get("azure").layer;
     expect(await value(login("azure", "audit-log").user)).toBe("audit_log");

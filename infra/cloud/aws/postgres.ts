@@ -108,7 +108,7 @@ export function awsPostgresLogins(
   ctx: CloudContext,
   irsa: AwsIrsa,
   instance: rds.Instance,
-  requests: DatabaseLoginRequest[],
+  requests: readonly DatabaseLoginRequest[],
 ): Record<string, DatabaseLogin> {
   const region = ctx.config.region;
   // The instance's own ARN carries the account (arn:<partition>:rds:<region>:<account>:db:<id>).

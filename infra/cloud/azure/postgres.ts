@@ -143,7 +143,7 @@ export function azurePostgresLogins(
   ctx: AzureContext,
   cluster: containerservice.ManagedCluster,
   server: dbforpostgresql.Server,
-  requests: DatabaseLoginRequest[],
+  requests: readonly DatabaseLoginRequest[],
 ): AzurePostgresLogins {
   const logins = Object.fromEntries(
     requests.map((request) => {

@@ -6,6 +6,7 @@ import type * as container from "@pulumi/gcp/container/index.js";
 import * as projects from "@pulumi/gcp/projects/index.js";
 import * as sql from "@pulumi/gcp/sql/index.js";
 import * as pulumi from "@pulumi/pulumi";
+import { cloudSqlIamUser } from "../../../services/shared/src/contract.ts";
 import { after, type CloudContext } from "../context.ts";
 import { gcpAccountId } from "../naming.ts";
 import type { DatabaseLogin, DatabaseLoginRequest } from "../types.ts";
@@ -102,13 +103,17 @@ export function gcpPostgres(
   return instance;
 }
 
-/** Cloud SQL names a service account's IAM user by its email without this suffix. */
-const SERVICE_ACCOUNT_EMAIL_SUFFIX = ".gserviceaccount.com";
+/** A database login's name among the layer's identities (its Google service account's id). */
+const loginIdentity = (loginId: string) => `db-${loginId}`;
+
 /**
- * PostgreSQL keeps names to 63 bytes (NAMEDATALEN - 1): Cloud SQL cuts a longer IAM user, whose token
- * login then never matches it. Refused at plan time instead.
+ * The Cloud SQL IAM user of a database login, known before the account exists: a user-managed
+ * service account's email is <account id>@<project>.iam.gserviceaccount.com. The plan-time checks
+ * hold it to PostgreSQL's 63-byte names (Cloud SQL would cut a longer one, and its token login never
+ * match it).
  */
-const POSTGRES_NAME_MAX = 63;
+export const gcpLoginUser = (base: string, project: string, loginId: string) =>
+  cloudSqlIamUser(`${gcpAccountId(base, loginIdentity(loginId))}@${project}.iam.gserviceaccount.com`);
 
 /**
  * One IAM database login per request (Cloud SQL IAM database authentication, the instance's
@@ -124,17 +129,11 @@ export function gcpPostgresLogins(
   project: string,
   cluster: container.Cluster,
   instance: sql.DatabaseInstance,
-  requests: DatabaseLoginRequest[],
+  requests: readonly DatabaseLoginRequest[],
 ): Record<string, DatabaseLogin> {
   return Object.fromEntries(
     requests.map((request) => {
-      const id = `db-${request.id}`;
-      // A user-managed service account's email is <account id>@<project>.iam.gserviceaccount.com.
-      const expected = `${gcpAccountId(ctx.base, id)}@${project}.iam`;
-      if (Buffer.byteLength(expected) > POSTGRES_NAME_MAX)
-        throw new Error(
-          `Cloud SQL IAM user ${expected} has ${Buffer.byteLength(expected)} characters, PostgreSQL keeps ${POSTGRES_NAME_MAX}: shorten the login "${request.id}" or the GCP project id`,
-        );
+      const id = loginIdentity(request.id);
       const { account, identity } = gcpWorkloadIdentity(ctx, project, cluster, id, request.serviceAccount);
       new projects.IAMMember(
         `${ctx.base}-${id}-login`,
@@ -149,11 +148,7 @@ export function gcpPostgresLogins(
         },
         ctx.opts,
       );
-      const user = account.email.apply((email) => {
-        if (!email.endsWith(SERVICE_ACCOUNT_EMAIL_SUFFIX))
-          throw new Error(`not a service account email: ${email}`);
-        return email.slice(0, -SERVICE_ACCOUNT_EMAIL_SUFFIX.length);
-      });
+      const user = account.email.apply(cloudSqlIamUser);
       const sqlUser = new sql.User(
         `${ctx.base}-${id}`,
         { name: user, project, instance: instance.name, type: "CLOUD_IAM_SERVICE_ACCOUNT" },
