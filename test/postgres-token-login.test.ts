@@ -29,7 +29,7 @@ import {
   cloudSqlIamUser,
   POSTGRES_ROLE_OBJECT_ID_FILE,
   POSTGRES_ROLE_URL_FILE,
-  POSTGRES_ROLES_AUTH,
+  POSTGRES_ROLES_AUTH_ENV,
   postgresRole,
 } from "../services/shared/src/contract.ts";
 import { CONTRACTS, loadDefinition } from "../services/services.ts";
@@ -264,7 +264,7 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
     const r = await entry(A, "roles", {
       DATABASE_URL: adminUrl("gcp_admin", database),
       POSTGRES_ROLES_DIR: roles,
-      [POSTGRES_ROLES_AUTH]: "gcp-iam",
+      [POSTGRES_ROLES_AUTH_ENV]: "gcp-iam",
     });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -278,7 +278,7 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
       POSTGRES_ROLES_DIR: rolesDir({
         [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl("ghost@my-project.iam", database) },
       }),
-      [POSTGRES_ROLES_AUTH]: "gcp-iam",
+      [POSTGRES_ROLES_AUTH_ENV]: "gcp-iam",
     });
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(
@@ -336,7 +336,7 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
       entry(A, "roles", {
         DATABASE_URL: adminUrl("gcp_admin", upgrade),
         POSTGRES_ROLES_DIR: rolesDir({ [A]: { [POSTGRES_ROLE_URL_FILE]: url } }),
-        [POSTGRES_ROLES_AUTH]: auth,
+        [POSTGRES_ROLES_AUTH_ENV]: auth,
       });
     expect((await provision("password", oldUrl)).code).toBe(0);
     expect((await entry(A, "migrate", { DATABASE_AUTH: "password", DATABASE_URL: oldUrl })).code).toBe(0);
@@ -435,7 +435,7 @@ describe("aws-iam: RDS IAM login with a token signed by the IRSA web identity's 
     const r = await entry(A, "roles", {
       DATABASE_URL: adminUrl("aws_admin", database),
       POSTGRES_ROLES_DIR: roles,
-      [POSTGRES_ROLES_AUTH]: "aws-iam",
+      [POSTGRES_ROLES_AUTH_ENV]: "aws-iam",
     });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -660,7 +660,7 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
         DATABASE_URL: tokenUrl(jobAdmin, database),
         DATABASE_CA_FILE: ca.caFile,
         POSTGRES_ROLES_DIR: roles,
-        [POSTGRES_ROLES_AUTH]: "azure-entra",
+        [POSTGRES_ROLES_AUTH_ENV]: "azure-entra",
       });
     const r = await run();
     expect(r.stderr).toBe("");
@@ -757,7 +757,7 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
           [POSTGRES_ROLE_OBJECT_ID_FILE]: objectIds[B]!,
         },
       }),
-      [POSTGRES_ROLES_AUTH]: "azure-entra",
+      [POSTGRES_ROLES_AUTH_ENV]: "azure-entra",
     });
     // Azure's server takes the label; a vanilla one, without the pgaadauth provider, refuses exactly that statement.
     expect(r.code).toBe(1);
@@ -773,7 +773,7 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
       POSTGRES_ROLES_DIR: rolesDir({
         [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(A), database) },
       }),
-      [POSTGRES_ROLES_AUTH]: "azure-entra",
+      [POSTGRES_ROLES_AUTH_ENV]: "azure-entra",
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${A}/${POSTGRES_ROLE_OBJECT_ID_FILE}: ENOENT`));
@@ -862,7 +862,7 @@ describe("bad token-login config is one message and exit 2", () => {
           [POSTGRES_ROLE_URL_FILE]: `postgres://${postgresRole(A)}:pw-0123456789abcdef@127.0.0.1:5432/x`,
         },
       }),
-      [POSTGRES_ROLES_AUTH]: "aws-iam",
+      [POSTGRES_ROLES_AUTH_ENV]: "aws-iam",
     });
     expectRefused(
       r,

@@ -116,7 +116,7 @@ export const POSTGRES_ROLE_OBJECT_ID_FILE = "object-id";
  * The admin Job's variable saying how the SERVICES log in (DATABASE_AUTH_MODES, default password);
  * the Job's own login is DATABASE_AUTH, as for any service.
  */
-export const POSTGRES_ROLES_AUTH = "POSTGRES_ROLES_AUTH";
+export const POSTGRES_ROLES_AUTH_ENV = "POSTGRES_ROLES_AUTH";
 
 /**
  * A Cloud SQL IAM user name: the service account's email without ".gserviceaccount.com"
@@ -217,5 +217,12 @@ export function startOrder<C extends ServiceContract>(contracts: readonly C[]): 
   return out;
 }
 
-export { type CommonEnvName, DATABASE_AUTH_MODES, type DatabaseAuth, envs } from "./env.ts";
+export {
+  type CommonEnvName,
+  DATABASE_AUTH_ENV,
+  DATABASE_AUTH_MODES,
+  type DatabaseAuth,
+  type DatabaseTokenAuth,
+  envs,
+} from "./env.ts";
 export { TOPICS, type TopicName } from "./events.ts";

@@ -14,9 +14,7 @@
  *   WorkloadIdentityCredential: AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_FEDERATED_TOKEN_FILE and
  *   AZURE_AUTHORITY_HOST, which the AKS workload identity webhook injects).
  */
-import type { DatabaseAuth } from "./env.ts";
-
-export type TokenAuth = Exclude<DatabaseAuth, "password">;
+import type { DatabaseTokenAuth as TokenAuth } from "./env.ts";
 
 /** The login a token is for: RDS signs host, port and user into it. */
 export interface TokenTarget {

@@ -8,7 +8,7 @@ import pg from "pg";
 import { z } from "zod";
 import { ConfigError, loadConfig } from "./config.ts";
 import { connectionConfig, openDatabase } from "./db.ts";
-import { POSTGRES_ROLES_AUTH } from "./contract.ts";
+import { POSTGRES_ROLES_AUTH_ENV } from "./contract.ts";
 import { type CommonConfig, commonEnv, type DatabaseAuth } from "./env.ts";
 import { createLogger } from "./logger.ts";
 import { legacyService } from "./adopt.ts";
@@ -86,7 +86,7 @@ const rolesEnv = z.object({
   /** How the Job itself logs in: on Azure as the server's Entra administrator (azure-entra). */
   DATABASE_AUTH: commonEnv.DATABASE_AUTH,
   /** How the services log in, hence how their roles are made (roles.ts). */
-  [POSTGRES_ROLES_AUTH]: commonEnv.DATABASE_AUTH,
+  [POSTGRES_ROLES_AUTH_ENV]: commonEnv.DATABASE_AUTH,
   POSTGRES_ROLES_DIR: z.string(),
   /** The monitoring login's URL (its Secret mounted as a file); unset, no monitoring login. */
   POSTGRES_MONITOR_URL_FILE: z.string().optional(),
@@ -107,7 +107,7 @@ export async function runRoles(definition?: ServiceDefinition<any, any, any>): P
   let connection: pg.ClientConfig;
   try {
     env = loadConfig(rolesEnv);
-    const read = readRoles(env.POSTGRES_ROLES_DIR, env[POSTGRES_ROLES_AUTH]);
+    const read = readRoles(env.POSTGRES_ROLES_DIR, env[POSTGRES_ROLES_AUTH_ENV]);
     const watcher = env.POSTGRES_MONITOR_URL_FILE
       ? readMonitor(env.POSTGRES_MONITOR_URL_FILE)
       : { problems: [] };
@@ -129,7 +129,12 @@ export async function runRoles(definition?: ServiceDefinition<any, any, any>): P
       const adopt = own && roles.some((r) => schemaOf(r) === own.role) ? own : undefined;
       const adopted = await provisionRoles(client, roles, adopt, monitor);
       log.info(
-        { roles: roles.map((r) => r.role), auth: env[POSTGRES_ROLES_AUTH], monitor: monitor?.role, adopted },
+        {
+          roles: roles.map((r) => r.role),
+          auth: env[POSTGRES_ROLES_AUTH_ENV],
+          monitor: monitor?.role,
+          adopted,
+        },
         "postgres roles provisioned",
       );
     } finally {

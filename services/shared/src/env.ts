@@ -14,6 +14,10 @@ const FALSE = new Set(["0", "false", "off", "no"]);
  */
 export const DATABASE_AUTH_MODES = ["password", "gcp-iam", "aws-iam", "azure-entra"] as const;
 export type DatabaseAuth = (typeof DATABASE_AUTH_MODES)[number];
+/** The modes that log in with a workload identity's short-lived token instead of a password. */
+export type DatabaseTokenAuth = Exclude<DatabaseAuth, "password">;
+/** The variable a client's own login mode is read from (services, their migrations, the roles Job). */
+export const DATABASE_AUTH_ENV = "DATABASE_AUTH" satisfies keyof typeof commonEnv;
 
 /** Schema building blocks for env vars. */
 export const envs = {
