@@ -19,12 +19,12 @@ import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import {
-  type CommonEnvName,
+  DATABASE_AUTH_ENV,
   type DatabaseAuth,
   POSTGRES_MONITOR_ROLE,
   POSTGRES_ROLE_OBJECT_ID_FILE,
   POSTGRES_ROLE_URL_FILE,
-  POSTGRES_ROLES_AUTH,
+  POSTGRES_ROLES_AUTH_ENV,
   postgresRole,
 } from "../../services/shared/src/contract.ts";
 import type { DatabaseLogin } from "../cloud/types.ts";
@@ -47,8 +47,6 @@ const MONITOR_DIR = "/etc/postgres-monitor";
 const ADMIN_SECRET = "postgres-admin";
 /** The Job and its ServiceAccount (the subject the cloud binds the Job's identity to, where it has one). */
 const JOB = POSTGRES_ROLES_SERVICE_ACCOUNT.name;
-/** The client's own login mode (services, their migrations, the roles Job's own login). */
-const DATABASE_AUTH_ENV: CommonEnvName = "DATABASE_AUTH";
 /** Each token login's principal (object) id, where the roles Job maps roles to identities (Azure). */
 const OBJECT_IDS = "postgres-roles-identities";
 
@@ -203,7 +201,7 @@ export function postgresRoles(
     env: [
       { name: DATABASE_AUTH_ENV, value: adminAuth },
       ...(tokenAdmin ? databaseClientEnv(ctx).filter((e) => e.name !== DATABASE_AUTH_ENV) : []),
-      { name: POSTGRES_ROLES_AUTH, value: auth },
+      { name: POSTGRES_ROLES_AUTH_ENV, value: auth },
       { name: "DATABASE_CA_FILE", value: POSTGRES_CA.file },
       { name: "POSTGRES_ROLES_DIR", value: ROLES_DIR },
       { name: "POSTGRES_MONITOR_URL_FILE", value: `${MONITOR_DIR}/${POSTGRES_ROLE_URL_FILE}` },

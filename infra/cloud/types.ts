@@ -6,7 +6,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../config.ts";
-import type { DatabaseAuth } from "../../services/shared/src/contract.ts";
+import type { DatabaseTokenAuth } from "../../services/shared/src/contract.ts";
 import type { ClusterFacts } from "./facts.ts";
 import type { IdentityConsumer, ServiceAccountRef } from "../names.ts";
 
@@ -103,7 +103,7 @@ export interface CloudPostgres {
   secretName: pulumi.Output<string>;
   tls: PostgresTls;
   /** How the requested logins authenticate: the cloud's IAM/Entra token mode. */
-  auth: Exclude<DatabaseAuth, "password">;
+  auth: DatabaseTokenAuth;
   /** One per DatabaseLoginRequest, by its id. */
   logins: Record<string, DatabaseLogin>;
   /**
