@@ -231,17 +231,23 @@ describe("service skeleton", () => {
   });
 });
 
+/** A service whose /slow answers only when the spec releases it: a request held in flight. */
+function slowService() {
+  const logger = createLogger("svc", "silent");
+  const app = createService({ name: "svc", logger, registry: createRegistry("svc", false) });
+  let held: (() => void) | undefined;
+  app.get("/slow", async () => {
+    await new Promise<void>((r) => {
+      held = r;
+    });
+    return { done: true };
+  });
+  return { logger, app, release: () => held!() };
+}
+
 describe("graceful shutdown", () => {
   it("runs closers once, in order, draining in-flight requests first", async () => {
-    const logger = createLogger("svc", "silent");
-    const app = createService({ name: "svc", logger, registry: createRegistry("svc", false) });
-    let release!: () => void;
-    app.get("/slow", async () => {
-      await new Promise<void>((r) => {
-        release = r;
-      });
-      return { done: true };
-    });
+    const { logger, app, release } = slowService();
     const url = await listen(app, 0, "127.0.0.1");
     const order: string[] = [];
     const sd = new Shutdown(logger, 5000);
@@ -265,15 +271,7 @@ describe("graceful shutdown", () => {
   });
 
   it("answers the requests in flight at shutdown with Connection: close and ends idle keep-alive sockets", async () => {
-    const logger = createLogger("svc", "silent");
-    const app = createService({ name: "svc", logger, registry: createRegistry("svc", false) });
-    let release!: () => void;
-    app.get("/slow", async () => {
-      await new Promise<void>((r) => {
-        release = r;
-      });
-      return { done: true };
-    });
+    const { app, release } = slowService();
     const url = new URL(await listen(app, 0, "127.0.0.1"));
     const agents = [new http.Agent({ keepAlive: true }), new http.Agent({ keepAlive: true })];
     const get = (path: string, agent: http.Agent) =>
