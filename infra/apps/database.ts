@@ -34,6 +34,7 @@ import { poolSelector } from "../platform/placement.ts";
 import { POSTGRES_CA, TMP_DIR } from "./constants.ts";
 import { type AppsContext, imageOf, selectorLabels, serviceLabels } from "./context.ts";
 import { postgresEgress, tokenEgress } from "./network.ts";
+import { storeSecret } from "./external-secret.ts";
 import { postgresTokenLoginSecret } from "./postgres-login.ts";
 import { CONTAINER_SECURITY, POD_SECURITY } from "./pod.ts";
 import type { ServiceProfile } from "./profile.ts";
@@ -121,20 +122,14 @@ export function postgresRoles(
   // (only it may create identity-mapped roles), the store's password admin URL otherwise.
   const admin = tokenAdmin
     ? postgresTokenLoginSecret(ctx, ADMIN_SECRET, tokenAdmin.user, labels, crOpts)
-    : new k8s.apiextensions.CustomResource(
+    : storeSecret(
+        ctx,
         ADMIN_SECRET,
+        labels,
         {
-          apiVersion: "external-secrets.io/v1",
-          kind: "ExternalSecret",
-          metadata: objectMeta(ADMIN_SECRET, ns, labels),
-          spec: {
-            refreshInterval: "1h",
-            secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-            target: { name: ADMIN_SECRET, creationPolicy: "Owner", template: { metadata: { labels } } },
-            data: [
-              { secretKey: "DATABASE_URL", remoteRef: { key: ctx.cloud.secrets.postgres, property: "url" } },
-            ],
-          },
+          data: [
+            { secretKey: "DATABASE_URL", remoteRef: { key: ctx.cloud.secrets.postgres, property: "url" } },
+          ],
         },
         crOpts,
       );

@@ -11,39 +11,33 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type Labels, objectMeta } from "../lib/labels.ts";
 import type { AppsContext } from "./context.ts";
+import { type StoreSecretSpec, storeSecret } from "./external-secret.ts";
 
 const GENERATOR_API = "generators.external-secrets.io/v1alpha1";
 
 /** The URL's part after the credentials, from the entry's fields. */
 const SERVER = "{{ .host }}:{{ .port }}/{{ .database }}?sslmode={{ .sslmode }}";
 
+/** The login's Secret: DATABASE_URL (and `extra` keys) rendered from the store's Postgres entry. */
 function loginSecret(
   ctx: AppsContext,
   name: string,
   url: pulumi.Input<string>,
   labels: Labels,
   extra: Record<string, string>,
-  spec: Record<string, unknown>,
+  spec: Pick<StoreSecretSpec, "refreshPolicy" | "dataFrom">,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
   const entry = ctx.cloud.secrets.postgres;
   const field = (property: string) => ({ secretKey: property, remoteRef: { key: entry, property } });
-  return new k8s.apiextensions.CustomResource(
+  return storeSecret(
+    ctx,
     name,
+    labels,
     {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
-      spec: {
-        ...spec,
-        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-        target: {
-          name,
-          creationPolicy: "Owner",
-          template: { metadata: { labels }, data: { DATABASE_URL: url, ...extra } },
-        },
-        data: ["host", "port", "database", "sslmode"].map(field),
-      },
+      ...spec,
+      templateData: { DATABASE_URL: url, ...extra },
+      data: ["host", "port", "database", "sslmode"].map(field),
     },
     opts,
   );
@@ -104,5 +98,5 @@ export function postgresTokenLoginSecret(
   opts: pulumi.CustomResourceOptions,
 ): k8s.apiextensions.CustomResource {
   const url = pulumi.output(user).apply((u) => `postgres://${encodeURIComponent(u)}@${SERVER}`);
-  return loginSecret(ctx, name, url, labels, {}, { refreshInterval: "1h" }, opts);
+  return loginSecret(ctx, name, url, labels, {}, {}, opts);
 }

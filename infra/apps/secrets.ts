@@ -1,29 +1,20 @@
 /**
- * The service's Secret, synced by external-secrets from the cloud secret store through the
- * platform's ClusterSecretStore. Only entry names appear in manifests; values never leave the store.
+ * The service's Secret (its API keys, provider keys and alerting webhook, as env vars through
+ * envFrom), synced from the cloud secret store like every Secret of the apps layer.
  */
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Labels } from "../lib/labels.ts";
-import { objectMeta } from "../lib/labels.ts";
 import { providerKeyVar } from "../../services/shared/src/contract.ts";
 import { ALERTING_PROPERTIES } from "../cloud/secrets.ts";
 import type { AppsContext } from "./context.ts";
+import { type StoreKey, storeSecret } from "./external-secret.ts";
 import type { ServiceProfile } from "./profile.ts";
 
-/** How often external-secrets re-reads the store: rotations reach the cluster within this. */
-const REFRESH_INTERVAL = "1h";
-
-interface SecretKey {
-  /** Key in the Kubernetes Secret = the env var name the service reads (envFrom). */
-  secretKey: string;
-  remoteRef: { key: string; property?: string };
-}
-
-/** Which store entries a profile needs, as Secret keys. */
-export function secretKeys(ctx: AppsContext, profile: ServiceProfile): SecretKey[] {
+/** Which store entries a profile needs, as Secret keys (each the env var name the service reads). */
+export function secretKeys(ctx: AppsContext, profile: ServiceProfile): StoreKey[] {
   const catalogue = ctx.cloud.secrets;
-  const keys: SecretKey[] = [];
+  const keys: StoreKey[] = [];
   // DATABASE_URL is not here: a Postgres user connects as its own role (database.ts), and the
   // store's Postgres entry (the admin login) is read by the role-provisioning Job only.
   for (const need of profile.secrets) {
@@ -66,25 +57,5 @@ export function externalSecret(
 ): k8s.apiextensions.CustomResource | undefined {
   const data = secretKeys(ctx, profile);
   if (data.length === 0) return undefined;
-  const name = secretName(profile);
-  return new k8s.apiextensions.CustomResource(
-    name,
-    {
-      apiVersion: "external-secrets.io/v1",
-      kind: "ExternalSecret",
-      metadata: objectMeta(name, ctx.platform.appNamespace, labels),
-      spec: {
-        refreshInterval: REFRESH_INTERVAL,
-        secretStoreRef: { kind: "ClusterSecretStore", name: ctx.platform.secretStoreName },
-        target: {
-          name,
-          // The Secret lives and dies with its ExternalSecret; labels make it attributable.
-          creationPolicy: "Owner",
-          template: { metadata: { labels } },
-        },
-        data,
-      },
-    },
-    opts,
-  );
+  return storeSecret(ctx, secretName(profile), labels, { data }, opts);
 }
