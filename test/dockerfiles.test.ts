@@ -71,15 +71,9 @@ const text = readFileSync(DOCKERFILE, "utf8");
 const dockerfile = parseDockerfile(text);
 const runtime = dockerfile.stages.at(-1)!;
 const ops = (stage: Stage, op: string) => stage.instructions.filter((i) => i.op === op);
-const bundleScript = (() => {
-  const build = dockerfile.stages.find((st) => st.name === "build")!;
-  return build.instructions.find((i) => i.op === "RUN" && i.heredocs.length > 0)!.heredocs[0]!;
-})();
-/** Runs the Dockerfile's own bundle step for a service, writing dist/ under `out`. */
+/** Runs the image's bundle step (services/bundle.mjs, what the build stage runs) for a service into `out`. */
 const bundle = (service: string, out: string) =>
-  spawnSync(process.execPath, ["--input-type=module"], {
-    cwd: ROOT,
-    input: bundleScript,
+  spawnSync(process.execPath, [join(ROOT, "services", "bundle.mjs")], {
     env: { ...process.env, SERVICE: service, BUNDLE_OUT: out },
     encoding: "utf8",
   });
@@ -103,7 +97,14 @@ describe("Dockerfile lint", () => {
     const release = /^node:(\d+)\.(\d+\.\d+)-/.exec(dockerfile.globalArgs.NODE_IMAGE!)!;
     const engines = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).engines.node;
     expect(semver.satisfies(`${release[1]}.${release[2]}`, engines)).toBe(true);
-    expect(bundleScript).toContain(`target: "node${release[1]}"`);
+    expect(readFileSync(join(ROOT, "services", "bundle.mjs"), "utf8")).toContain(
+      `target: "node${release[1]}"`,
+    );
+  });
+
+  it("the build stage bundles with services/bundle.mjs, the script the image tests and benchmarks run", () => {
+    const build = dockerfile.stages.find((st) => st.name === "build")!;
+    expect(ops(build, "RUN").map((r) => r.args)).toContain("node services/bundle.mjs");
   });
 
   it("no ADD (nothing fetched from URLs at build time), no curl/wget", () => {
@@ -183,6 +184,18 @@ async function waitForHealth(url: string, child: ChildProcess, ms: number): Prom
   throw new Error(`no answer from ${url} within ${ms} ms`);
 }
 
+/** Packages npm installed under a workspace's own node_modules (services/<x>/node_modules). */
+const WORKSPACE_NESTED = readdirSync(join(ROOT, "services"), { withFileTypes: true })
+  .filter((d) => d.isDirectory() && existsSync(join(ROOT, "services", d.name, "node_modules")))
+  .flatMap((d) => {
+    const dir = join(ROOT, "services", d.name, "node_modules");
+    return readdirSync(dir)
+      .filter((n) => !n.startsWith("."))
+      .flatMap((n) => (n.startsWith("@") ? readdirSync(join(dir, n)).map((m) => `${n}/${m}`) : [n]));
+  });
+const externalImport = (name: string) =>
+  new RegExp(`(from |import\\(|require\\()"${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(/[^"]*)?"`);
+
 describe("the runtime command starts the bundled service", () => {
   const outRoot = join(ROOT, "out", "image-test");
   const children: ChildProcess[] = [];
@@ -214,6 +227,13 @@ describe("the runtime command starts the bundled service", () => {
           .filter((f) => f.endsWith(".mjs"))
           .sort(),
       ).toEqual(scripts);
+      // The runtime stage carries only the root node_modules: a package npm nested under a workspace
+      // (its version differs from the root's) is bundled, never imported from node_modules.
+      for (const script of scripts) {
+        const code = readFileSync(join(out, script), "utf8");
+        for (const name of WORKSPACE_NESTED)
+          expect(code, `${s}/${script} imports ${name}`).not.toMatch(externalImport(name));
+      }
 
       const port = await freePort();
       const data = mkdtempSync(join(tmpdir(), `${s}-data-`));
