@@ -1,20 +1,12 @@
 /**
- * Bench child process: `upstream` (the demo upstream, plain node:http), `proxy` (the real trace proxy
- * built from env, as in production), `router` (the real router, likewise) or `bare-proxy` (a reference
+ * Bench child process for what is not one of our services (those run from their image bundle, see
+ * startChild in lib.ts): `upstream` (the demo upstream, plain node:http) or `bare-proxy` (a reference
  * floor). Prints one JSON line {"url": ...} when listening.
  */
+import "./ipc-gc.mjs";
 import { startDemoUpstream } from "../services/demo-upstream/src/index.ts";
-import router from "../services/router/src/service.ts";
-import { startService } from "../services/shared/src/runtime.ts";
-import traceProxy from "../services/trace-proxy/src/service.ts";
 
 const role = process.argv[2];
-// The bench asks for a full GC (over IPC) before it reads memory figures; needs --expose-gc.
-process.on("message", (m) => {
-  if (m !== "gc") return;
-  globalThis.gc?.();
-  process.send?.("gc-done");
-});
 if (role === "upstream") {
   process.env.DEMO_RECORD = "0";
   const up = await startDemoUpstream({
@@ -24,12 +16,6 @@ if (role === "upstream") {
     latencyMs: Number(process.env.LATENCY_MS ?? 0),
   });
   process.stdout.write(`${JSON.stringify({ url: up.url })}\n`);
-} else if (role === "proxy" || role === "router") {
-  const env = { ...process.env, PORT: "0", HOST: "127.0.0.1" };
-  const svc =
-    role === "proxy" ? await startService(traceProxy, { env }) : await startService(router, { env });
-  process.stdout.write(`${JSON.stringify({ url: svc.url })}\n`);
-  process.on("SIGTERM", () => void svc.close().then(() => process.exit(0)));
 } else if (role === "bare-proxy") {
   // Reference floor: the least a Node proxy can do (node:http in, undici dispatch out, parse both JSON
   // bodies), with no auth, validation, metrics, tracing or streaming logic.

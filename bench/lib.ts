@@ -2,11 +2,12 @@
  * What every bench script shares: child processes that print {"url"} when listening, a fixed-concurrency
  * load generator (undici pool), CPU seconds and RSS of a child, and one JSON line per result.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
-import { dirname, resolve } from "node:path";
+import { createServer } from "node:net";
+import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
@@ -40,30 +41,118 @@ export function spawnProcess(argv: string[], env: Record<string, string> = {}): 
   return child;
 }
 
-/** Starts a bench/child.ts role in its own process. */
-export async function startChild(role: string, env: Record<string, string> = {}): Promise<Child> {
-  // BENCH_NODE_ARGS_<ROLE> (e.g. BENCH_NODE_ARGS_ROUTER="--cpu-prof --cpu-prof-dir=/tmp/prof"): extra
-  // Node flags for one role, to profile a hop under the benchmark's own load.
-  const extra = process.env[`BENCH_NODE_ARGS_${role.toUpperCase()}`]?.split(" ").filter(Boolean) ?? [];
-  // --expose-gc: the memory benchmark asks the child for a full GC before each RSS reading (child.ts).
-  const args = [...extra, "--expose-gc", "--import", "tsx", resolve(here, "child.ts"), role];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "inherit", "ipc"],
+/** The roles that are our services: started as their image runs them (see startChild). */
+const SERVICE_ROLES: Record<string, string> = { proxy: "trace-proxy", router: "router" };
+const ROOT = resolve(here, "..");
+const bundles = new Map<string, string>();
+
+/** Bundles a service with the image's own build step (services/bundle.mjs) once; its main script. */
+function bundled(service: string): string {
+  const cached = bundles.get(service);
+  if (cached) return cached;
+  const out = join(ROOT, "out", "bench", service);
+  const r = spawnSync(process.execPath, [join(ROOT, "services", "bundle.mjs")], {
+    env: { ...process.env, SERVICE: service, BUNDLE_OUT: out },
+    encoding: "utf8",
   });
-  children.push(child);
-  const rl = createInterface({ input: child.stdout! });
+  if (r.status !== 0) throw new Error(`bundling ${service} failed: ${r.stderr.trim()}`);
+  bundles.set(service, join(out, "main.mjs"));
+  return join(out, "main.mjs");
+}
+
+/** The image's runtime: the Node flags of its ENTRYPOINT and its NODE_ENV, read from services/Dockerfile. */
+function imageRuntime(): { nodeFlags: string[]; nodeEnv: string } {
+  const dockerfile = readFileSync(join(ROOT, "services", "Dockerfile"), "utf8");
+  const [, ...nodeFlags] = JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+  return { nodeFlags, nodeEnv: /^ENV .*\bNODE_ENV=(\S+)/m.exec(dockerfile)![1]! };
+}
+
+/** A free loopback port (for a child that is told its port). */
+export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
-    child.once("exit", (code) => rej(new Error(`${role} exited with ${code}`)));
-    rl.on("line", (line) => {
-      try {
-        const { url } = JSON.parse(line);
-        if (url) res({ url, pid: child.pid!, gc: () => fullGc(child) });
-      } catch {
-        /* log line */
-      }
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
     });
   });
+}
+
+/**
+ * Starts a role in its own process. Our services ("proxy", "router") run as their image runs them:
+ * the bundle the build stage makes, under the ENTRYPOINT's Node flags and the image's NODE_ENV, so
+ * the figures are those of what ships (tsx's loader and its esbuild keepNames helpers are not in the
+ * image). The other roles (the demo upstream, the bare reference) are bench/child.ts roles under tsx.
+ * BENCH_NODE_ARGS_<ROLE> (e.g. BENCH_NODE_ARGS_ROUTER="--cpu-prof --cpu-prof-dir=/tmp/prof") adds
+ * Node flags to one role, to profile a hop under the benchmark's own load; `prefix` runs the child
+ * under another command (e.g. taskset).
+ */
+export async function startChild(
+  role: string,
+  env: Record<string, string> = {},
+  opts: { prefix?: string[] } = {},
+): Promise<Child> {
+  const extra = process.env[`BENCH_NODE_ARGS_${role.toUpperCase()}`]?.split(" ").filter(Boolean) ?? [];
+  const service = SERVICE_ROLES[role];
+  const port = service ? await freePort() : 0;
+  // --expose-gc: the memory benchmarks ask the child for a full GC before each RSS reading (ipc-gc.mjs).
+  const args = service
+    ? [
+        ...imageRuntime().nodeFlags,
+        ...extra,
+        "--expose-gc",
+        "--import",
+        resolve(here, "ipc-gc.mjs"),
+        bundled(service),
+      ]
+    : [...extra, "--expose-gc", "--import", "tsx", resolve(here, "child.ts"), role];
+  const childEnv = service
+    ? { ...process.env, NODE_ENV: imageRuntime().nodeEnv, ...env, PORT: String(port), HOST: "127.0.0.1" }
+    : { ...process.env, ...env };
+  const [cmd, ...argv] = [...(opts.prefix ?? []), process.execPath, ...args];
+  const child = spawn(cmd!, argv, { env: childEnv, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  children.push(child);
+  const ready = (url: string): Child => ({ url, pid: child.pid!, gc: () => fullGc(child) });
+  let gone = false;
+  const exited = new Promise<never>((_, rej) =>
+    child.once("exit", (code) => {
+      gone = true;
+      rej(new Error(`${role} exited with ${code}`));
+    }),
+  );
+  exited.catch(() => {}); // a child stopped after it was ready is no failure
+  if (service) {
+    const url = `http://127.0.0.1:${port}`;
+    const healthy = async () => {
+      while (!gone) {
+        if (
+          await fetch(`${url}/health`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return ready(url);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return exited;
+    };
+    return Promise.race([healthy(), exited]);
+  }
+  const rl = createInterface({ input: child.stdout! });
+  return Promise.race([
+    new Promise<Child>((res) =>
+      rl.on("line", (line) => {
+        try {
+          const { url } = JSON.parse(line);
+          if (url) res(ready(url));
+        } catch {
+          /* log line */
+        }
+      }),
+    ),
+    exited,
+  ]);
 }
 
 export const pct = (sorted: number[], p: number) =>
@@ -169,7 +258,16 @@ export function emit(line: Record<string, unknown>) {
   process.stdout.write(`${JSON.stringify({ ...line, ...env })}\n`);
 }
 
-/** Stops every child this process started. */
-export function stopChildren(): void {
-  for (const c of children) c.kill("SIGTERM");
+/** Stops every child this process started; resolves once they have exited (profiles are written then). */
+export function stopChildren(): Promise<void> {
+  return Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((res) => {
+          if (c.exitCode !== null || c.signalCode !== null) return res();
+          c.once("exit", () => res());
+          c.kill("SIGTERM");
+        }),
+    ),
+  ).then(() => {});
 }
