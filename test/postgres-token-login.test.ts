@@ -94,6 +94,16 @@ function rolesDir(folders: Record<string, Record<string, string>>): string {
 const entry = (service: string, command: "migrate" | "roles", env: Record<string, string>) =>
   runScript("services/run.ts", [service, command], { LOG_LEVEL: "warn", ...env });
 
+/**
+ * The roles Job for services logging in with `mode`, over these service folders (rolesDir), itself
+ * logged in with `login` (its DATABASE_URL and, for a token admin, its own auth env).
+ */
+const rolesJob = (
+  mode: string,
+  login: Record<string, string>,
+  folders: Record<string, Record<string, string>>,
+) => entry(A, "roles", { ...login, POSTGRES_ROLES_DIR: rolesDir(folders), [POSTGRES_ROLES_AUTH_ENV]: mode });
+
 /** One new connection with a pg config, as the pool opens each of its connections. */
 async function connectWith<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(config);
@@ -215,6 +225,8 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
   const issued = { token: "", expiresIn: 3600, requests: [] as { scopes: string | null; flavor: unknown }[] };
   let metadata: Awaited<ReturnType<typeof listen>>;
   const env = () => ({ DATABASE_AUTH: "gcp-iam", GCE_METADATA_HOST: new URL(metadata.url).host });
+  const gcpJob = (folders: Record<string, Record<string, string>>) =>
+    rolesJob("gcp-iam", { DATABASE_URL: adminUrl("gcp_admin", database) }, folders);
 
   beforeAll(async () => {
     metadata = await listen((req) => {
@@ -257,14 +269,9 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
   it("the roles Job gives the existing IAM user its service's schema, grants and search_path", async () => {
     // The IAM user: the service account's email without ".gserviceaccount.com".
     expect(iamUser).toBe(`${A}@my-project.iam`);
-    const roles = rolesDir({
+    const r = await gcpJob({
       [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(iamUser, database) },
       [B]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(otherUser, database) },
-    });
-    const r = await entry(A, "roles", {
-      DATABASE_URL: adminUrl("gcp_admin", database),
-      POSTGRES_ROLES_DIR: roles,
-      [POSTGRES_ROLES_AUTH_ENV]: "gcp-iam",
     });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -273,13 +280,7 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
   });
 
   it("the roles Job refuses an IAM user Cloud SQL has not made, naming it", async () => {
-    const r = await entry(A, "roles", {
-      DATABASE_URL: adminUrl("gcp_admin", database),
-      POSTGRES_ROLES_DIR: rolesDir({
-        [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl("ghost@my-project.iam", database) },
-      }),
-      [POSTGRES_ROLES_AUTH_ENV]: "gcp-iam",
-    });
+    const r = await gcpJob({ [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl("ghost@my-project.iam", database) } });
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).toMatch(
       /role \\?"ghost@my-project.iam\\?" does not exist: Cloud SQL creates/,
@@ -333,11 +334,11 @@ describe("gcp-iam: Cloud SQL IAM login with the metadata server's access token",
     await asSuper("postgres", (c) => c.query(`create database ${upgrade} owner gcp_admin`));
     const oldUrl = `postgres://${postgresRole(A)}:old-password-0123456789@127.0.0.1:${port}/${upgrade}`;
     const provision = (auth: string, url: string) =>
-      entry(A, "roles", {
-        DATABASE_URL: adminUrl("gcp_admin", upgrade),
-        POSTGRES_ROLES_DIR: rolesDir({ [A]: { [POSTGRES_ROLE_URL_FILE]: url } }),
-        [POSTGRES_ROLES_AUTH_ENV]: auth,
-      });
+      rolesJob(
+        auth,
+        { DATABASE_URL: adminUrl("gcp_admin", upgrade) },
+        { [A]: { [POSTGRES_ROLE_URL_FILE]: url } },
+      );
     expect((await provision("password", oldUrl)).code).toBe(0);
     expect((await entry(A, "migrate", { DATABASE_AUTH: "password", DATABASE_URL: oldUrl })).code).toBe(0);
 
@@ -428,15 +429,14 @@ describe("aws-iam: RDS IAM login with a token signed by the IRSA web identity's 
       c.query(`create role ${postgresRole(A)} login password 'an-old-password-123456'`),
     );
     await asSuper("postgres", (c) => c.query(`grant ${postgresRole(A)} to aws_admin with admin option`));
-    const roles = rolesDir({
-      [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(A), database) },
-      [B]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(B), database) },
-    });
-    const r = await entry(A, "roles", {
-      DATABASE_URL: adminUrl("aws_admin", database),
-      POSTGRES_ROLES_DIR: roles,
-      [POSTGRES_ROLES_AUTH_ENV]: "aws-iam",
-    });
+    const r = await rolesJob(
+      "aws-iam",
+      { DATABASE_URL: adminUrl("aws_admin", database) },
+      {
+        [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(A), database) },
+        [B]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(B), database) },
+      },
+    );
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     for (const s of [A, B])
@@ -576,6 +576,18 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
     // A child process trusts the stand-in's CA the way a pod trusts Entra's public one.
     NODE_EXTRA_CA_CERTS: ca.caFile,
   });
+  /** The roles Job as the server's Entra administrator, with its own workload identity's token. */
+  const azureJob = (folders: Record<string, Record<string, string>>) =>
+    rolesJob(
+      "azure-entra",
+      {
+        ...workload(jobClient),
+        DATABASE_AUTH: "azure-entra",
+        DATABASE_URL: tokenUrl(jobAdmin, database),
+        DATABASE_CA_FILE: ca.caFile,
+      },
+      folders,
+    );
 
   beforeAll(async () => {
     writeFileSync(join(dir, "azure-federated-token"), assertion);
@@ -642,26 +654,18 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
   afterAll(() => entra?.close());
 
   it("the roles Job, logged in as the Entra administrator, creates each service's Entra principal for its object id", async () => {
-    const roles = rolesDir(
-      Object.fromEntries(
-        [A, B].map((s) => [
-          s,
-          {
-            [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(s), database),
-            [POSTGRES_ROLE_OBJECT_ID_FILE]: objectIds[s]!,
-          },
-        ]),
-      ),
-    );
     const run = () =>
-      entry(A, "roles", {
-        ...workload(jobClient),
-        DATABASE_AUTH: "azure-entra",
-        DATABASE_URL: tokenUrl(jobAdmin, database),
-        DATABASE_CA_FILE: ca.caFile,
-        POSTGRES_ROLES_DIR: roles,
-        [POSTGRES_ROLES_AUTH_ENV]: "azure-entra",
-      });
+      azureJob(
+        Object.fromEntries(
+          [A, B].map((s) => [
+            s,
+            {
+              [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(s), database),
+              [POSTGRES_ROLE_OBJECT_ID_FILE]: objectIds[s]!,
+            },
+          ]),
+        ),
+      );
     const r = await run();
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -746,18 +750,11 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
         postgresRole(B),
       ]),
     );
-    const r = await entry(A, "roles", {
-      ...workload(jobClient),
-      DATABASE_AUTH: "azure-entra",
-      DATABASE_URL: tokenUrl(jobAdmin, database),
-      DATABASE_CA_FILE: ca.caFile,
-      POSTGRES_ROLES_DIR: rolesDir({
-        [B]: {
-          [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(B), database),
-          [POSTGRES_ROLE_OBJECT_ID_FILE]: objectIds[B]!,
-        },
-      }),
-      [POSTGRES_ROLES_AUTH_ENV]: "azure-entra",
+    const r = await azureJob({
+      [B]: {
+        [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(B), database),
+        [POSTGRES_ROLE_OBJECT_ID_FILE]: objectIds[B]!,
+      },
     });
     // Azure's server takes the label; a vanilla one, without the pgaadauth provider, refuses exactly that statement.
     expect(r.code).toBe(1);
@@ -765,16 +762,7 @@ describe("azure-entra: Flexible Server Entra login with the workload identity's 
   });
 
   it("the roles Job needs each service's object id", async () => {
-    const r = await entry(A, "roles", {
-      ...workload(jobClient),
-      DATABASE_AUTH: "azure-entra",
-      DATABASE_URL: tokenUrl(jobAdmin, database),
-      DATABASE_CA_FILE: ca.caFile,
-      POSTGRES_ROLES_DIR: rolesDir({
-        [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(A), database) },
-      }),
-      [POSTGRES_ROLES_AUTH_ENV]: "azure-entra",
-    });
+    const r = await azureJob({ [A]: { [POSTGRES_ROLE_URL_FILE]: tokenUrl(postgresRole(A), database) } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${A}/${POSTGRES_ROLE_OBJECT_ID_FILE}: ENOENT`));
   });
@@ -855,15 +843,15 @@ describe("bad token-login config is one message and exit 2", () => {
   });
 
   it("the roles Job refuses a service URL with a password in a token mode", async () => {
-    const r = await entry(A, "roles", {
-      DATABASE_URL: "postgres://admin:admin-password@127.0.0.1:5432/llmops",
-      POSTGRES_ROLES_DIR: rolesDir({
+    const r = await rolesJob(
+      "aws-iam",
+      { DATABASE_URL: "postgres://admin:admin-password@127.0.0.1:5432/llmops" },
+      {
         [A]: {
           [POSTGRES_ROLE_URL_FILE]: `postgres://${postgresRole(A)}:pw-0123456789abcdef@127.0.0.1:5432/x`,
         },
-      }),
-      [POSTGRES_ROLES_AUTH_ENV]: "aws-iam",
-    });
+      },
+    );
     expectRefused(
       r,
       new RegExp(`role ${postgresRole(A)}: a token login \\(aws-iam\\) carries no password in its URL`),
