@@ -246,11 +246,16 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-export async function rssBytes(proxyUrl: string): Promise<number> {
-  const text = await (await fetch(`${proxyUrl}/metrics`)).text();
-  const m = /^process_resident_memory_bytes(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+\d+)?)/m.exec(text);
+/** One unlabelled gauge from a service's /metrics (prom-client's default process and Node metrics). */
+export async function gauge(serviceUrl: string, name: string): Promise<number> {
+  const text = await (await fetch(`${serviceUrl}/metrics`)).text();
+  const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+\\d+)?)`, "m").exec(text);
   return m ? Number(m[1]) : Number.NaN;
 }
+
+export const rssBytes = (serviceUrl: string) => gauge(serviceUrl, "process_resident_memory_bytes");
+/** V8 heap in use: after a full GC, what the process retains (RSS also counts heap V8 keeps committed). */
+export const heapUsedBytes = (serviceUrl: string) => gauge(serviceUrl, "nodejs_heap_size_used_bytes");
 
 export function emit(line: Record<string, unknown>) {
   // Load average at emit time: the figures are only comparable on a quiet machine.
