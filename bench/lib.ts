@@ -1,6 +1,7 @@
 /**
- * What every bench script shares: child processes that print {"url"} when listening, a fixed-concurrency
- * load generator (undici pool), CPU seconds and RSS of a child, and one JSON line per result.
+ * What every bench script shares: child processes (our services from their image bundle, the other
+ * roles from bench/child.ts), a fixed-concurrency load generator (undici pool), CPU seconds and memory
+ * of a child, and one JSON line per result.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -17,7 +18,9 @@ const { Pool } = createRequire(resolve(here, "../services/trace-proxy/package.js
   "undici",
 ) as typeof import("undici");
 export const SCALE = Number(process.env.BENCH_SCALE ?? 1);
-export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+// Throughput rounds per benchmark (BENCH_ROUNDS): the median of five holds against the one or two
+// rounds per run that this shared machine slows down by 20-40 %.
+export const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 export const n = (x: number) => Math.max(50, Math.round(x * SCALE));
 export const KEY = "sk-bench";
 
@@ -111,7 +114,11 @@ export async function startChild(
     ? { ...process.env, NODE_ENV: imageRuntime().nodeEnv, ...env, PORT: String(port), HOST: "127.0.0.1" }
     : { ...process.env, ...env };
   const [cmd, ...argv] = [...(opts.prefix ?? []), process.execPath, ...args];
-  const child = spawn(cmd!, argv, { env: childEnv, stdio: ["ignore", "pipe", "inherit", "ipc"] });
+  // A service's log lines (stdout) are dropped, as a child.ts role's are read past: nothing blocks on a full pipe.
+  const child = spawn(cmd!, argv, {
+    env: childEnv,
+    stdio: ["ignore", service ? "ignore" : "pipe", "inherit", "ipc"],
+  });
   children.push(child);
   const ready = (url: string): Child => ({ url, pid: child.pid!, gc: () => fullGc(child) });
   let gone = false;

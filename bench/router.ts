@@ -181,13 +181,6 @@ async function main() {
       const r = await run();
       return { r, us: pids.map((p, i) => round(((cpuSeconds(p) - before[i]!) / opts.total) * 1e6, 0)) };
     };
-    // One unrecorded round per path at this load first: in every run on this harness the first round
-    // at c=64 cost the hops 20-50 % more CPU per call than the rounds after it (the cause is not pinned
-    // down: V8's tiers and heap sizing, the host), and a service's steady state is what to size it by.
-    await load(target.url, opts);
-    await load(router.url, opts);
-    await load(bare.url, opts);
-    if (portkey) await load(portkey.url, { ...opts, headers: portkeyHeaders(target) });
     for (let i = 0; i < ROUNDS; i++) {
       const direct = await load(target.url, opts);
       const chain = await cpuDuring([router.pid, proxy.pid], () => load(router.url, opts));
