@@ -6,8 +6,8 @@
  *
  * esbuild bundles the service's definition (src/service.ts) with the shared runtime's entries into
  * main.mjs and, for a service whose contract lists them, migrate.mjs and roles.mjs. @llmops/* workspace
- * code and OpenTelemetry are bundled; other third-party packages stay external, so their wasm and
- * native assets load as published from node_modules.
+ * code, OpenTelemetry and any package npm nested under a workspace are bundled; other third-party
+ * packages stay external, so their wasm and native assets load as published from node_modules.
  */
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
