@@ -109,6 +109,15 @@ async function main() {
     KAFKA_BROKERS: "",
     DATA_DIR: "memory",
   });
+  // The reference floor beside the chain: two bare pass-throughs in a row (node:http in, undici
+  // dispatch out, nothing else), the least any two Node hops cost on this machine in the same rounds.
+  const bareChain = async (target: Child) => {
+    const inner = await startChild("bare-proxy", { BARE_UPSTREAM: target.url });
+    const outer = await startChild("bare-proxy", { BARE_UPSTREAM: inner.url });
+    return { url: outer.url, pids: [outer.pid, inner.pid] };
+  };
+  const bare0 = await bareChain(upstream);
+  const bare20 = await bareChain(upstream20);
   const server = portkeyServer();
   const portkey = server ? await startPortkey(server) : null;
   const portkeyHeaders = (target: Child) => ({
@@ -121,6 +130,8 @@ async function main() {
   for (const [url, headers] of [
     [upstream.url, {}],
     [router.url, {}],
+    [bare0.url, {}],
+    [bare20.url, {}],
     ...(portkey ? [[portkey.url, portkeyHeaders(upstream)]] : []),
   ] as [string, Record<string, string>][])
     await load(url, { total: n(3000), concurrency: 16, body: chat("demo-model"), headers });
@@ -157,17 +168,10 @@ async function main() {
 
   // 2. Throughput at concurrency 64 with a 20 ms upstream, and CPU per request of each hop, in
   //    interleaved rounds (the machine's speed drifts between consecutive runs on a shared box).
-  // The reference floor beside the chain: two bare pass-throughs in a row (node:http in, undici
-  // dispatch out, nothing else), the least any two Node hops cost on this machine in the same rounds.
-  const bareChain = async (target: Child) => {
-    const inner = await startChild("bare-proxy", { BARE_UPSTREAM: target.url });
-    const outer = await startChild("bare-proxy", { BARE_UPSTREAM: inner.url });
-    return { url: outer.url, pids: [outer.pid, inner.pid] };
-  };
   for (const serviceMs of [20, 0]) {
     const model = serviceMs ? "demo-model-20" : "demo-model";
     const target = serviceMs ? upstream20 : upstream;
-    const bare = await bareChain(target);
+    const bare = serviceMs ? bare20 : bare0;
     const opts = { total: n(serviceMs ? 12_000 : 15_000), concurrency: 64, body: chat(model) };
     const rounds: {
       direct: number;
