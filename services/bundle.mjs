@@ -76,10 +76,16 @@ const options = {
   logLevel: "warning",
 };
 // The contract says which scripts the image carries (main, and migrate for Postgres users) and where.
-const probe = resolve(out, ".contract.mjs");
+// Its probe is written inside the repository, whose node_modules its external imports (zod) resolve
+// from: the image's output directory, /out/dist, is outside it.
+const probe = join(root, "out", `.bundle-${service}-contract.mjs`);
 await build({ ...options, entryPoints: [join(root, src, "contract.ts")], outfile: probe });
-const { contract } = await import(pathToFileURL(probe).href);
-rmSync(probe);
+let contract;
+try {
+  ({ contract } = await import(pathToFileURL(probe).href));
+} finally {
+  rmSync(probe);
+}
 /** @type {Record<string, string>} */
 const runners = { main: "runMain", migrate: "runMigrate", roles: "runRoles" };
 for (const [entry, script] of Object.entries(contract.scripts)) {

@@ -204,6 +204,18 @@ describe("the runtime command starts the bundled service", () => {
     rmSync(outRoot, { recursive: true, force: true });
   });
 
+  it("bundles into a directory outside the repository, as the image build does (/out/dist beside /src)", () => {
+    const out = mkdtempSync(join(tmpdir(), "bundle-out-"));
+    try {
+      const r = bundle("router", out);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(readdirSync(out).sort()).toEqual(["main.mjs", "main.mjs.map"]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
   it("the build fails, naming what is missing, for a folder that is not a service", () => {
     const r = bundle("no-such-service", join(outRoot, "none"));
     expect(r.status).not.toBe(0);
