@@ -99,19 +99,20 @@ export async function startChild(
   const extra = process.env[`BENCH_NODE_ARGS_${role.toUpperCase()}`]?.split(" ").filter(Boolean) ?? [];
   const service = SERVICE_ROLES[role];
   const port = service ? await freePort() : 0;
+  const image = service ? imageRuntime() : null;
   // --expose-gc: the memory benchmarks ask the child for a full GC before each RSS reading (ipc-gc.mjs).
-  const args = service
+  const args = image
     ? [
-        ...imageRuntime().nodeFlags,
+        ...image.nodeFlags,
         ...extra,
         "--expose-gc",
         "--import",
         resolve(here, "ipc-gc.mjs"),
-        bundled(service),
+        bundled(service!),
       ]
     : [...extra, "--expose-gc", "--import", "tsx", resolve(here, "child.ts"), role];
-  const childEnv = service
-    ? { ...process.env, NODE_ENV: imageRuntime().nodeEnv, ...env, PORT: String(port), HOST: "127.0.0.1" }
+  const childEnv = image
+    ? { ...process.env, NODE_ENV: image.nodeEnv, ...env, PORT: String(port), HOST: "127.0.0.1" }
     : { ...process.env, ...env };
   const [cmd, ...argv] = [...(opts.prefix ?? []), process.execPath, ...args];
   // A service's log lines (stdout) are dropped, as a child.ts role's are read past: nothing blocks on a full pipe.
