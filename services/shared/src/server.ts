@@ -8,7 +8,7 @@ import Fastify, {
 } from "fastify";
 import type { Registry } from "prom-client";
 import { ApiError, errorBody } from "./errors.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, requestLoggerFactory } from "./logger.ts";
 
 export type ReadinessCheck = () => boolean | Promise<boolean>;
 
@@ -35,6 +35,7 @@ export function createService(opts: ServiceOptions): FastifyInstance {
     loggerInstance: opts.logger,
     // We log one line per request ourselves (onResponse), not fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: requestLoggerFactory,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     requestIdHeader: "x-request-id",
     return503OnClosing: true,

@@ -223,11 +223,50 @@ describe("service skeleton", () => {
     expect(entry).toMatchObject({
       level: "info",
       service: "svc",
+      reqId: expect.any(String),
       authorization: "[redacted]",
       apiKey: "[redacted]",
     });
     expect(JSON.stringify(lines)).not.toContain("sk-should-not-appear");
     expect(lines.some((l) => l.msg === "request" && l.url === "/log" && l.statusCode === 200)).toBe(true);
+  });
+});
+
+describe("request loggers", () => {
+  it("bind the request id, and are made only for a request that logs at an enabled level", async () => {
+    const lines: any[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const logger = createLogger("svc", "warn", sink);
+    let children = 0;
+    const child = logger.child.bind(logger);
+    logger.child = ((...args: Parameters<typeof child>) => (children++, child(...args))) as typeof child;
+    const app = createService({ name: "svc", logger, registry: createRegistry("svc", false) });
+    app.get("/quiet", async (req) => {
+      req.log.info("below the level");
+      return { ok: true };
+    });
+    app.get("/loud", async (req) => {
+      req.log.warn({ detail: 1 }, "worth a line");
+      return { ok: true };
+    });
+    const url = await listen(app, 0, "127.0.0.1");
+    try {
+      const atStart = children;
+      await fetch(`${url}/quiet`, { headers: { "x-request-id": "r-quiet" } });
+      expect(children - atStart).toBe(0);
+      await fetch(`${url}/loud`, { headers: { "x-request-id": "r-loud" } });
+      expect(children - atStart).toBe(1);
+      expect(lines).toEqual([
+        expect.objectContaining({ level: "warn", reqId: "r-loud", detail: 1, msg: "worth a line" }),
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 });
 
