@@ -129,7 +129,8 @@ describe("KeyStore", () => {
   });
 });
 
-describe("service skeleton", () => {
+/** A logger at `level` whose JSON lines land, parsed, in `lines`. */
+function capturedLogger(level: string) {
   const lines: any[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -137,7 +138,11 @@ describe("service skeleton", () => {
       cb();
     },
   });
-  const logger = createLogger("svc", "info", sink);
+  return { lines, logger: createLogger("svc", level, sink) };
+}
+
+describe("service skeleton", () => {
+  const { lines, logger } = capturedLogger("info");
   let dbUp = true;
   const app = createService({
     name: "svc",
@@ -234,14 +239,7 @@ describe("service skeleton", () => {
 
 describe("request loggers", () => {
   it("bind the request id, and are made only for a request that logs at an enabled level", async () => {
-    const lines: any[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, cb) {
-        for (const l of String(chunk).split("\n").filter(Boolean)) lines.push(JSON.parse(l));
-        cb();
-      },
-    });
-    const logger = createLogger("svc", "warn", sink);
+    const { lines, logger } = capturedLogger("warn");
     let children = 0;
     const child = logger.child.bind(logger);
     logger.child = ((...args: Parameters<typeof child>) => (children++, child(...args))) as typeof child;
