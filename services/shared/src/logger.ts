@@ -1,12 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import {
-  type Bindings,
-  type ChildLoggerOptions,
-  type DestinationStream,
-  type LogFn,
-  type Logger,
-  pino,
-} from "pino";
+import { type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
 
@@ -69,13 +62,26 @@ class RequestLogger implements FastifyBaseLogger {
     (this.logger[method] as (...a: unknown[]) => void)(...args);
   }
 
-  fatal: LogFn = (...args: unknown[]) => this.line("fatal", args);
-  error: LogFn = (...args: unknown[]) => this.line("error", args);
-  warn: LogFn = (...args: unknown[]) => this.line("warn", args);
-  info: LogFn = (...args: unknown[]) => this.line("info", args);
-  debug: LogFn = (...args: unknown[]) => this.line("debug", args);
-  trace: LogFn = (...args: unknown[]) => this.line("trace", args);
-  silent: LogFn = () => {};
+  // Methods, not arrow fields: one object per request, no closures.
+  fatal(...args: unknown[]): void {
+    this.line("fatal", args);
+  }
+  error(...args: unknown[]): void {
+    this.line("error", args);
+  }
+  warn(...args: unknown[]): void {
+    this.line("warn", args);
+  }
+  info(...args: unknown[]): void {
+    this.line("info", args);
+  }
+  debug(...args: unknown[]): void {
+    this.line("debug", args);
+  }
+  trace(...args: unknown[]): void {
+    this.line("trace", args);
+  }
+  silent(): void {}
 }
 
 /**
